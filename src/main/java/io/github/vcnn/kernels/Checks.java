@@ -1,0 +1,62 @@
+package io.github.vcnn.kernels;
+
+/**
+ * Argument checks shared by every kernel variant, so that all three reject bad input the same
+ * way: an {@link IllegalArgumentException} naming the argument and the shapes, before any write.
+ */
+public final class Checks {
+    private Checks() {
+    }
+
+    public static void positive(String name, int value, String shape) {
+        if (value <= 0) throw new IllegalArgumentException(name + " must be > 0, got " + value + ": " + shape);
+    }
+
+    public static void nonNegative(String name, int value, String shape) {
+        if (value < 0) throw new IllegalArgumentException(name + " must be >= 0, got " + value + ": " + shape);
+    }
+
+    public static <T> T notNull(String name, T value) {
+        if (value == null) throw new IllegalArgumentException(name + " is null");
+        return value;
+    }
+
+    /** The array holds {@code len} elements from {@code off}. */
+    public static void array(String name, float[] a, int off, long len, Object shape) {
+        if (a == null) throw new IllegalArgumentException(name + " is null (needs " + len + " floats for " + shape + ")");
+        if (off < 0 || len < 0 || off + len > a.length) {
+            throw new IllegalArgumentException(name + " needs " + len + " floats from offset " + off
+                    + " but has length " + a.length + " (" + shape + ")");
+        }
+    }
+
+    /** The array holds {@code len} elements from {@code off}. */
+    public static void array(String name, int[] a, int off, long len, Object shape) {
+        if (a == null) throw new IllegalArgumentException(name + " is null (needs " + len + " ints for " + shape + ")");
+        if (off < 0 || len < 0 || off + len > a.length) {
+            throw new IllegalArgumentException(name + " needs " + len + " ints from offset " + off
+                    + " but has length " + a.length + " (" + shape + ")");
+        }
+    }
+
+    /** Optional array: null is allowed, otherwise it must hold {@code len} elements from {@code off}. */
+    public static void optionalArray(String name, float[] a, int off, long len, Object shape) {
+        if (a != null) array(name, a, off, len, shape);
+    }
+
+    public static void finite(String name, double value) {
+        if (!Double.isFinite(value)) throw new IllegalArgumentException(name + " must be finite, got " + value);
+    }
+
+    public static void finitePositive(String name, double value) {
+        if (!(Double.isFinite(value) && value > 0)) throw new IllegalArgumentException(name + " must be finite and > 0, got " + value);
+    }
+
+    public static void finiteNonNegative(String name, double value) {
+        if (!(Double.isFinite(value) && value >= 0)) throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
+    }
+
+    public static void length(String name, int len) {
+        if (len < 0) throw new IllegalArgumentException(name + " must be >= 0, got " + len);
+    }
+}

@@ -1,0 +1,48 @@
+package io.github.vcnn.kernels;
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch and ONNX), NCHW activations and
+ * {@code [K][C/groups][R][S]} weights; see {@link ConvParams} for the formula and sizes.
+ * Implementations are stateless and thread-safe; they allocate nothing per call on their fast paths
+ * (scratch buffers are per thread and reused).
+ */
+public interface ConvKernels {
+
+    /** Re-lays out {@code w[K][C/groups][R][S]} (from {@code wOff}) once for {@link #fwd}. */
+    PackedConvWeights pack(ConvParams p, float[] w, int wOff);
+
+    /**
+     * Forward: {@code y = act(xcorr(x, w) + b)}.
+     *
+     * @param x    input {@code [N][C][H][W]} from {@code xOff}
+     * @param w    weights packed by this object's {@link #pack}
+     * @param bias {@code [K]} from {@code biasOff}, or null for no bias
+     * @param act  fused epilogue
+     * @param y    output {@code [N][K][outH][outW]} from {@code yOff}, overwritten
+     */
+    void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff);
+
+    /** Forward with unpacked weights {@code [K][C/groups][R][S]}: packs per call; use {@link #pack} once for repeated calls. */
+    default void fwd(ConvParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        fwd(p, x, xOff, pack(p, w, wOff), bias, biasOff, act, y, yOff);
+    }
+
+    /**
+     * Input gradient ({@code bwd_data}): {@code dx = sum_k dz_k (full-convolved with) rot180(w_k)},
+     * i.e. the transposed convolution of {@code dz} with {@code w}.
+     *
+     * @param dz gradient w.r.t. the pre-activation output {@code [N][K][outH][outW]} (apply the epilogue's backward first)
+     * @param w  weights {@code [K][C/groups][R][S]}
+     * @param dx input gradient {@code [N][C][H][W]}, overwritten
+     */
+    void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff);
+
+    /**
+     * Weight and bias gradients ({@code bwd_weights}), summed over the batch:
+     * {@code dw[k][c][r][s] = sum_{n,i,j} dz[n][k][i][j] * x[n][c'][i*sh + r*dh - pt][j*sw + s*dw - pl]}, {@code db[k] = sum dz[n][k]}.
+     *
+     * @param dw weight gradient {@code [K][C/groups][R][S]}, overwritten
+     * @param db bias gradient {@code [K]}, overwritten; null to skip
+     */
+    void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff);
+}

@@ -1,0 +1,24 @@
+package io.github.vcnn.kernels;
+
+/** Fully connected layers and the SGEMM beneath them; row-major. Stateless and thread-safe. */
+public interface DenseKernels {
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} with {@code op(A)} {@code m x k}, {@code op(B)} {@code k x n},
+     * {@code C} {@code m x n}; row-major with leading dimensions {@code lda, ldb, ldc}
+     * ({@code op(X) = X^T} when the flag is set, so {@code A} is then stored {@code k x m}).
+     * When {@code beta == 0}, C is not read (NaN in C does not propagate), as BLAS.
+     */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+               float beta, float[] c, int cOff, int ldc);
+
+    /** {@code y[batch][out] = act(x[batch][in] * W^T + b)}, {@code W[out][in]}, {@code bias} may be null. */
+    void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff);
+
+    /** {@code dx[batch][in] = dz[batch][out] * W}; {@code dx} overwritten. */
+    void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff);
+
+    /** {@code dW[out][in] = dz^T * x}, {@code db[out] = sum over batch of dz} (db may be null); overwritten. */
+    void bwdWeights(DenseParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff);
+}

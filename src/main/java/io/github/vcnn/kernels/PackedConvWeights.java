@@ -1,0 +1,65 @@
+package io.github.vcnn.kernels;
+
+/**
+ * Convolution weights re-laid out once for one kernel variant (for the SIMD variant: output
+ * channels blocked by the vector width and zero-padded, {@code [G][K/G/16][C/G][R][S][16k]}).
+ * Immutable after construction; share it between threads and calls. It is tied to the
+ * channel/kernel/group sizes of the {@link ConvParams} it was packed for, not to the batch or the
+ * image size, so one packing serves every input size.
+ *
+ * <p>Kernel implementers create these through {@link ConvKernels#pack}; callers treat them as opaque.
+ */
+public final class PackedConvWeights {
+    private final String variant;
+    private final ConvParams params;
+    private final float[] data;
+    private final int block;
+
+    /**
+     * @param variant the {@link KernelProvider#name()} that packed it
+     * @param params  the convolution it was packed for
+     * @param data    the packed values (owned by this object from now on)
+     * @param block   the output-channel block of the layout (1 for plain {@code [K][C/G][R][S]})
+     */
+    public PackedConvWeights(String variant, ConvParams params, float[] data, int block) {
+        this.variant = Checks.notNull("variant", variant);
+        this.params = Checks.notNull("params", params);
+        this.data = Checks.notNull("data", data);
+        this.block = block;
+    }
+
+    public String variant() {
+        return variant;
+    }
+
+    public ConvParams params() {
+        return params;
+    }
+
+    /** The packed array; kernels read it, nobody writes it. */
+    public float[] data() {
+        return data;
+    }
+
+    public int block() {
+        return block;
+    }
+
+    /** True when these weights fit {@code p} (same C, K, R, S, groups); batch, image size, stride, padding and dilation may differ. */
+    public boolean fits(ConvParams p) {
+        return p.c() == params.c() && p.k() == params.k() && p.r() == params.r() && p.s() == params.s()
+                && p.groups() == params.groups();
+    }
+
+    /** Throws unless these weights were packed by {@code variantName} for a convolution that fits {@code p}. */
+    public void checkFor(String variantName, ConvParams p) {
+        if (!variant.equals(variantName)) {
+            throw new IllegalArgumentException("weights were packed by the '" + variant + "' kernels, not '" + variantName
+                    + "': pack them with the same ConvKernels that runs them");
+        }
+        if (!fits(p)) {
+            throw new IllegalArgumentException("packed weights " + params.k() + "x" + params.cg() + "x" + params.r() + "x" + params.s()
+                    + " (groups " + params.groups() + ") do not fit " + p);
+        }
+    }
+}
