@@ -1,6 +1,5 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Activation;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
@@ -47,6 +46,8 @@ public final class SimdConv implements ConvKernels {
     private static final int BAND_PIXELS = 128;
     /** Slack behind the input scratch: weight-gradient tiles read up to 5 values past a kernel row. */
     private static final int SLACK = 16;
+    /** Output columns per tile of the width path (two vectors). */
+    private static final int WIDTH_TILE = 2 * L;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
@@ -124,7 +125,7 @@ public final class SimdConv implements ConvKernels {
         if (bias != null) {
             for (int k = 0; k < p.k(); k++) b[((k / kg) * kbs + (k % kg) / L) * L + (k % kg) % L] = bias[biasOff + k];
         }
-        wk.plan(groups, p.cg(), kg, p.r(), p.s(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.outH(), p.outW());
+        wk.plan(groups, p.cg(), kg, p.r(), p.s(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.outH(), p.outW(), true);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
         for (int n = 0; n < p.n(); n++) {
             wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
@@ -137,9 +138,12 @@ public final class SimdConv implements ConvKernels {
      * Reads the scratch input and bias of {@code wk}; writes NCHW output from {@code yOff}.
      */
     private static void convImage(Work wk, float[] wp, Epilogue act, float[] y, int yOff) {
+        if (wk.width) {
+            convImageWidth(wk, wp, act, y, yOff);
+            return;
+        }
         int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow;
         int blockSize = wk.nseg * wk.inner * L;
-        int kind = act.kind().ordinal();
         float[] xs = wk.xs, stage = wk.stage, bias = wk.bias;
         int[] pb = wk.pixelBase;
         for (int g = 0; g < wk.groups; g++) {
@@ -164,11 +168,13 @@ public final class SimdConv implements ConvKernels {
                             pb[i] = base;
                         }
                         if (vecs == 2) {
-                            fwdTile6x2(xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, kind, act, stage, t * L, CHUNK * L + t * L);
+                            fwdTile6x2(xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L, CHUNK * L + t * L);
                         } else {
-                            fwdTile12x1(xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, kind, act, stage, t * L);
+                            fwdTile12x1(xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
                         }
                     }
+                    activate(stage, 0, len * L, act);
+                    if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
                     // staging [vec][pixel][16] -> NCHW rows of the block's channels
                     for (int v = 0; v < vecs; v++) {
                         for (int lane = 0; lane < L; lane++) {
@@ -186,7 +192,7 @@ public final class SimdConv implements ConvKernels {
 
     /** 6 pixels x 32 output channels; weights of the second vector sit {@code wStep} after the first. */
     private static void fwdTile6x2(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
-                                   float[] bias, int bb, int kind, Epilogue act, float[] out, int o0, int o1) {
+                                   float[] bias, int bb, float[] out, int o0, int o1) {
         int p0 = pb[0], p1 = pb[1], p2 = pb[2], p3 = pb[3], p4 = pb[4], p5 = pb[5];
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
         FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
@@ -218,23 +224,23 @@ public final class SimdConv implements ConvKernels {
             }
         }
         FloatVector b0 = FloatVector.fromArray(F, bias, bb), b1 = FloatVector.fromArray(F, bias, bb + L);
-        epilogue(a00.add(b0), kind, act).intoArray(out, o0);
-        epilogue(a10.add(b0), kind, act).intoArray(out, o0 + L);
-        epilogue(a20.add(b0), kind, act).intoArray(out, o0 + 2 * L);
-        epilogue(a30.add(b0), kind, act).intoArray(out, o0 + 3 * L);
-        epilogue(a40.add(b0), kind, act).intoArray(out, o0 + 4 * L);
-        epilogue(a50.add(b0), kind, act).intoArray(out, o0 + 5 * L);
-        epilogue(a01.add(b1), kind, act).intoArray(out, o1);
-        epilogue(a11.add(b1), kind, act).intoArray(out, o1 + L);
-        epilogue(a21.add(b1), kind, act).intoArray(out, o1 + 2 * L);
-        epilogue(a31.add(b1), kind, act).intoArray(out, o1 + 3 * L);
-        epilogue(a41.add(b1), kind, act).intoArray(out, o1 + 4 * L);
-        epilogue(a51.add(b1), kind, act).intoArray(out, o1 + 5 * L);
+        a00.add(b0).intoArray(out, o0);
+        a10.add(b0).intoArray(out, o0 + L);
+        a20.add(b0).intoArray(out, o0 + 2 * L);
+        a30.add(b0).intoArray(out, o0 + 3 * L);
+        a40.add(b0).intoArray(out, o0 + 4 * L);
+        a50.add(b0).intoArray(out, o0 + 5 * L);
+        a01.add(b1).intoArray(out, o1);
+        a11.add(b1).intoArray(out, o1 + L);
+        a21.add(b1).intoArray(out, o1 + 2 * L);
+        a31.add(b1).intoArray(out, o1 + 3 * L);
+        a41.add(b1).intoArray(out, o1 + 4 * L);
+        a51.add(b1).intoArray(out, o1 + 5 * L);
     }
 
     /** 12 pixels x 16 output channels (the last, odd block of a group). */
     private static void fwdTile12x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-                                    float[] bias, int bb, int kind, Epilogue act, float[] out, int o0) {
+                                    float[] bias, int bb, float[] out, int o0) {
         int p0 = pb[0], p1 = pb[1], p2 = pb[2], p3 = pb[3], p4 = pb[4], p5 = pb[5];
         int p6 = pb[6], p7 = pb[7], p8 = pb[8], p9 = pb[9], p10 = pb[10], p11 = pb[11];
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
@@ -261,36 +267,205 @@ public final class SimdConv implements ConvKernels {
             }
         }
         FloatVector b = FloatVector.fromArray(F, bias, bb);
-        epilogue(a0.add(b), kind, act).intoArray(out, o0);
-        epilogue(a1.add(b), kind, act).intoArray(out, o0 + L);
-        epilogue(a2.add(b), kind, act).intoArray(out, o0 + 2 * L);
-        epilogue(a3.add(b), kind, act).intoArray(out, o0 + 3 * L);
-        epilogue(a4.add(b), kind, act).intoArray(out, o0 + 4 * L);
-        epilogue(a5.add(b), kind, act).intoArray(out, o0 + 5 * L);
-        epilogue(a6.add(b), kind, act).intoArray(out, o0 + 6 * L);
-        epilogue(a7.add(b), kind, act).intoArray(out, o0 + 7 * L);
-        epilogue(a8.add(b), kind, act).intoArray(out, o0 + 8 * L);
-        epilogue(a9.add(b), kind, act).intoArray(out, o0 + 9 * L);
-        epilogue(a10.add(b), kind, act).intoArray(out, o0 + 10 * L);
-        epilogue(a11.add(b), kind, act).intoArray(out, o0 + 11 * L);
+        a0.add(b).intoArray(out, o0);
+        a1.add(b).intoArray(out, o0 + L);
+        a2.add(b).intoArray(out, o0 + 2 * L);
+        a3.add(b).intoArray(out, o0 + 3 * L);
+        a4.add(b).intoArray(out, o0 + 4 * L);
+        a5.add(b).intoArray(out, o0 + 5 * L);
+        a6.add(b).intoArray(out, o0 + 6 * L);
+        a7.add(b).intoArray(out, o0 + 7 * L);
+        a8.add(b).intoArray(out, o0 + 8 * L);
+        a9.add(b).intoArray(out, o0 + 9 * L);
+        a10.add(b).intoArray(out, o0 + 10 * L);
+        a11.add(b).intoArray(out, o0 + 11 * L);
+    }
+
+    // ------------------------------------------------------------------------- width path (forward)
+
+    /**
+     * The vectorized-over-width forward for stride-1 columns with few channels per group or a short
+     * reduction: a tile is 6 output channels x 32 consecutive output columns of one row (12 accumulators),
+     * summing broadcast weights times input row vectors over (r, s, c); results go straight to NCHW rows.
+     * Channels of a tile may come from different groups (depthwise), each reading its own input planes.
+     */
+    private static void convImageWidth(Work wk, float[] wp, Epilogue act, float[] y, int yOff) {
+        int kg = wk.kg, kbs = blocks(kg), k = wk.groups * kg, oh = wk.oh, ow = wk.ow;
+        int planeGroup = wk.cg * wk.hp * wk.wq, blockSize = wk.taps * L, rowStep = wk.sh * wk.wq;
+        int[] tw = wk.tileW, ty = wk.tileY, tx = wk.tileX;
+        float[] tb = wk.tileB, rows = wk.rowAcc;
+        // 6 channels of one output row per tile while at least 6 channels are left ...
+        int fullK = k - k % 6;
+        for (int k0 = 0; k0 < fullK; k0 += 6) {
+            boolean shared = true;
+            for (int i = 0; i < 6; i++) {
+                setItem(wk, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
+                shared &= tx[i] == tx[0];
+            }
+            for (int row = 0; row < oh; row++) {
+                for (int ow0 = 0; ow0 < ow; ow0 += WIDTH_TILE) {
+                    int cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
+                    if (shared) {
+                        widthTileShared(wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
+                    } else {
+                        widthTileSeparate(wk.xs, tx, at, wk.tapOff, wk.taps, wp, tw, tb, rows);
+                    }
+                    finishRows(rows, act, y, ty, row * ow + ow0, cols);
+                }
+            }
+        }
+        // ... then (channel, row) pairs of the last k % 6 channels, 6 per tile (one channel: 6 rows)
+        int items = (k - fullK) * oh;
+        for (int it0 = 0; it0 < items; it0 += 6) {
+            for (int i = 0; i < 6; i++) {
+                int it = Math.min(it0 + i, items - 1);   // a short last tile repeats its last item
+                setItem(wk, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
+            }
+            for (int ow0 = 0; ow0 < ow; ow0 += WIDTH_TILE) {
+                widthTileSeparate(wk.xs, tx, ow0, wk.tapOff, wk.taps, wp, tw, tb, rows);
+                finishRows(rows, act, y, ty, ow0, Math.min(WIDTH_TILE, ow - ow0));
+            }
+        }
+    }
+
+    /** Tile item i = output channel ch, output row `row`: its weights, bias, input and output row bases. */
+    private static void setItem(Work wk, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep, int yOff) {
+        int g = ch / wk.kg, kl = ch % wk.kg;
+        wk.tileW[i] = (g * kbs + kl / L) * blockSize + kl % L;
+        wk.tileB[i] = wk.bias[(g * kbs + kl / L) * L + kl % L];
+        wk.tileX[i] = g * planeGroup + row * rowStep;
+        wk.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
+    }
+
+    /** Activation on the 6 x 32 tile results, then up to {@code cols} columns of each to its output row. */
+    private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols) {
+        activate(rows, 0, 6 * WIDTH_TILE, act);
+        for (int i = 0; i < 6; i++) System.arraycopy(rows, i * WIDTH_TILE, y, ty[i] + yo, cols);
+    }
+
+    /** 6 channels of one group and row (same input planes) x 32 columns; acc + bias to out[6][32]. */
+    private static void widthTileShared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0], w1 = tw[1], w2 = tw[2], w3 = tw[3], w4 = tw[4], w5 = tw[5];
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int u = 0; u < taps; u++) {
+            int xi = xb + tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xi), x1 = FloatVector.fromArray(F, x, xi + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a00 = x0.fma(wv, a00);
+            a01 = x1.fma(wv, a01);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a10 = x0.fma(wv, a10);
+            a11 = x1.fma(wv, a11);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a20 = x0.fma(wv, a20);
+            a21 = x1.fma(wv, a21);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a30 = x0.fma(wv, a30);
+            a31 = x1.fma(wv, a31);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a40 = x0.fma(wv, a40);
+            a41 = x1.fma(wv, a41);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a50 = x0.fma(wv, a50);
+            a51 = x1.fma(wv, a51);
+        }
+        a00.add(tb[0]).intoArray(out, 0);
+        a01.add(tb[0]).intoArray(out, L);
+        a10.add(tb[1]).intoArray(out, 2 * L);
+        a11.add(tb[1]).intoArray(out, 3 * L);
+        a20.add(tb[2]).intoArray(out, 4 * L);
+        a21.add(tb[2]).intoArray(out, 5 * L);
+        a30.add(tb[3]).intoArray(out, 6 * L);
+        a31.add(tb[3]).intoArray(out, 7 * L);
+        a40.add(tb[4]).intoArray(out, 8 * L);
+        a41.add(tb[4]).intoArray(out, 9 * L);
+        a50.add(tb[5]).intoArray(out, 10 * L);
+        a51.add(tb[5]).intoArray(out, 11 * L);
+    }
+
+    /** 6 items with their own input rows (other groups, other rows) x 32 columns; acc + bias to out[6][32]. */
+    private static void widthTileSeparate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0], w1 = tw[1], w2 = tw[2], w3 = tw[3], w4 = tw[4], w5 = tw[5];
+        int b0 = tx[0] + at, b1 = tx[1] + at, b2 = tx[2] + at, b3 = tx[3] + at, b4 = tx[4] + at, b5 = tx[5] + at;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a00 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a00);
+            a01 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a01);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a10 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a10);
+            a11 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a11);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a20 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a20);
+            a21 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a21);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a30 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a30);
+            a31 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a31);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a40 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a40);
+            a41 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a41);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a50 = FloatVector.fromArray(F, x, b5 + o).fma(wv, a50);
+            a51 = FloatVector.fromArray(F, x, b5 + o + L).fma(wv, a51);
+        }
+        a00.add(tb[0]).intoArray(out, 0);
+        a01.add(tb[0]).intoArray(out, L);
+        a10.add(tb[1]).intoArray(out, 2 * L);
+        a11.add(tb[1]).intoArray(out, 3 * L);
+        a20.add(tb[2]).intoArray(out, 4 * L);
+        a21.add(tb[2]).intoArray(out, 5 * L);
+        a30.add(tb[3]).intoArray(out, 6 * L);
+        a31.add(tb[3]).intoArray(out, 7 * L);
+        a40.add(tb[4]).intoArray(out, 8 * L);
+        a41.add(tb[4]).intoArray(out, 9 * L);
+        a50.add(tb[5]).intoArray(out, 10 * L);
+        a51.add(tb[5]).intoArray(out, 11 * L);
     }
 
     private static final FloatVector ZERO = FloatVector.zero(F);
     private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
 
-    /** The fused activation on one pre-activation vector, with the scalar reference's semantics (NaN included). */
-    private static FloatVector epilogue(FloatVector z, int kind, Epilogue act) {
-        if (kind == ACT_NONE) return z;
-        if (kind == ACT_RELU) return ZERO.blend(z, z.compare(VectorOperators.GT, 0f));
-        if (kind == ACT_LEAKY) return z.mul(act.alpha()).blend(z, z.compare(VectorOperators.GT, 0f));
-        if (kind == ACT_SIGMOID) return ONE.div(z.neg().lanewise(VectorOperators.EXP).add(1f));
-        return z.max(act.min()).min(act.max());
+    /**
+     * The fused activation in place on a[from, from+count) (count a multiple of 16), with the scalar
+     * reference's semantics, NaN included. A loop per kind over the tiles' stored results keeps every
+     * vector inside this method (vectors passed between methods that C2 does not inline get boxed).
+     */
+    private static void activate(float[] a, int from, int count, Epilogue act) {
+        int end = from + count;
+        switch (act.kind()) {
+            case NONE -> {
+            }
+            case RELU -> {
+                for (int i = from; i < end; i += L) {
+                    FloatVector z = FloatVector.fromArray(F, a, i);
+                    ZERO.blend(z, z.compare(VectorOperators.GT, 0f)).intoArray(a, i);
+                }
+            }
+            case LEAKY_RELU -> {
+                float alpha = act.alpha();
+                for (int i = from; i < end; i += L) {
+                    FloatVector z = FloatVector.fromArray(F, a, i);
+                    z.mul(alpha).blend(z, z.compare(VectorOperators.GT, 0f)).intoArray(a, i);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = from; i < end; i += L) {
+                    FloatVector z = FloatVector.fromArray(F, a, i);
+                    ONE.div(z.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(a, i);
+                }
+            }
+            case CLIP -> {
+                float lo = act.min(), hi = act.max();
+                for (int i = from; i < end; i += L) {
+                    FloatVector.fromArray(F, a, i).max(lo).min(hi).intoArray(a, i);
+                }
+            }
+        }
     }
 
-    private static final int ACT_NONE = Activation.NONE.ordinal();
-    private static final int ACT_RELU = Activation.RELU.ordinal();
-    private static final int ACT_LEAKY = Activation.LEAKY_RELU.ordinal();
-    private static final int ACT_SIGMOID = Activation.SIGMOID.ordinal();
 
     // ------------------------------------------------------------------------------------- bwd data
 
@@ -309,7 +484,7 @@ public final class SimdConv implements ConvKernels {
         packTransposed(w, wOff, groups, kg, cg, r, s, wt);
         float[] b = wk.bias = Work.grow(wk.bias, groups * cbs * L);
         Arrays.fill(b, 0, groups * cbs * L, 0f);
-        wk.plan(groups, kg, cg, r, s, 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w());
+        wk.plan(groups, kg, cg, r, s, 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w(), true);
         int padT = p.dilationH() * (r - 1) - p.padTop(), padL = p.dilationW() * (s - 1) - p.padLeft();
         int dzPlane = p.k() * p.outH() * p.outW(), dxPlane = p.c() * p.h() * p.w();
         for (int n = 0; n < p.n(); n++) {
@@ -331,7 +506,7 @@ public final class SimdConv implements ConvKernels {
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s(), kbs = blocks(kg);
         int oh = p.outH(), ow = p.outW(), ohw = oh * ow;
-        wk.plan(groups, cg, kg, r, s, p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), oh, ow);
+        wk.plan(groups, cg, kg, r, s, p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), oh, ow, false);
         int blockSize = wk.nseg * wk.inner * L, accSize = groups * kbs * blockSize;
         float[] acc = wk.dwb = Work.grow(wk.dwb, accSize);
         Arrays.fill(acc, 0, accSize, 0f);
@@ -515,8 +690,21 @@ public final class SimdConv implements ConvKernels {
         // geometry: groups, channels per group in (cg) and out (kg), kernel, stride, output size,
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
+        // width path: planar scratch xs[c][hp][wq], reduction offsets tapOff[(r*S + s)*cg + c]
+        boolean width;
+        int wq, taps;
+        int[] tapOff = new int[0];
+        final int[] tileW = new int[6], tileY = new int[6], tileX = new int[6];
+        final float[] tileB = new float[6];
+        final float[] rowAcc = new float[6 * WIDTH_TILE];
 
-        void plan(int groups, int cg, int kg, int r, int s, int sh, int sw, int dh, int dw, int oh, int ow) {
+        /**
+         * Sets the geometry. {@code allowWidth}: the caller can take the planar layout of the
+         * vectorized-over-width path, chosen for stride-1 columns when the channel-blocked tile would
+         * waste lanes (fewer than 8 output channels per group) or the reduction is too short to pay for
+         * the transposed store (C/G*R*S &lt; 64, e.g. a first layer on a grey image).
+         */
+        void plan(int groups, int cg, int kg, int r, int s, int sh, int sw, int dh, int dw, int oh, int ow, boolean allowWidth) {
             this.groups = groups;
             this.cg = cg;
             this.kg = kg;
@@ -538,6 +726,17 @@ public final class SimdConv implements ConvKernels {
                 int rr = rowContiguous ? q : q / s, ss = rowContiguous ? 0 : q % s;
                 segOff[q] = (rr * dh * wp + ss * dw) * cg;
             }
+            this.width = allowWidth && sw == 1 && (kg < 8 || cg * r * s < 64);
+            if (width) {
+                this.wq = (ow + WIDTH_TILE - 1) / WIDTH_TILE * WIDTH_TILE + dw * (s - 1);
+                this.taps = cg * r * s;
+                if (tapOff.length < taps) tapOff = new int[taps];
+                for (int rr = 0; rr < r; rr++) {
+                    for (int ss = 0; ss < s; ss++) {
+                        for (int c = 0; c < cg; c++) tapOff[(rr * s + ss) * cg + c] = (c * hp + rr * dh) * wq + ss * dw;
+                    }
+                }
+            }
         }
 
         /**
@@ -546,6 +745,10 @@ public final class SimdConv implements ConvKernels {
          * spread &gt; 1 leaves zeros between source pixels (transposed convolution).
          */
         void fillInput(float[] src, int off, int c, int h, int w, int spreadH, int spreadW, int padT, int padL) {
+            if (width) {
+                fillPlanes(src, off, c, h, w, spreadH, spreadW, padT, padL);
+                return;
+            }
             int size = groups * hp * wp * cg;
             xs = grow(xs, size + SLACK);
             Arrays.fill(xs, 0, size + SLACK, 0f);
@@ -558,6 +761,27 @@ public final class SimdConv implements ConvKernels {
                     int dstRow = ((g * hp + i * spreadH + padT) * wp + padL) * cg + cl;
                     int step = spreadW * cg;
                     for (int j = jLo; j < jHi; j++) xs[dstRow + j * step] = src[srcRow + j];
+                }
+            }
+        }
+
+        /** As {@link #fillInput} into planar xs[c][hp][wq] (the width path; columns past the padded input stay zero). */
+        private void fillPlanes(float[] src, int off, int c, int h, int w, int spreadH, int spreadW, int padT, int padL) {
+            int size = c * hp * wq;
+            xs = grow(xs, size + SLACK);
+            Arrays.fill(xs, 0, size + SLACK, 0f);
+            int wpad = (ow - 1) + dw * (s - 1) + 1;   // columns the valid outputs read
+            int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
+            int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wpad - padL, spreadW));
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = iLo; i < iHi; i++) {
+                    int srcRow = off + (ch * h + i) * w;
+                    int dstRow = (ch * hp + i * spreadH + padT) * wq + padL;
+                    if (spreadW == 1) {
+                        System.arraycopy(src, srcRow + jLo, xs, dstRow + jLo, jHi - jLo);
+                    } else {
+                        for (int j = jLo; j < jHi; j++) xs[dstRow + j * spreadW] = src[srcRow + j];
+                    }
                 }
             }
         }
