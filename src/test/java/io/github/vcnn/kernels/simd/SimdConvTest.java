@@ -1,7 +1,9 @@
 package io.github.vcnn.kernels.simd;
 
+import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.Kernels;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.testing.Tolerance;
 import io.github.vcnn.testing.TorchCases;
@@ -123,6 +125,34 @@ class SimdConvTest {
                     throw new AssertionError("seed " + SEED + " " + p + " act " + act + ": " + e.getMessage(), e);
                 }
             }
+        }
+    }
+
+    @Test
+    void matchesScalarKernelsOnRandomShapes() {
+        ConvKernels scalar = Kernels.scalar().conv();
+        Random rnd = new Random(SEED + 3);
+        int done = 0;
+        while (done < 200) {
+            ConvParams p = randomParams(rnd);
+            if (p == null) continue;
+            Epilogue act = randomEpilogue(rnd);
+            float[] x = random(rnd, p.inputSize()), w = random(rnd, p.weightSize()), b = random(rnd, p.k()), dz = random(rnd, p.outputSize());
+            String what = "seed " + SEED + " case " + done + " " + p + " act " + act;
+            float[] ys = new float[p.outputSize()], yv = new float[p.outputSize()];
+            scalar.fwd(p, x, 0, scalar.pack(p, w, 0), b, 0, act, ys, 0);
+            CONV.fwd(p, x, 0, CONV.pack(p, w, 0), b, 0, act, yv, 0);
+            Tolerance.assertClose(what + " fwd", ys, yv, 1e-4);
+            float[] dxs = new float[p.inputSize()], dxv = new float[p.inputSize()];
+            scalar.bwdData(p, dz, 0, w, 0, dxs, 0);
+            CONV.bwdData(p, dz, 0, w, 0, dxv, 0);
+            Tolerance.assertClose(what + " bwdData", dxs, dxv, 1e-4);
+            float[] dws = new float[p.weightSize()], dwv = new float[p.weightSize()], dbs = new float[p.k()], dbv = new float[p.k()];
+            scalar.bwdWeights(p, x, 0, dz, 0, dws, 0, dbs, 0);
+            CONV.bwdWeights(p, x, 0, dz, 0, dwv, 0, dbv, 0);
+            Tolerance.assertClose(what + " bwdWeights dw", dws, dwv, 1e-4);
+            Tolerance.assertClose(what + " bwdWeights db", dbs, dbv, 1e-4);
+            done++;
         }
     }
 
