@@ -44,7 +44,8 @@ public final class MaxPool2d extends Pool2d {
 
             @Override
             void forward(float[] x, int xOff, boolean training, long stepIndex, int sampleBase) {
-                kernels.pool().maxFwd(p, x, xOff, y, 0, training ? argmax : null, 0);
+                // argmax always: a training step may run in eval mode (no dropout) and still needs the backward pass.
+                kernels.pool().maxFwd(p, x, xOff, y, 0, argmax, 0);
             }
 
             @Override

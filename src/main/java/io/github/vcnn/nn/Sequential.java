@@ -389,6 +389,11 @@ public final class Sequential implements AutoCloseable {
         return -1;
     }
 
+    /** The seed of the last {@link #initialize(long)} (dropout masks depend on it). */
+    public long seed() {
+        return seed;
+    }
+
     /** The training-step counter (dropout masks depend on it). */
     public long trainSteps() {
         return trainSteps;
