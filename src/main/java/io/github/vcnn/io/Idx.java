@@ -75,7 +75,7 @@ public final class Idx {
 
     private static int[] header(byte[] b, Path file, int expectedDims) throws IOException {
         int headerLen = 4 + 4 * expectedDims;
-        if (b.length < headerLen) throw new IOException("IDX file " + file + " is too short for its header (" + b.length + " bytes)");
+        if (b.length < 4) throw new IOException("IDX file " + file + " is too short for its header (" + b.length + " bytes)");
         ByteBuffer buf = ByteBuffer.wrap(b); // big-endian, as IDX
         int magic = buf.getInt(0);
         int expected = 0x0800 | expectedDims;
@@ -83,6 +83,7 @@ public final class Idx {
             throw new IOException(String.format("IDX file %s has magic 0x%08X, expected 0x%08X (unsigned bytes, %d dimension%s)",
                     file, magic, expected, expectedDims, expectedDims == 1 ? "" : "s"));
         }
+        if (b.length < headerLen) throw new IOException("IDX file " + file + " is too short for its header (" + b.length + " bytes)");
         int[] dims = new int[expectedDims];
         for (int i = 0; i < expectedDims; i++) {
             dims[i] = buf.getInt(4 + 4 * i);

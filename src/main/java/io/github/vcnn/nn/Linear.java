@@ -58,7 +58,7 @@ public final class Linear extends Layer {
     @Override
     public int[] outputShape(int[] shape) {
         if (shape.length != 1 || shape[0] != inFeatures) {
-            String hint = shape.length > 1 && size(shape) == inFeatures ? " (add a Flatten before it)" : "";
+            String hint = shape.length > 1 ? " (add a Flatten before it: " + size(shape) + " features)" : "";
             throw new IllegalArgumentException(describe() + " expects input [" + inFeatures + "], got " + Arrays.toString(shape) + hint);
         }
         return new int[]{outFeatures};
