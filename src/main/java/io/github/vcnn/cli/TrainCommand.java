@@ -92,6 +92,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "Adam lr %g, L2 %g, batch %d, %d epoch%s%n", lr, l2, batch, epochs, epochs == 1 ? "" : "s");
 
         List<double[]> lossPoints = new ArrayList<>();
+        double[] window = new double[2]; // running sum and count of batch losses
         List<Trainer.EpochResult> results = new ArrayList<>();
         int batches = (train.count() + batch - 1) / batch;
         StringBuilder csv = new StringBuilder("epoch,loss,test_accuracy,seconds,images_per_second\n");
@@ -99,7 +100,12 @@ public final class TrainCommand implements Callable<Integer> {
             Trainer trainer = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(epochs).batchSize(batch).seed(seed)
                     .onBatch((epoch, b, n, done, loss) -> {
                         progress.batchDone(epoch, b, n, done, loss);
-                        if (b % 20 == 19 || b == n - 1) lossPoints.add(new double[]{epoch - 1 + (b + 1.0) / batches, loss});
+                        window[0] += loss;
+                        window[1]++;
+                        if (b % 20 == 19 || b == n - 1) { // mean of the last 20 batches: a readable curve
+                            lossPoints.add(new double[]{epoch - 1 + (b + 1.0) / batches, window[0] / window[1]});
+                            window[0] = window[1] = 0;
+                        }
                     })
                     .onEpoch(r -> {
                         results.add(r);
