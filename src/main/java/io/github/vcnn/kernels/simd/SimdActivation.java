@@ -23,6 +23,11 @@ final class SimdActivation implements ActivationKernels {
         String shape = "activation " + act + " over " + len + " values";
         Checks.array("x", x, xOff, len, shape);
         Checks.array("y", y, yOff, len, shape);
+        apply(act, x, xOff, y, yOff, len);
+    }
+
+    /** The forward without checks (also the dense layer's epilogue); y may be x at the same offset. */
+    static void apply(Epilogue act, float[] x, int xOff, float[] y, int yOff, int len) {
         switch (act.kind()) {
             case NONE -> {
                 if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, len);
@@ -42,21 +47,57 @@ final class SimdActivation implements ActivationKernels {
         Checks.array("y", y, yOff, len, shape);
         Checks.array("dy", dy, dyOff, len, shape);
         Checks.array("dx", dx, dxOff, len, shape);
-        if (act.isIdentity()) {
-            if (dy != dx || dyOff != dxOff) System.arraycopy(dy, dyOff, dx, dxOff, len);
-            return;
+        switch (act.kind()) {
+            case NONE -> {
+                if (dy != dx || dyOff != dxOff) System.arraycopy(dy, dyOff, dx, dxOff, len);
+            }
+            case RELU -> reluBwd(y, yOff, dy, dyOff, dx, dxOff, len);
+            case LEAKY_RELU -> leakyReluBwd(act.alpha(), y, yOff, dy, dyOff, dx, dxOff, len);
+            case SIGMOID -> sigmoidBwd(y, yOff, dy, dyOff, dx, dxOff, len);
+            case CLIP -> clipBwd(act.min(), act.max(), y, yOff, dy, dyOff, dx, dxOff, len);
         }
-        int i = 0;
-        for (int bound = F.loopBound(len); i < bound; i += VL) {
-            FloatVector yv = FloatVector.fromArray(F, y, yOff + i);
-            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i);
-            SimdMath.activateBwd(act, yv, g).intoArray(dx, dxOff + i);
-        }
-        if (i < len) {
+    }
+
+    // Backward loops, one per activation, from the output y (see Epilogue.backward).
+    // Each takes its tail under a mask; vectors never cross a call (C2 boxes them when a callee is not inlined).
+
+    private static void reluBwd(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < len; i += VL) {
             VectorMask<Float> m = F.indexInRange(i, len);
             FloatVector yv = FloatVector.fromArray(F, y, yOff + i, m);
             FloatVector g = FloatVector.fromArray(F, dy, dyOff + i, m);
-            SimdMath.activateBwd(act, yv, g).intoArray(dx, dxOff + i, m);
+            zero.blend(g, yv.compare(VectorOperators.GT, zero)).intoArray(dx, dxOff + i, m);
+        }
+    }
+
+    private static void leakyReluBwd(float alpha, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        for (int i = 0; i < len; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i, m);
+            g.mul(alpha).blend(g, yv.compare(VectorOperators.GT, 0f)).intoArray(dx, dxOff + i, m);
+        }
+    }
+
+    private static void sigmoidBwd(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        for (int i = 0; i < len; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i, m);
+            g.mul(yv).mul(one.sub(yv)).intoArray(dx, dxOff + i, m);
+        }
+    }
+
+    private static void clipBwd(float lo, float hi, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        FloatVector zero = FloatVector.zero(F);
+        for (int i = 0; i < len; i += VL) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i, m);
+            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i, m);
+            VectorMask<Float> inside = yv.compare(VectorOperators.GT, lo).and(yv.compare(VectorOperators.LT, hi));
+            zero.blend(g, inside).intoArray(dx, dxOff + i, m);
         }
     }
 

@@ -103,6 +103,18 @@ final class SimdElementwise implements ElementwiseKernels {
         return sumOfSquares(x, xOff, len);
     }
 
+    /** y[i] += x[i] (the dense layer's bias on one row of its output). */
+    static void addInPlace(float[] x, int xOff, float[] y, int yOff, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, y, yOff + i, m).add(FloatVector.fromArray(F, x, xOff + i, m)).intoArray(y, yOff + i, m);
+        }
+    }
+
     /** sum x^2: float lanes over chunks of {@link #CHUNK}, each chunk's total added in double. */
     static double sumOfSquares(float[] x, int xOff, int len) {
         double total = 0;
