@@ -36,19 +36,22 @@ final class SimdDense implements DenseKernels {
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        String shape = "sgemm[" + (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + " n=" + n + " k=" + k
-                + ", lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
-        Checks.nonNegative("m", m, shape);
-        Checks.nonNegative("n", n, shape);
-        Checks.nonNegative("k", k, shape);
         Checks.finite("alpha", alpha);
         Checks.finite("beta", beta);
         // stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed)
         int aRows = transA ? k : m, aCols = transA ? m : k;
         int bRows = transB ? n : k, bCols = transB ? k : n;
-        checkMatrix("A", a, aOff, lda, aRows, aCols, "lda", shape);
-        checkMatrix("B", b, bOff, ldb, bRows, bCols, "ldb", shape);
-        checkMatrix("C", c, cOff, ldc, m, n, "ldc", shape);
+        if (!(m >= 0 && n >= 0 && k >= 0 && matrixFits(a, aOff, lda, aRows, aCols) && matrixFits(b, bOff, ldb, bRows, bCols)
+                && matrixFits(c, cOff, ldc, m, n))) {
+            String shape = "sgemm[" + (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + " n=" + n + " k=" + k
+                    + ", lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
+            Checks.nonNegative("m", m, shape);
+            Checks.nonNegative("n", n, shape);
+            Checks.nonNegative("k", k, shape);
+            checkMatrix("A", a, aOff, lda, aRows, aCols, "lda", shape);
+            checkMatrix("B", b, bOff, ldb, bRows, bCols, "ldb", shape);
+            checkMatrix("C", c, cOff, ldc, m, n, "ldc", shape);
+        }
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scaleC(m, n, beta, c, cOff, ldc); // BLAS: A and B are not read
@@ -105,6 +108,10 @@ final class SimdDense implements DenseKernels {
             for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(F, dz, dzOff + r * cols + j, m));
             acc.intoArray(db, dbOff + j, m);
         }
+    }
+
+    private static boolean matrixFits(float[] x, int off, int ld, int rows, int cols) {
+        return ld >= Math.max(1, cols) && SimdMath.fits(x, off, rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols);
     }
 
     private static void checkMatrix(String name, float[] x, int off, int ld, int rows, int cols, String ldName, String shape) {

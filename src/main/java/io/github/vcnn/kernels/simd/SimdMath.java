@@ -72,6 +72,21 @@ final class SimdMath {
         return one.div(one.add(exp(z.neg())));
     }
 
+    // Fast argument checks: the message (with its shape string) is built only when one fails, in Checks,
+    // so a valid call allocates nothing.
+
+    static boolean fits(float[] a, int off, long len) {
+        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
+    }
+
+    static boolean fits(int[] a, int off, long len) {
+        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
+    }
+
+    static boolean fitsOrNull(float[] a, int off, long len) {
+        return a == null || fits(a, off, len);
+    }
+
     /** Sum of all lanes in double, for the once-per-row/plane reductions. */
     static double sum(FloatVector v) {
         return v.reduceLanes(VectorOperators.ADD);

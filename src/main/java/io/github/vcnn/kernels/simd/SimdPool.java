@@ -424,35 +424,39 @@ final class SimdPool implements PoolKernels {
     // ---------------------------------------------------------------------------------------------------------------
     // global pooling
 
-    private static String globalShape(String op, int n, int c, int hw) {
+    /** Checks of the global pools; the message is built only when one fails. */
+    private static void checkGlobal(String op, int n, int c, int hw, String inName, float[] in, int inOff, long inLen,
+                                    String outName, float[] out, int outOff, long outLen) {
+        if (n > 0 && c > 0 && hw > 0 && (long) n * c * hw <= Integer.MAX_VALUE - 64
+                && SimdMath.fits(in, inOff, inLen) && SimdMath.fits(out, outOff, outLen)) {
+            return;
+        }
         String shape = op + "[x " + n + "x" + c + "x(" + hw + ")]";
         Checks.positive("n", n, shape);
         Checks.positive("c", c, shape);
         Checks.positive("hw", hw, shape);
         if ((long) n * c * hw > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor too large for a Java array: " + shape);
-        return shape;
+        Checks.array(inName, in, inOff, inLen, shape);
+        Checks.array(outName, out, outOff, outLen, shape);
     }
 
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        String shape = globalShape("globalAvgPool", n, c, hw);
-        Checks.array("x", x, xOff, (long) n * c * hw, shape);
-        Checks.array("y", y, yOff, (long) n * c, shape);
+        checkGlobal("globalAvgPool", n, c, hw, "x", x, xOff, (long) n * c * hw, "y", y, yOff, (long) n * c);
         for (int pl = 0; pl < n * c; pl++) {
             int xp = xOff + pl * hw;
             FloatVector acc = FloatVector.zero(F);
             int i = 0;
             for (int bound = F.loopBound(hw); i < bound; i += VL) acc = acc.add(FloatVector.fromArray(F, x, xp + i));
-            if (i < hw) acc = acc.add(FloatVector.fromArray(F, x, xp + i, F.indexInRange(i, hw)));
-            y[yOff + pl] = (float) (SimdMath.sum(acc) / hw);
+            double sum = SimdMath.sum(acc);
+            for (; i < hw; i++) sum += x[xp + i];
+            y[yOff + pl] = (float) (sum / hw);
         }
     }
 
     @Override
     public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        String shape = globalShape("globalMaxPool", n, c, hw);
-        Checks.array("x", x, xOff, (long) n * c * hw, shape);
-        Checks.array("y", y, yOff, (long) n * c, shape);
+        checkGlobal("globalMaxPool", n, c, hw, "x", x, xOff, (long) n * c * hw, "y", y, yOff, (long) n * c);
         for (int pl = 0; pl < n * c; pl++) {
             int xp = xOff + pl * hw;
             FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -466,15 +470,14 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
-        String shape = globalShape("globalAvgPool backward", n, c, hw);
-        Checks.array("dy", dy, dyOff, (long) n * c, shape);
-        Checks.array("dx", dx, dxOff, (long) n * c * hw, shape);
+        checkGlobal("globalAvgPool backward", n, c, hw, "dy", dy, dyOff, (long) n * c, "dx", dx, dxOff, (long) n * c * hw);
         for (int pl = 0; pl < n * c; pl++) {
-            FloatVector g = FloatVector.broadcast(F, dy[dyOff + pl] / hw);
+            float gs = dy[dyOff + pl] / hw;
+            FloatVector g = FloatVector.broadcast(F, gs);
             int dxp = dxOff + pl * hw;
             int i = 0;
             for (int bound = F.loopBound(hw); i < bound; i += VL) g.intoArray(dx, dxp + i);
-            if (i < hw) g.intoArray(dx, dxp + i, F.indexInRange(i, hw));
+            for (; i < hw; i++) dx[dxp + i] = gs;
         }
     }
 }
