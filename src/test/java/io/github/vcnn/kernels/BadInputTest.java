@@ -448,10 +448,10 @@ class BadInputTest {
         assertTrue(ok, where + ": the message should name '" + argumentRegex + "' first: \"" + message + "\"");
     }
 
-    // ---------------------------------------------------------------- the parameter records and the epilogue (shared by all variants)
+    // ---------------------------------------------------------------- parameter records, epilogues, variant names (shared by all variants)
 
     @Test
-    void parameterRecordsRejectBadSizes() {
+    void parameterRecordsEpilogueAndVariantNamesRejectBadValues() {
         record Case(String argument, Executable make) {
         }
         List<Case> cases = List.of(
@@ -476,7 +476,9 @@ class BadInputTest {
                 new Case("alpha", () -> Epilogue.leakyRelu(Float.NaN)),
                 new Case("alpha", () -> Epilogue.leakyRelu(-0.1f)),
                 new Case("min", () -> Epilogue.clip(Float.NaN, 1f)),
-                new Case("min", () -> Epilogue.clip(2f, 1f)));
+                new Case("min", () -> Epilogue.clip(2f, 1f)),
+                new Case("variant", () -> Kernels.byName("vector")),
+                new Case("name", () -> Kernels.byName(null)));
         for (Case c : cases) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c.make(), c.argument());
             assertTrue(e.getMessage().toLowerCase(Locale.ROOT).contains(c.argument().toLowerCase(Locale.ROOT)),
