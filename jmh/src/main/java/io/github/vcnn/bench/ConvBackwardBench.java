@@ -1,0 +1,95 @@
+package io.github.vcnn.bench;
+
+import io.github.vcnn.kernels.ConvKernels;
+import io.github.vcnn.kernels.ConvParams;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * conv2d backward, one thread: bwdData (dx from dz and w) and bwdWeights (dw and db from x and dz)
+ * per variant. Nominal GFLOP/s of each = the forward's 2*N*K*(C/groups)*R*S*outH*outW / time.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class ConvBackwardBench {
+
+    @Param({"lenet_c1", "lenet_c2", "r18_l1", "r18_l1_n8"})
+    public String shape;
+
+    private ConvParams p;
+    private ConvKernels conv;
+    private float[] x, w, dz, dx, dw, db;
+
+    @Setup(Level.Trial)
+    public void setup(BenchmarkParams bp) {
+        p = ConvForwardBench.shape(shape);
+        conv = ConvForwardBench.kernelsOf(bp);
+        Random rnd = new Random(42);
+        x = ConvForwardBench.random(rnd, p.inputSize());
+        w = ConvForwardBench.random(rnd, p.weightSize());
+        dz = ConvForwardBench.random(rnd, p.outputSize());
+        dx = new float[p.inputSize()];
+        dw = new float[p.weightSize()];
+        db = new float[p.k()];
+    }
+
+    private float[] data() {
+        conv.bwdData(p, dz, 0, w, 0, dx, 0);
+        return dx;
+    }
+
+    private float[] weights() {
+        conv.bwdWeights(p, x, 0, dz, 0, dw, 0, db, 0);
+        return dw;
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseSuperWord"})
+    public float[] scalarBwdData() {
+        return data();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseSuperWord"})
+    public float[] scalarBwdWeights() {
+        return weights();
+    }
+
+    @Benchmark
+    public float[] autoBwdData() {
+        return data();
+    }
+
+    @Benchmark
+    public float[] autoBwdWeights() {
+        return weights();
+    }
+
+    @Benchmark
+    public float[] simdBwdData() {
+        return data();
+    }
+
+    @Benchmark
+    public float[] simdBwdWeights() {
+        return weights();
+    }
+}

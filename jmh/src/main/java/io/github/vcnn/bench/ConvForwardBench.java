@@ -1,0 +1,111 @@
+package io.github.vcnn.bench;
+
+import io.github.vcnn.kernels.ConvKernels;
+import io.github.vcnn.kernels.ConvParams;
+import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.Kernels;
+import io.github.vcnn.kernels.PackedConvWeights;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * conv2d forward (bias + ReLU fused), one thread, the shapes of ../shared/anchors.md.
+ * Nominal GFLOP/s = 2*N*K*(C/groups)*R*S*outH*outW / time (anchors.md convention; see {@link ConvParams#flops()}).
+ * Weights are packed once in the setup, as a layer does. Only the measured variant is created, so one
+ * variant's benchmarks run even where another is unavailable.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Thread)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class ConvForwardBench {
+
+    @Param({"lenet_c1", "lenet_c2", "r18_conv1", "r18_l1", "r18_l1_n8", "r18_l2", "r18_l3", "r18_l4", "r18_ds", "vgg_b"})
+    public String shape;
+
+    private ConvParams p;
+    private ConvKernels conv;
+    private PackedConvWeights w;
+    private float[] x, b, y;
+
+    /** The conv shapes of anchors.md: N,C,H,W -> K, RxS, stride, pad. */
+    static ConvParams shape(String name) {
+        return switch (name) {
+            case "lenet_c1" -> ConvParams.of(64, 1, 28, 28, 32, 5, 5, 1, 2);
+            case "lenet_c2" -> ConvParams.of(64, 32, 14, 14, 64, 5, 5, 1, 2);
+            case "r18_conv1" -> ConvParams.of(1, 3, 224, 224, 64, 7, 7, 2, 3);
+            case "r18_l1" -> ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1);
+            case "r18_l1_n8" -> ConvParams.of(8, 64, 56, 56, 64, 3, 3, 1, 1);
+            case "r18_l2" -> ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1);
+            case "r18_l3" -> ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1);
+            case "r18_l4" -> ConvParams.of(1, 512, 7, 7, 512, 3, 3, 1, 1);
+            case "r18_ds" -> ConvParams.of(1, 64, 56, 56, 128, 1, 1, 2, 0);
+            case "vgg_b" -> ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1);
+            default -> throw new IllegalArgumentException("unknown conv shape " + name);
+        };
+    }
+
+    static float[] random(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
+        return a;
+    }
+
+    /** "scalar", "auto" or "simd" from the benchmark method's name (scalar, autoBwdData, ...). */
+    static ConvKernels kernelsOf(BenchmarkParams bp) {
+        String method = bp.getBenchmark().substring(bp.getBenchmark().lastIndexOf('.') + 1);
+        for (String v : new String[]{"scalar", "auto", "simd"}) {
+            if (method.startsWith(v)) return Kernels.byName(v).conv();
+        }
+        throw new IllegalStateException("benchmark method " + method + " names no kernel variant");
+    }
+
+    @Setup(Level.Trial)
+    public void setup(BenchmarkParams bp) {
+        p = shape(shape);
+        conv = kernelsOf(bp);
+        Random rnd = new Random(42);
+        x = random(rnd, p.inputSize());
+        b = random(rnd, p.k());
+        y = new float[p.outputSize()];
+        w = conv.pack(p, random(rnd, p.weightSize()), 0);
+    }
+
+    private float[] run() {
+        conv.fwd(p, x, 0, w, b, 0, Epilogue.RELU, y, 0);
+        return y;
+    }
+
+    /** The readable reference, with HotSpot's auto-vectorizer off. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:-UseSuperWord"})
+    public float[] scalar() {
+        return run();
+    }
+
+    @Benchmark
+    public float[] auto() {
+        return run();
+    }
+
+    @Benchmark
+    public float[] simd() {
+        return run();
+    }
+}
