@@ -284,7 +284,7 @@ public final class SimdConv implements ConvKernels {
     // ------------------------------------------------------------------------- width path (forward)
 
     /**
-     * The vectorized-over-width forward for stride-1 columns with few channels per group or a short
+     * The vectorized-over-width forward for few channels per group or a short
      * reduction: a tile is 6 output channels x 32 consecutive output columns of one row (12 accumulators),
      * summing broadcast weights times input row vectors over (r, s, c); results go straight to NCHW rows.
      * Channels of a tile may come from different groups (depthwise), each reading its own input planes.
@@ -690,9 +690,9 @@ public final class SimdConv implements ConvKernels {
         // geometry: groups, channels per group in (cg) and out (kg), kernel, stride, output size,
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
-        // width path: planar scratch xs[c][hp][wq], reduction offsets tapOff[(r*S + s)*cg + c]
+        // width path: planar scratch xs[c][hp][wq = sw phases of wph], reduction offsets tapOff[(r*S + s)*cg + c]
         boolean width;
-        int wq, taps;
+        int wq, wph, taps;
         int[] tapOff = new int[0];
         final int[] tileW = new int[6], tileY = new int[6], tileX = new int[6];
         final float[] tileB = new float[6];
@@ -700,7 +700,7 @@ public final class SimdConv implements ConvKernels {
 
         /**
          * Sets the geometry. {@code allowWidth}: the caller can take the planar layout of the
-         * vectorized-over-width path, chosen for stride-1 columns when the channel-blocked tile would
+         * vectorized-over-width path, chosen when the channel-blocked tile would
          * waste lanes (fewer than 8 output channels per group) or the reduction is too short to pay for
          * the transposed store (C/G*R*S &lt; 64, e.g. a first layer on a grey image).
          */
@@ -726,14 +726,18 @@ public final class SimdConv implements ConvKernels {
                 int rr = rowContiguous ? q : q / s, ss = rowContiguous ? 0 : q % s;
                 segOff[q] = (rr * dh * wp + ss * dw) * cg;
             }
-            this.width = allowWidth && sw == 1 && (kg < 8 || cg * r * s < 64);
+            this.width = allowWidth && (kg < 8 || cg * r * s < 64);
             if (width) {
-                this.wq = (ow + WIDTH_TILE - 1) / WIDTH_TILE * WIDTH_TILE + dw * (s - 1);
+                // a scratch row holds sw column phases of wph values (padded column j at phase j % sw,
+                // position j / sw), so the columns one tap reads for consecutive outputs are contiguous
+                this.wph = (ow + WIDTH_TILE - 1) / WIDTH_TILE * WIDTH_TILE + dw * (s - 1) / sw + 1;
+                this.wq = sw * wph;
                 this.taps = cg * r * s;
                 if (tapOff.length < taps) tapOff = new int[taps];
                 for (int rr = 0; rr < r; rr++) {
                     for (int ss = 0; ss < s; ss++) {
-                        for (int c = 0; c < cg; c++) tapOff[(rr * s + ss) * cg + c] = (c * hp + rr * dh) * wq + ss * dw;
+                        int col = (ss * dw) % sw * wph + ss * dw / sw;
+                        for (int c = 0; c < cg; c++) tapOff[(rr * s + ss) * cg + c] = (c * hp + rr * dh) * wq + col;
                     }
                 }
             }
@@ -770,17 +774,19 @@ public final class SimdConv implements ConvKernels {
             int size = c * hp * wq;
             xs = grow(xs, size + SLACK);
             Arrays.fill(xs, 0, size + SLACK, 0f);
-            int wpad = (ow - 1) + dw * (s - 1) + 1;   // columns the valid outputs read
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
-            int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wpad - padL, spreadW));
+            int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
             for (int ch = 0; ch < c; ch++) {
                 for (int i = iLo; i < iHi; i++) {
                     int srcRow = off + (ch * h + i) * w;
-                    int dstRow = (ch * hp + i * spreadH + padT) * wq + padL;
-                    if (spreadW == 1) {
-                        System.arraycopy(src, srcRow + jLo, xs, dstRow + jLo, jHi - jLo);
+                    int dstRow = (ch * hp + i * spreadH + padT) * wq;
+                    if (sw == 1 && spreadW == 1) {
+                        System.arraycopy(src, srcRow + jLo, xs, dstRow + padL + jLo, jHi - jLo);
                     } else {
-                        for (int j = jLo; j < jHi; j++) xs[dstRow + j * spreadW] = src[srcRow + j];
+                        for (int j = jLo; j < jHi; j++) {
+                            int col = j * spreadW + padL;
+                            xs[dstRow + col % sw * wph + col / sw] = src[srcRow + j];
+                        }
                     }
                 }
             }
