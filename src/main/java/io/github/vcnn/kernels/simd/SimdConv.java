@@ -102,6 +102,23 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
+    /**
+     * The padded scratch copies (input, spread dz, channel-blocked dz and weights) must fit Java arrays;
+     * huge paddings or strides could otherwise overflow the int index arithmetic.
+     */
+    private static void checkScratch(ConvParams p) {
+        long hp = (long) (p.outH() - 1) * p.strideH() + (long) p.dilationH() * (p.r() - 1) + 1;
+        long wp = (long) (p.outW() - 1) * p.strideW() + (long) p.dilationW() * (p.s() - 1) + 1;
+        long wq = (long) p.strideW() * (p.outW() + WIDTH_TILE + (long) p.dilationW() * p.s());
+        long hpT = p.h() + (long) p.dilationH() * p.r(), wpT = p.w() + WIDTH_TILE + (long) p.dilationW() * p.s();
+        long kPad = p.k() + (long) (L - 1) * p.groups(), cPad = p.c() + (long) (L - 1) * p.groups();
+        long worst = Math.max(Math.max(p.c() * hp * Math.max(wp, wq), p.k() * hpT * wpT),
+                Math.max(kPad * p.outH() * p.outW(), Math.max(kPad * p.cg(), cPad * p.kg()) * p.r() * p.s()));
+        if (worst > Integer.MAX_VALUE - 64 - SLACK) {
+            throw new IllegalArgumentException("padded working copy of " + worst + " floats is too large for a Java array: " + p);
+        }
+    }
+
     private static int blocks(int channels) {
         return (channels + L - 1) / L;
     }
@@ -117,6 +134,7 @@ public final class SimdConv implements ConvKernels {
         Checks.array("x", x, xOff, p.inputSize(), p);
         Checks.optionalArray("bias", bias, biasOff, p.k(), p);
         Checks.array("y", y, yOff, p.outputSize(), p);
+        checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), kbs = blocks(kg);
@@ -475,6 +493,7 @@ public final class SimdConv implements ConvKernels {
         Checks.array("dz", dz, dzOff, p.outputSize(), p);
         Checks.array("w", w, wOff, p.weightSize(), p);
         Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s();
@@ -502,6 +521,7 @@ public final class SimdConv implements ConvKernels {
         Checks.array("dz", dz, dzOff, p.outputSize(), p);
         Checks.array("dw", dw, dwOff, p.weightSize(), p);
         Checks.optionalArray("db", db, dbOff, p.k(), p);
+        checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s(), kbs = blocks(kg);
