@@ -13,7 +13,7 @@ module io.github.vcnn {
     requires com.fasterxml.jackson.jr.ob;
     requires static info.picocli;
     requires static me.tongfei.progressbar;
-    requires static xchart;
+    requires static org.knowm.xchart;
     requires static java.desktop;
 
     exports io.github.vcnn.kernels;

@@ -1,0 +1,81 @@
+package io.github.vcnn.bench;
+
+import io.github.vcnn.kernels.Kernels;
+import io.github.vcnn.nn.Architectures;
+import io.github.vcnn.nn.Objective;
+import io.github.vcnn.nn.Sequential;
+import io.github.vcnn.train.Adam;
+import io.github.vcnn.train.SoftmaxCrossEntropy;
+import io.github.vcnn.train.Targets;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One LeNet-FM training step on a batch of 64 (forward, softmax cross-entropy, backward, Adam with L2), the
+ * {@code vcnn train} workload. The score is images per second (64 per step), directly comparable with PyTorch's
+ * 1,267 img/s (one thread) and 2,421 img/s (two threads) in shared/anchors.md.
+ *
+ * <p>{@code kernels=scalar} runs the reference kernels as HotSpot compiles them; for the strictly scalar figure add
+ * {@code -jvmArgsAppend -XX:-UseSuperWord}. {@code -p threads=2} splits each batch over two threads.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
+public class TrainStepBench {
+    static final int BATCH = 64;
+
+    @Param({"scalar", "auto", "simd"})
+    public String kernels;
+
+    @Param({"1"})
+    public int threads;
+
+    private Sequential model;
+    private Adam adam;
+    private float[] x;
+    private Objective objective;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        model = Architectures.leNetFm(10, 42).kernels(Kernels.byName(kernels)).threads(threads).train();
+        adam = new Adam(1e-3).weightDecay(1e-4);
+        SplittableRandom r = new SplittableRandom(1);
+        x = new float[BATCH * 784];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        int[] labels = new int[BATCH];
+        for (int i = 0; i < BATCH; i++) labels[i] = r.nextInt(10);
+        objective = new SoftmaxCrossEntropy().on(Targets.labels(labels), 0);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        model.close();
+    }
+
+    /** Score in images per second. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public double step() {
+        double loss = model.trainStep(x, 0, BATCH, objective);
+        adam.step(model);
+        return loss;
+    }
+}

@@ -1,0 +1,177 @@
+package io.github.vcnn.kernels.scalar;
+
+import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.PoolKernels;
+import io.github.vcnn.kernels.PoolParams;
+
+/** Reference pooling over NCHW planes, PyTorch's semantics (window clipping, divisors, first maximum wins). */
+public final class ScalarPool implements PoolKernels {
+
+    ScalarPool() {
+    }
+
+    @Override
+    public void maxFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff, int[] argmax, int argmaxOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
+        Checks.array("y", y, yOff, p.outputSize(), "output [N][C][outH][outW] of " + p);
+        if (argmax != null) Checks.array("argmax", argmax, argmaxOff, p.outputSize(), "argmax [N][C][outH][outW] of " + p);
+        int outH = p.outH(), outW = p.outW();
+        for (int plane = 0; plane < p.n() * p.c(); plane++) {
+            int xPlane = xOff + plane * p.h() * p.w();
+            for (int i = 0; i < outH; i++) {
+                // window rows clipped to the input: padding is -infinity and never wins
+                int h0 = i * p.strideH() - p.padTop(), h1 = Math.min(h0 + p.kh(), p.h());
+                h0 = Math.max(h0, 0);
+                for (int j = 0; j < outW; j++) {
+                    int w0 = j * p.strideW() - p.padLeft(), w1 = Math.min(w0 + p.kw(), p.w());
+                    w0 = Math.max(w0, 0);
+                    float max = Float.NEGATIVE_INFINITY;
+                    int at = h0 * p.w() + w0;
+                    for (int ih = h0; ih < h1; ih++) {
+                        for (int iw = w0; iw < w1; iw++) {
+                            float v = x[xPlane + ih * p.w() + iw];
+                            if (v > max || Float.isNaN(v)) { // NaN propagates, as in PyTorch
+                                max = v;
+                                at = ih * p.w() + iw;
+                                if (Float.isNaN(v)) break;
+                            }
+                        }
+                        if (Float.isNaN(max)) break;
+                    }
+                    int o = (plane * outH + i) * outW + j;
+                    y[yOff + o] = max;
+                    if (argmax != null) argmax[argmaxOff + o] = at;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void maxBwd(PoolParams p, float[] dy, int dyOff, int[] argmax, int argmaxOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dy", dy, dyOff, p.outputSize(), "output gradient [N][C][outH][outW] of " + p);
+        Checks.array("argmax", argmax, argmaxOff, p.outputSize(), "argmax [N][C][outH][outW] of " + p);
+        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        int hw = p.h() * p.w(), outHW = p.outH() * p.outW();
+        // check every index before writing anything
+        for (int o = 0; o < p.outputSize(); o++) {
+            int at = argmax[argmaxOff + o];
+            if (at < 0 || at >= hw) {
+                throw new IllegalArgumentException("argmax[" + o + "] = " + at + " is outside the input plane [0, " + hw + ") of " + p);
+            }
+        }
+        java.util.Arrays.fill(dx, dxOff, dxOff + p.inputSize(), 0f);
+        // dx[plane][argmax] += dy[plane][o]: windows may overlap, so several outputs can add to one input
+        for (int plane = 0; plane < p.n() * p.c(); plane++) {
+            for (int o = 0; o < outHW; o++) {
+                int io = plane * outHW + o;
+                dx[dxOff + plane * hw + argmax[argmaxOff + io]] += dy[dyOff + io];
+            }
+        }
+    }
+
+    /** PyTorch's divisor: the window clipped to the padded input, or only its taps inside the input. */
+    private static int divisor(PoolParams p, int i, int j) {
+        int h0 = i * p.strideH() - p.padTop(), w0 = j * p.strideW() - p.padLeft();
+        int h1 = Math.min(h0 + p.kh(), p.h() + p.padBottom()), w1 = Math.min(w0 + p.kw(), p.w() + p.padRight());
+        if (p.countIncludePad()) return (h1 - h0) * (w1 - w0);
+        return (Math.min(h1, p.h()) - Math.max(h0, 0)) * (Math.min(w1, p.w()) - Math.max(w0, 0));
+    }
+
+    @Override
+    public void avgFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
+        Checks.array("y", y, yOff, p.outputSize(), "output [N][C][outH][outW] of " + p);
+        int outH = p.outH(), outW = p.outW();
+        for (int plane = 0; plane < p.n() * p.c(); plane++) {
+            int xPlane = xOff + plane * p.h() * p.w();
+            for (int i = 0; i < outH; i++) {
+                int h0 = Math.max(i * p.strideH() - p.padTop(), 0), h1 = Math.min(i * p.strideH() - p.padTop() + p.kh(), p.h());
+                for (int j = 0; j < outW; j++) {
+                    int w0 = Math.max(j * p.strideW() - p.padLeft(), 0), w1 = Math.min(j * p.strideW() - p.padLeft() + p.kw(), p.w());
+                    double sum = 0.0;
+                    for (int ih = h0; ih < h1; ih++) {
+                        for (int iw = w0; iw < w1; iw++) sum += x[xPlane + ih * p.w() + iw];
+                    }
+                    y[yOff + (plane * outH + i) * outW + j] = (float) (sum / divisor(p, i, j));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void avgBwd(PoolParams p, float[] dy, int dyOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dy", dy, dyOff, p.outputSize(), "output gradient [N][C][outH][outW] of " + p);
+        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        int outH = p.outH(), outW = p.outW();
+        // gather form: dx[ih][iw] = sum over the windows covering (ih, iw) of dy / divisor
+        for (int plane = 0; plane < p.n() * p.c(); plane++) {
+            int dyPlane = dyOff + plane * outH * outW;
+            for (int ih = 0; ih < p.h(); ih++) {
+                for (int iw = 0; iw < p.w(); iw++) {
+                    double sum = 0.0;
+                    for (int i = 0; i < outH; i++) {
+                        int h0 = i * p.strideH() - p.padTop();
+                        if (ih < h0 || ih >= h0 + p.kh()) continue;
+                        for (int j = 0; j < outW; j++) {
+                            int w0 = j * p.strideW() - p.padLeft();
+                            if (iw < w0 || iw >= w0 + p.kw()) continue;
+                            sum += (double) dy[dyPlane + i * outW + j] / divisor(p, i, j);
+                        }
+                    }
+                    dx[dxOff + (plane * p.h() + ih) * p.w() + iw] = (float) sum;
+                }
+            }
+        }
+    }
+
+    private static String globalShape(int n, int c, int hw) {
+        return "global pool [N " + n + "][C " + c + "][H*W " + hw + "]";
+    }
+
+    private static void checkGlobal(int n, int c, int hw, float[] in, int inOff, String inName, long inLen,
+                                    float[] out, int outOff, String outName, long outLen) {
+        String shape = globalShape(n, c, hw);
+        Checks.positive("n", n, shape);
+        Checks.positive("c", c, shape);
+        Checks.positive("hw", hw, shape);
+        Checks.array(inName, in, inOff, inLen, shape);
+        Checks.array(outName, out, outOff, outLen, shape);
+    }
+
+    @Override
+    public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+        checkGlobal(n, c, hw, x, xOff, "x", (long) n * c * hw, y, yOff, "y", (long) n * c);
+        for (int plane = 0; plane < n * c; plane++) {
+            double sum = 0.0;
+            for (int i = 0; i < hw; i++) sum += x[xOff + plane * hw + i];
+            y[yOff + plane] = (float) (sum / hw);
+        }
+    }
+
+    @Override
+    public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+        checkGlobal(n, c, hw, x, xOff, "x", (long) n * c * hw, y, yOff, "y", (long) n * c);
+        for (int plane = 0; plane < n * c; plane++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < hw; i++) {
+                float v = x[xOff + plane * hw + i];
+                if (v > max || Float.isNaN(v)) max = v;
+                if (Float.isNaN(max)) break;
+            }
+            y[yOff + plane] = max;
+        }
+    }
+
+    @Override
+    public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
+        checkGlobal(n, c, hw, dy, dyOff, "dy", (long) n * c, dx, dxOff, "dx", (long) n * c * hw);
+        for (int plane = 0; plane < n * c; plane++) {
+            float share = (float) ((double) dy[dyOff + plane] / hw);
+            for (int i = 0; i < hw; i++) dx[dxOff + plane * hw + i] = share;
+        }
+    }
+}

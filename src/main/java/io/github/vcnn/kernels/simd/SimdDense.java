@@ -1,0 +1,316 @@
+package io.github.vcnn.kernels.simd;
+
+import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.DenseKernels;
+import io.github.vcnn.kernels.DenseParams;
+import io.github.vcnn.kernels.Epilogue;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * SGEMM in the BLIS/GotoBLAS shape, and the dense layer on top of it.
+ *
+ * <p>op(B) is packed into column panels {@code NR = 2 vectors} wide and op(A) into row panels of
+ * {@code MR = 6} rows (both zero-padded to full panels), so every transpose combination feeds the same
+ * micro-kernel: a {@code 6 x 2}-vector tile of 12 accumulators, each k step two vector loads,
+ * six broadcasts and twelve FMAs. Cache blocking: {@code KC x NR} B micro-panel stays in L1 while
+ * the {@code MC x KC} packed A block streams from L2. The dense forward's bias and activation are
+ * applied to the accumulators in the last K block (the fused epilogue), so y is written once.
+ * Packing buffers are per thread and reused.
+ */
+final class SimdDense implements DenseKernels {
+    private static final VectorSpecies<Float> F = SimdMath.F;
+    private static final int VL = SimdMath.VL;
+    private static final int MR = 6;
+    private static final int NR = 2 * VL;
+    private static final int KC = 256;
+    private static final int MC = 16 * MR;
+    private static final int NC = Math.max(NR, (2048 / NR) * NR);
+
+    /** Per-thread packing buffers: [0] packed A (MC x KC), [1] packed B (KC x NC). */
+    private static final ThreadLocal<float[][]> SCRATCH =
+            ThreadLocal.withInitial(() -> new float[][]{new float[MC * KC], new float[KC * NC]});
+
+    @Override
+    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        String shape = "sgemm[" + (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + " n=" + n + " k=" + k
+                + ", lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
+        Checks.nonNegative("m", m, shape);
+        Checks.nonNegative("n", n, shape);
+        Checks.nonNegative("k", k, shape);
+        Checks.finite("alpha", alpha);
+        Checks.finite("beta", beta);
+        // stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed)
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        checkMatrix("A", a, aOff, lda, aRows, aCols, "lda", shape);
+        checkMatrix("B", b, bOff, ldb, bRows, bCols, "ldb", shape);
+        checkMatrix("C", c, cOff, ldc, m, n, "ldc", shape);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc); // BLAS: A and B are not read
+            return;
+        }
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null, 0, Epilogue.NONE);
+    }
+
+    @Override
+    public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.notNull("act", act);
+        Checks.array("x", x, xOff, (long) p.batch() * p.in(), p);
+        Checks.array("w", w, wOff, (long) p.out() * p.in(), p);
+        Checks.optionalArray("bias", bias, biasOff, p.out(), p);
+        Checks.array("y", y, yOff, (long) p.batch() * p.out(), p);
+        // y[batch][out] = act(x[batch][in] * W[out][in]^T + b[out])
+        gemm(false, true, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), w, wOff, p.in(), 0f, y, yOff, p.out(), bias, biasOff, act);
+    }
+
+    @Override
+    public void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), p);
+        Checks.array("w", w, wOff, (long) p.out() * p.in(), p);
+        Checks.array("dx", dx, dxOff, (long) p.batch() * p.in(), p);
+        // dx[batch][in] = dz[batch][out] * W[out][in]
+        gemm(false, false, p.batch(), p.in(), p.out(), 1f, dz, dzOff, p.out(), w, wOff, p.in(), 0f, dx, dxOff, p.in(), null, 0, Epilogue.NONE);
+    }
+
+    @Override
+    public void bwdWeights(DenseParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, (long) p.batch() * p.in(), p);
+        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), p);
+        Checks.array("dw", dw, dwOff, (long) p.out() * p.in(), p);
+        Checks.optionalArray("db", db, dbOff, p.out(), p);
+        // dW[out][in] = dz[batch][out]^T * x[batch][in]
+        gemm(true, false, p.out(), p.in(), p.batch(), 1f, dz, dzOff, p.out(), x, xOff, p.in(), 0f, dw, dwOff, p.in(), null, 0, Epilogue.NONE);
+        if (db != null) columnSums(p.batch(), p.out(), dz, dzOff, db, dbOff);
+    }
+
+    /** db[o] = sum over rows of dz[r][o], rows added as whole vectors. */
+    private static void columnSums(int rows, int cols, float[] dz, int dzOff, float[] db, int dbOff) {
+        int j = 0;
+        for (int bound = F.loopBound(cols); j < bound; j += VL) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(F, dz, dzOff + r * cols + j));
+            acc.intoArray(db, dbOff + j);
+        }
+        if (j < cols) {
+            VectorMask<Float> m = F.indexInRange(j, cols);
+            FloatVector acc = FloatVector.zero(F);
+            for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(F, dz, dzOff + r * cols + j, m));
+            acc.intoArray(db, dbOff + j, m);
+        }
+    }
+
+    private static void checkMatrix(String name, float[] x, int off, int ld, int rows, int cols, String ldName, String shape) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException(ldName + " = " + ld + " is smaller than the " + cols + " columns of " + name + ": " + shape);
+        }
+        long len = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+        Checks.array(name, x, off, len, shape);
+    }
+
+    private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else {
+                for (int j = 0; j < n; j++) c[row + j] *= beta;
+            }
+        }
+    }
+
+    /**
+     * C = alpha op(A) op(B) + beta C, then (in the last K block) + bias[column] and act. Arguments checked by the caller;
+     * m, n, k > 0.
+     */
+    static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff, Epilogue act) {
+        float[][] scratch = SCRATCH.get();
+        float[] ap = scratch[0], bp = scratch[1];
+        Epilogue epi = act.isIdentity() ? null : act;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean last = pc + kc == k;
+                float betaBlock = pc == 0 ? beta : 1f; // later K blocks accumulate onto the first
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bBase = jr * kc; // panel jr/NR starts at (jr/NR) * NR * kc
+                        int col = jc + jr;
+                        boolean withBias = last && bias != null;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            kernel(kc, ap, ir * kc, bp, bBase, c, cOff + (ic + ir) * ldc + col, ldc, mr, nr,
+                                    alpha, betaBlock, withBias ? bias : null, biasOff + col, last ? epi : null);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** op(B)[pc..pc+kc)[jc..jc+nc) into panels of NR columns: dst[panel][p][NR], zero beyond n. */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] dst) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int base = jr * kc;
+            if (!transB) {
+                // rows of B are contiguous: copy NR floats per k
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (pc + p) * ldb + jc + jr;
+                    int d = base + p * NR;
+                    if (nr == NR) {
+                        FloatVector.fromArray(F, b, src).intoArray(dst, d);
+                        FloatVector.fromArray(F, b, src + VL).intoArray(dst, d + VL);
+                    } else {
+                        VectorMask<Float> m0 = F.indexInRange(0, nr), m1 = F.indexInRange(VL, nr);
+                        FloatVector.fromArray(F, b, src, m0).intoArray(dst, d);
+                        FloatVector.fromArray(F, b, src + VL, m1).intoArray(dst, d + VL);
+                    }
+                }
+            } else {
+                // B stored n x k: walk each stored row sequentially, scatter into the panel
+                for (int jj = 0; jj < nr; jj++) {
+                    int src = bOff + (jc + jr + jj) * ldb + pc;
+                    int d = base + jj;
+                    for (int p = 0; p < kc; p++) dst[d + p * NR] = b[src + p];
+                }
+                for (int jj = nr; jj < NR; jj++) {
+                    for (int p = 0; p < kc; p++) dst[base + jj + p * NR] = 0f;
+                }
+            }
+        }
+    }
+
+    /** op(A)[ic..ic+mc)[pc..pc+kc) into panels of MR rows: dst[panel][p][MR], zero beyond m. */
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] dst) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            if (transA) {
+                // A stored k x m: the MR values of one k are adjacent
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (pc + p) * lda + ic + ir;
+                    int d = base + p * MR;
+                    for (int ii = 0; ii < mr; ii++) dst[d + ii] = a[src + ii];
+                    for (int ii = mr; ii < MR; ii++) dst[d + ii] = 0f;
+                }
+            } else {
+                for (int ii = 0; ii < mr; ii++) {
+                    int src = aOff + (ic + ir + ii) * lda + pc;
+                    int d = base + ii;
+                    for (int p = 0; p < kc; p++) dst[d + p * MR] = a[src + p];
+                }
+                for (int ii = mr; ii < MR; ii++) {
+                    for (int p = 0; p < kc; p++) dst[base + ii + p * MR] = 0f;
+                }
+            }
+        }
+    }
+
+    /** One MR x NR tile: 12 accumulators over kc steps, then the store (alpha, beta, bias, act) of the valid mr x nr part. */
+    private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               float[] c, int cIdx, int ldc, int mr, int nr,
+                               float alpha, float beta, float[] bias, int biasIdx, Epilogue act) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        int ai = aBase, bi = bBase;
+        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + VL);
+            FloatVector a0 = FloatVector.broadcast(F, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(F, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(F, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(F, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(F, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(F, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        FloatVector bias0 = null, bias1 = null;
+        if (bias != null) {
+            if (nr == NR) {
+                bias0 = FloatVector.fromArray(F, bias, biasIdx);
+                bias1 = FloatVector.fromArray(F, bias, biasIdx + VL);
+            } else {
+                bias0 = FloatVector.fromArray(F, bias, biasIdx, F.indexInRange(0, nr));
+                bias1 = FloatVector.fromArray(F, bias, biasIdx + VL, F.indexInRange(VL, nr));
+            }
+        }
+        storeRow(c00, c01, c, cIdx, nr, alpha, beta, bias0, bias1, act);
+        if (mr > 1) storeRow(c10, c11, c, cIdx + ldc, nr, alpha, beta, bias0, bias1, act);
+        if (mr > 2) storeRow(c20, c21, c, cIdx + 2 * ldc, nr, alpha, beta, bias0, bias1, act);
+        if (mr > 3) storeRow(c30, c31, c, cIdx + 3 * ldc, nr, alpha, beta, bias0, bias1, act);
+        if (mr > 4) storeRow(c40, c41, c, cIdx + 4 * ldc, nr, alpha, beta, bias0, bias1, act);
+        if (mr > 5) storeRow(c50, c51, c, cIdx + 5 * ldc, nr, alpha, beta, bias0, bias1, act);
+    }
+
+    private static void storeRow(FloatVector v0, FloatVector v1, float[] c, int idx, int nr, float alpha, float beta,
+                                 FloatVector bias0, FloatVector bias1, Epilogue act) {
+        if (alpha != 1f) {
+            v0 = v0.mul(alpha);
+            v1 = v1.mul(alpha);
+        }
+        if (nr == NR) {
+            if (beta != 0f) { // beta == 0: C is not read, as BLAS
+                FloatVector betaV = FloatVector.broadcast(F, beta);
+                v0 = FloatVector.fromArray(F, c, idx).fma(betaV, v0);
+                v1 = FloatVector.fromArray(F, c, idx + VL).fma(betaV, v1);
+            }
+            if (bias0 != null) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (act != null) {
+                v0 = SimdMath.activate(act, v0);
+                v1 = SimdMath.activate(act, v1);
+            }
+            v0.intoArray(c, idx);
+            v1.intoArray(c, idx + VL);
+        } else {
+            VectorMask<Float> m0 = F.indexInRange(0, nr), m1 = F.indexInRange(VL, nr);
+            if (beta != 0f) {
+                FloatVector betaV = FloatVector.broadcast(F, beta);
+                v0 = FloatVector.fromArray(F, c, idx, m0).fma(betaV, v0);
+                v1 = FloatVector.fromArray(F, c, idx + VL, m1).fma(betaV, v1);
+            }
+            if (bias0 != null) {
+                v0 = v0.add(bias0);
+                v1 = v1.add(bias1);
+            }
+            if (act != null) {
+                v0 = SimdMath.activate(act, v0);
+                v1 = SimdMath.activate(act, v1);
+            }
+            v0.intoArray(c, idx, m0);
+            v1.intoArray(c, idx + VL, m1);
+        }
+    }
+}

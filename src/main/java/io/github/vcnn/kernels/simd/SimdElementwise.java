@@ -1,0 +1,133 @@
+package io.github.vcnn.kernels.simd;
+
+import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ElementwiseKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Elementwise arithmetic, one vector at a time with a masked tail. */
+final class SimdElementwise implements ElementwiseKernels {
+    private static final VectorSpecies<Float> F = SimdMath.F;
+    private static final int VL = SimdMath.VL;
+    /** Lanes sum this many values each in float before the partial sum moves to double. */
+    private static final int CHUNK = 64 * VL;
+
+    @Override
+    public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu) {
+        Checks.length("len", len);
+        String shape = "add over " + len + " values";
+        Checks.array("a", a, aOff, len, shape);
+        Checks.array("b", b, bOff, len, shape);
+        Checks.array("y", y, yOff, len, shape);
+        int i = 0;
+        if (relu) {
+            FloatVector zero = FloatVector.zero(F);
+            for (int bound = F.loopBound(len); i < bound; i += VL) {
+                FloatVector s = FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i));
+                zero.blend(s, s.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(i, len);
+                FloatVector s = FloatVector.fromArray(F, a, aOff + i, m).add(FloatVector.fromArray(F, b, bOff + i, m));
+                zero.blend(s, s.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i, m);
+            }
+        } else {
+            for (int bound = F.loopBound(len); i < bound; i += VL) {
+                FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
+            }
+            if (i < len) {
+                VectorMask<Float> m = F.indexInRange(i, len);
+                FloatVector.fromArray(F, a, aOff + i, m).add(FloatVector.fromArray(F, b, bOff + i, m)).intoArray(y, yOff + i, m);
+            }
+        }
+    }
+
+    @Override
+    public void axpy(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
+        Checks.length("len", len);
+        Checks.finite("alpha", alpha);
+        String shape = "axpy over " + len + " values";
+        Checks.array("x", x, xOff, len, shape);
+        Checks.array("y", y, yOff, len, shape);
+        FloatVector av = FloatVector.broadcast(F, alpha);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, x, xOff + i, m).fma(av, FloatVector.fromArray(F, y, yOff + i, m)).intoArray(y, yOff + i, m);
+        }
+    }
+
+    @Override
+    public void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len) {
+        Checks.length("len", len);
+        String shape = "mul over " + len + " values";
+        Checks.array("a", a, aOff, len, shape);
+        Checks.array("b", b, bOff, len, shape);
+        Checks.array("y", y, yOff, len, shape);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector.fromArray(F, a, aOff + i).mul(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, a, aOff + i, m).mul(FloatVector.fromArray(F, b, bOff + i, m)).intoArray(y, yOff + i, m);
+        }
+    }
+
+    @Override
+    public void scale(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
+        Checks.length("len", len);
+        Checks.finite("alpha", alpha);
+        String shape = "scale over " + len + " values";
+        Checks.array("x", x, xOff, len, shape);
+        Checks.array("y", y, yOff, len, shape);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector.fromArray(F, x, xOff + i).mul(alpha).intoArray(y, yOff + i);
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, x, xOff + i, m).mul(alpha).intoArray(y, yOff + i, m);
+        }
+    }
+
+    @Override
+    public double sumOfSquares(int len, float[] x, int xOff) {
+        Checks.length("len", len);
+        Checks.array("x", x, xOff, len, "sumOfSquares over " + len + " values");
+        return sumOfSquares(x, xOff, len);
+    }
+
+    /** sum x^2: float lanes over chunks of {@link #CHUNK}, each chunk's total added in double. */
+    static double sumOfSquares(float[] x, int xOff, int len) {
+        double total = 0;
+        int i = 0;
+        int bound = F.loopBound(len);
+        while (i < bound) {
+            int end = Math.min(bound, i + CHUNK);
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            for (; i + VL < end; i += 2 * VL) {
+                FloatVector v0 = FloatVector.fromArray(F, x, xOff + i);
+                FloatVector v1 = FloatVector.fromArray(F, x, xOff + i + VL);
+                acc0 = v0.fma(v0, acc0);
+                acc1 = v1.fma(v1, acc1);
+            }
+            for (; i < end; i += VL) {
+                FloatVector v = FloatVector.fromArray(F, x, xOff + i);
+                acc0 = v.fma(v, acc0);
+            }
+            total += SimdMath.sum(acc0.add(acc1));
+        }
+        for (; i < len; i++) {
+            double v = x[xOff + i];
+            total += v * v;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,103 @@
+package io.github.vcnn.kernels.simd;
+
+import io.github.vcnn.kernels.Epilogue;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The species every SIMD kernel uses and the vector helpers they share: a polynomial exp,
+ * the fused activations, and masked tails.
+ *
+ * <p>The species is the machine's preferred one (512-bit on AVX-512, 256 on AVX2, ...); the kernels
+ * are written for any lane count, so class initialisation never fails on a narrow machine.
+ */
+final class SimdMath {
+    private SimdMath() {
+    }
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Integer species with as many lanes as {@link #F} (argmax indices, exponent bits). */
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    static final int VL = F.length();
+
+    // exp(x) = 2^n * e^r with n = round(x / ln2), r = x - n ln2 in [-ln2/2, ln2/2] (Cody-Waite split of ln2).
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    // Beyond these float exp overflows to +inf / underflows below the smallest normal; clamping keeps 2^n normal.
+    private static final float EXP_HI = 88.3762626647949f;
+    private static final float EXP_LO = -87.3365447505531f;
+    // Minimax polynomial for e^r on [-ln2/2, ln2/2] (Cephes expf coefficients), relative error ~1e-7.
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    /**
+     * e^x lanewise, within ~2 ulp for x in [-87.3, 88.4]; larger x give FLT_MAX-ish values
+     * (3.4e38 rather than +inf), smaller x give ~1.2e-38 rather than 0; NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI); // NaN propagates through max/min
+        FloatVector n = floor(xc.mul(LOG2E).add(0.5f));
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(F, P0).fma(r, FloatVector.broadcast(F, P1))
+                .fma(r, FloatVector.broadcast(F, P2))
+                .fma(r, FloatVector.broadcast(F, P3))
+                .fma(r, FloatVector.broadcast(F, P4))
+                .fma(r, FloatVector.broadcast(F, P5));
+        FloatVector r2 = r.mul(r);
+        FloatVector er = p.fma(r2, r).add(1f); // 1 + r + r^2 * p(r)
+        // 2^n through the exponent bits; n in [-126, 128) after the clamp, n + 127 in [1, 254].
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector scale = bits.reinterpretAsFloats();
+        return er.mul(scale);
+    }
+
+    /** floor for |x| < 2^23 (enough for the exponent of exp): truncate, then step down where truncation rounded up. */
+    private static FloatVector floor(FloatVector x) {
+        FloatVector t = (FloatVector) x.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+        VectorMask<Float> up = t.compare(VectorOperators.GT, x);
+        return t.sub(1f, up);
+    }
+
+    /** 1 / (1 + e^-z) lanewise. */
+    static FloatVector sigmoid(FloatVector z) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        return one.div(one.add(exp(z.neg())));
+    }
+
+    /** The epilogue's forward on one vector; same results as {@link Epilogue#apply} (NaN -> 0 for ReLU as there). */
+    static FloatVector activate(Epilogue act, FloatVector z) {
+        return switch (act.kind()) {
+            case NONE -> z;
+            case RELU -> FloatVector.zero(F).blend(z, z.compare(VectorOperators.GT, 0f));
+            case LEAKY_RELU -> z.mul(act.alpha()).blend(z, z.compare(VectorOperators.GT, 0f));
+            case SIGMOID -> sigmoid(z);
+            case CLIP -> z.max(act.min()).min(act.max());
+        };
+    }
+
+    /** The epilogue's backward from the output y: dz = dy * act'(z); same as {@link Epilogue#backward}. */
+    static FloatVector activateBwd(Epilogue act, FloatVector y, FloatVector dy) {
+        return switch (act.kind()) {
+            case NONE -> dy;
+            case RELU -> FloatVector.zero(F).blend(dy, y.compare(VectorOperators.GT, 0f));
+            case LEAKY_RELU -> dy.mul(act.alpha()).blend(dy, y.compare(VectorOperators.GT, 0f));
+            case SIGMOID -> dy.mul(y).mul(FloatVector.broadcast(F, 1f).sub(y));
+            case CLIP -> FloatVector.zero(F).blend(dy,
+                    y.compare(VectorOperators.GT, act.min()).and(y.compare(VectorOperators.LT, act.max())));
+        };
+    }
+
+    /** Sum of all lanes in double, for the once-per-row/plane reductions. */
+    static double sum(FloatVector v) {
+        return v.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,435 @@
+package io.github.vcnn.kernels.simd;
+
+import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.PoolKernels;
+import io.github.vcnn.kernels.PoolParams;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * Pooling over NCHW planes, vectorized along the output width.
+ *
+ * <ul>
+ *   <li>max 2x2 stride 2 (LeNet, VGG; with or without argmax) and avg 3x3 stride 2 pad 1: each input row pair/triple
+ *   is loaded as whole vectors, reduced vertically, then split into even and odd columns with a two-table
+ *   permute ({@code selectFrom}, one {@code vpermi2ps}), so one output vector costs a handful of instructions;
+ *   border windows (padding, ceil mode) go through the scalar per-window code.</li>
+ *   <li>everything else: separable: the window's rows are reduced into a padded row buffer (padding filled with
+ *   -inf or 0), then the columns of each window are reduced with vector loads (stride 1 and 2) or per element.</li>
+ *   <li>max with argmax in other shapes, and the backward passes: per window, scalar.</li>
+ * </ul>
+ * Ties and NaN in max pooling follow PyTorch: the first maximum in row-major window order wins, NaN wins.
+ */
+final class SimdPool implements PoolKernels {
+    private static final VectorSpecies<Float> F = SimdMath.F;
+    private static final VectorSpecies<Integer> I = SimdMath.I;
+    private static final int VL = SimdMath.VL;
+
+    /** selectFrom indices over the two-vector table (lo | hi): the even and the odd positions. */
+    private static final float[] EVEN = new float[VL];
+    private static final float[] ODD = new float[VL];
+    /** selectFrom indices over (prev | cur): the lane before each lane (prev's last lane, then cur[0..VL-2]). */
+    private static final float[] PREVIOUS = new float[VL];
+
+    static {
+        for (int j = 0; j < VL; j++) {
+            EVEN[j] = 2 * j;
+            ODD[j] = 2 * j + 1;
+            PREVIOUS[j] = VL - 1 + j;
+        }
+    }
+
+    /** Per-thread row buffer and per-column divisors of the separable path. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // max pooling
+
+    @Override
+    public void maxFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff, int[] argmax, int argmaxOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, p.inputSize(), p);
+        Checks.array("y", y, yOff, p.outputSize(), p);
+        if (argmax != null) Checks.array("argmax", argmax, argmaxOff, p.outputSize(), p);
+        int planes = p.n() * p.c();
+        int inPlane = p.h() * p.w(), outPlane = p.outH() * p.outW();
+        boolean twoByTwo = p.kh() == 2 && p.kw() == 2 && p.strideH() == 2 && p.strideW() == 2
+                && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
+        if (twoByTwo) {
+            for (int pl = 0; pl < planes; pl++) {
+                max2x2s2(p, x, xOff + pl * inPlane, y, yOff + pl * outPlane, argmax, argmaxOff + pl * outPlane);
+            }
+        } else if (argmax == null) {
+            float[] row = rowBuffer(p, Float.NEGATIVE_INFINITY);
+            for (int pl = 0; pl < planes; pl++) {
+                separable(p, true, x, xOff + pl * inPlane, y, yOff + pl * outPlane, row, null);
+            }
+        } else {
+            for (int pl = 0; pl < planes; pl++) {
+                int xp = xOff + pl * inPlane, yp = yOff + pl * outPlane, ap = argmaxOff + pl * outPlane;
+                for (int oh = 0; oh < p.outH(); oh++) {
+                    for (int ow = 0; ow < p.outW(); ow++) maxWindow(p, x, xp, oh, ow, y, yp, argmax, ap);
+                }
+            }
+        }
+    }
+
+    /** One max window, scalar, as PyTorch: start at -inf, take v when v > best or v is NaN. */
+    private static void maxWindow(PoolParams p, float[] x, int xPlane, int oh, int ow, float[] y, int yPlane, int[] argmax, int aPlane) {
+        int h0 = oh * p.strideH() - p.padTop(), w0 = ow * p.strideW() - p.padLeft();
+        int h1 = Math.min(h0 + p.kh(), p.h()), w1 = Math.min(w0 + p.kw(), p.w());
+        h0 = Math.max(h0, 0);
+        w0 = Math.max(w0, 0);
+        float best = Float.NEGATIVE_INFINITY;
+        int bestIdx = h0 * p.w() + w0;
+        for (int ih = h0; ih < h1; ih++) {
+            for (int iw = w0; iw < w1; iw++) {
+                float v = x[xPlane + ih * p.w() + iw];
+                if (v > best || Float.isNaN(v)) {
+                    best = v;
+                    bestIdx = ih * p.w() + iw;
+                }
+            }
+        }
+        int o = oh * p.outW() + ow;
+        y[yPlane + o] = best;
+        if (argmax != null) argmax[aPlane + o] = bestIdx;
+    }
+
+    /**
+     * 2x2 stride 2, no padding, one plane. Full windows: per output row, two vectors from each of the two input rows,
+     * vertical max, then even/odd columns by permute and their max (with argmax: a first-wins compare chain over the four
+     * candidates in window order). A ceil-mode partial last column/row goes through {@link #maxWindow}.
+     */
+    private static void max2x2s2(PoolParams p, float[] x, int xp, float[] y, int yp, int[] argmax, int ap) {
+        int w = p.w(), outW = p.outW(), outH = p.outH();
+        int fullW = w / 2, fullH = p.h() / 2; // windows that lie inside the input
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        int vecEnd = fullW - fullW % VL;
+        for (int oh = 0; oh < fullH; oh++) {
+            int r0 = xp + 2 * oh * w, r1 = r0 + w, yr = yp + oh * outW;
+            if (argmax == null) {
+                int ow = 0;
+                for (; ow < vecEnd; ow += VL) {
+                    int c = 2 * ow;
+                    FloatVector lo = FloatVector.fromArray(F, x, r0 + c).max(FloatVector.fromArray(F, x, r1 + c));
+                    FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).max(FloatVector.fromArray(F, x, r1 + c + VL));
+                    even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow);
+                }
+                if (ow < fullW) {
+                    int c = 2 * ow;
+                    VectorMask<Float> mLo = F.indexInRange(c, 2 * fullW), mHi = F.indexInRange(c + VL, 2 * fullW);
+                    FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).max(FloatVector.fromArray(F, x, r1 + c, mLo));
+                    FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).max(FloatVector.fromArray(F, x, r1 + c + VL, mHi));
+                    even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow, F.indexInRange(ow, fullW));
+                }
+            } else {
+                int ar = ap + oh * outW;
+                IntVector lane2 = IntVector.zero(I).addIndex(2); // 0, 2, 4, ...: column offsets of the window starts
+                for (int ow = 0; ow < fullW; ow += VL) {
+                    int c = 2 * ow;
+                    VectorMask<Float> mLo = F.indexInRange(c, 2 * fullW), mHi = F.indexInRange(c + VL, 2 * fullW);
+                    FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
+                    FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
+                    // window order: (r0, even), (r0, odd), (r1, even), (r1, odd)
+                    FloatVector best = even.selectFrom(a0, a1);
+                    IntVector idx = lane2.add(2 * oh * w + c);
+                    FloatVector v = odd.selectFrom(a0, a1);
+                    VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+                    best = best.blend(v, take);
+                    idx = idx.blend(idx.add(1), take.cast(I));
+                    v = even.selectFrom(b0, b1);
+                    take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+                    best = best.blend(v, take);
+                    IntVector idxRow1 = lane2.add((2 * oh + 1) * w + c);
+                    idx = idx.blend(idxRow1, take.cast(I));
+                    v = odd.selectFrom(b0, b1);
+                    take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+                    best = best.blend(v, take);
+                    idx = idx.blend(idxRow1.add(1), take.cast(I));
+                    VectorMask<Float> store = F.indexInRange(ow, fullW);
+                    best.intoArray(y, yr + ow, store);
+                    idx.intoArray(argmax, ar + ow, store.cast(I));
+                }
+            }
+            for (int ow = fullW; ow < outW; ow++) maxWindow(p, x, xp, oh, ow, y, yp, argmax, ap);
+        }
+        for (int oh = fullH; oh < outH; oh++) {
+            for (int ow = 0; ow < outW; ow++) maxWindow(p, x, xp, oh, ow, y, yp, argmax, ap);
+        }
+    }
+
+    @Override
+    public void maxBwd(PoolParams p, float[] dy, int dyOff, int[] argmax, int argmaxOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dy", dy, dyOff, p.outputSize(), p);
+        Checks.array("argmax", argmax, argmaxOff, p.outputSize(), p);
+        Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        int inPlane = p.h() * p.w(), outPlane = p.outH() * p.outW(), total = p.outputSize();
+        // checked before dx is touched: an index outside its plane would scatter into another plane
+        for (int i = 0; i < total; i++) {
+            int a = argmax[argmaxOff + i];
+            if (a < 0 || a >= inPlane) {
+                throw new IllegalArgumentException("argmax[" + i + "] = " + a + " is outside the input plane [0, " + inPlane + "): " + p);
+            }
+        }
+        Arrays.fill(dx, dxOff, dxOff + p.inputSize(), 0f);
+        int planes = p.n() * p.c();
+        for (int pl = 0; pl < planes; pl++) {
+            int dxp = dxOff + pl * inPlane, o = pl * outPlane;
+            for (int i = 0; i < outPlane; i++) dx[dxp + argmax[argmaxOff + o + i]] += dy[dyOff + o + i];
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // average pooling
+
+    @Override
+    public void avgFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, p.inputSize(), p);
+        Checks.array("y", y, yOff, p.outputSize(), p);
+        int planes = p.n() * p.c();
+        int inPlane = p.h() * p.w(), outPlane = p.outH() * p.outW();
+        boolean threeByThree = p.kh() == 3 && p.kw() == 3 && p.strideH() == 2 && p.strideW() == 2
+                && p.padTop() == 1 && p.padLeft() == 1 && p.padBottom() == 1 && p.padRight() == 1;
+        if (threeByThree) {
+            for (int pl = 0; pl < planes; pl++) avg3x3s2p1(p, x, xOff + pl * inPlane, y, yOff + pl * outPlane);
+        } else {
+            float[][] s = SCRATCH.get();
+            float[] row = rowBuffer(p, 0f);
+            float[] colDiv = s[1];
+            for (int ow = 0; ow < p.outW(); ow++) colDiv[ow] = colDivisor(p, ow);
+            for (int pl = 0; pl < planes; pl++) separable(p, false, x, xOff + pl * inPlane, y, yOff + pl * outPlane, row, colDiv);
+        }
+    }
+
+    /** Rows of window oh that divide its sum: all rows inside the padded input, or only the valid ones. */
+    private static int rowDivisor(PoolParams p, int oh) {
+        int h0 = oh * p.strideH() - p.padTop();
+        int h1 = Math.min(h0 + p.kh(), p.h() + p.padBottom());
+        if (p.countIncludePad()) return h1 - h0;
+        return Math.min(h1, p.h()) - Math.max(h0, 0);
+    }
+
+    private static int colDivisor(PoolParams p, int ow) {
+        int w0 = ow * p.strideW() - p.padLeft();
+        int w1 = Math.min(w0 + p.kw(), p.w() + p.padRight());
+        if (p.countIncludePad()) return w1 - w0;
+        return Math.min(w1, p.w()) - Math.max(w0, 0);
+    }
+
+    /** One average window, scalar (borders of the fast path). */
+    private static void avgWindow(PoolParams p, float[] x, int xPlane, int oh, int ow, float[] y, int yPlane) {
+        int h0 = Math.max(oh * p.strideH() - p.padTop(), 0), w0 = Math.max(ow * p.strideW() - p.padLeft(), 0);
+        int h1 = Math.min(oh * p.strideH() - p.padTop() + p.kh(), p.h()), w1 = Math.min(ow * p.strideW() - p.padLeft() + p.kw(), p.w());
+        float sum = 0f;
+        for (int ih = h0; ih < h1; ih++) {
+            for (int iw = w0; iw < w1; iw++) sum += x[xPlane + ih * p.w() + iw];
+        }
+        y[yPlane + oh * p.outW() + ow] = sum / (rowDivisor(p, oh) * colDivisor(p, ow));
+    }
+
+    /**
+     * 3x3 stride 2 pad 1, one plane. Interior windows: the three rows are summed as vectors loaded from column 2*ow,
+     * whose even lanes are the window centres and odd lanes the right columns; the left column is the previous odd
+     * lane, carried from the block before. Windows touching the padding take {@link #avgWindow}.
+     */
+    private static void avg3x3s2p1(PoolParams p, float[] x, int xp, float[] y, int yp) {
+        int w = p.w(), h = p.h(), outW = p.outW(), outH = p.outH();
+        int lastRow = (h - 2) / 2, lastCol = (w - 2) / 2; // last oh/ow whose window lies inside the input
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        FloatVector previous = FloatVector.fromArray(F, PREVIOUS, 0);
+        for (int oh = 0; oh < outH; oh++) {
+            if (oh < 1 || oh > lastRow) {
+                for (int ow = 0; ow < outW; ow++) avgWindow(p, x, xp, oh, ow, y, yp);
+                continue;
+            }
+            float inv = 1f / (rowDivisor(p, oh) * 3); // interior columns span 3 valid taps either way
+            int r0 = xp + (2 * oh - 1) * w, r1 = r0 + w, r2 = r1 + w, yr = yp + oh * outW;
+            avgWindow(p, x, xp, oh, 0, y, yp);
+            // lane VL-1 of the carried vector: the vertical sum of column 1, the left column of window ow = 1
+            FloatVector carry = FloatVector.broadcast(F, x[r0 + 1] + x[r1 + 1] + x[r2 + 1]);
+            int ow = 1;
+            for (; ow + VL - 1 <= lastCol; ow += VL) {
+                int c = 2 * ow;
+                FloatVector lo = FloatVector.fromArray(F, x, r0 + c).add(FloatVector.fromArray(F, x, r1 + c)).add(FloatVector.fromArray(F, x, r2 + c));
+                FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).add(FloatVector.fromArray(F, x, r1 + c + VL)).add(FloatVector.fromArray(F, x, r2 + c + VL));
+                FloatVector right = odd.selectFrom(lo, hi);
+                FloatVector left = previous.selectFrom(carry, right);
+                left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow);
+                carry = right;
+            }
+            if (ow <= lastCol) {
+                int c = 2 * ow;
+                VectorMask<Float> mLo = F.indexInRange(c, w), mHi = F.indexInRange(c + VL, w);
+                FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).add(FloatVector.fromArray(F, x, r1 + c, mLo)).add(FloatVector.fromArray(F, x, r2 + c, mLo));
+                FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).add(FloatVector.fromArray(F, x, r1 + c + VL, mHi)).add(FloatVector.fromArray(F, x, r2 + c + VL, mHi));
+                FloatVector right = odd.selectFrom(lo, hi);
+                FloatVector left = previous.selectFrom(carry, right);
+                left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow, F.indexInRange(ow, lastCol + 1));
+            }
+            for (ow = Math.max(lastCol + 1, 1); ow < outW; ow++) avgWindow(p, x, xp, oh, ow, y, yp);
+        }
+    }
+
+    @Override
+    public void avgBwd(PoolParams p, float[] dy, int dyOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dy", dy, dyOff, p.outputSize(), p);
+        Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        Arrays.fill(dx, dxOff, dxOff + p.inputSize(), 0f);
+        int planes = p.n() * p.c(), w = p.w();
+        int inPlane = p.h() * w, outH = p.outH(), outW = p.outW(), outPlane = outH * outW;
+        for (int pl = 0; pl < planes; pl++) {
+            int dxp = dxOff + pl * inPlane, dyp = dyOff + pl * outPlane;
+            for (int oh = 0; oh < outH; oh++) {
+                int hs = oh * p.strideH() - p.padTop();
+                int h0 = Math.max(hs, 0), h1 = Math.min(hs + p.kh(), p.h());
+                int rowDiv = rowDivisor(p, oh);
+                for (int ow = 0; ow < outW; ow++) {
+                    int ws = ow * p.strideW() - p.padLeft();
+                    int w0 = Math.max(ws, 0), w1 = Math.min(ws + p.kw(), w);
+                    float g = dy[dyp + oh * outW + ow] / (rowDiv * colDivisor(p, ow));
+                    for (int ih = h0; ih < h1; ih++) {
+                        int r = dxp + ih * w;
+                        for (int iw = w0; iw < w1; iw++) dx[r + iw] += g;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // separable path (any window), max without argmax and average
+
+    /** The per-thread row buffer for p, with the padding columns set to the identity of the reduction. */
+    private static float[] rowBuffer(PoolParams p, float identity) {
+        float[][] s = SCRATCH.get();
+        int outWRounded = (p.outW() + VL - 1) / VL * VL;
+        int need = (outWRounded + VL) * p.strideW() + p.kw() + p.padLeft() + p.w() + 2 * VL;
+        if (s[0].length < need) s[0] = new float[need];
+        if (s[1].length < outWRounded + VL) s[1] = new float[outWRounded + VL];
+        float[] row = s[0];
+        // only [padLeft, padLeft + W) is rewritten per row; the rest reads as padding
+        Arrays.fill(row, 0, p.padLeft(), identity);
+        Arrays.fill(row, p.padLeft() + p.w(), row.length, identity);
+        return row;
+    }
+
+    /**
+     * One plane: for each output row the window rows are reduced (max or sum) into row[padLeft + iw], then each output
+     * reduces kw buffer entries starting at ow * strideW. For average, divided by rowDivisor * colDiv[ow].
+     */
+    private static void separable(PoolParams p, boolean max, float[] x, int xp, float[] y, int yp, float[] row, float[] colDiv) {
+        int w = p.w(), outW = p.outW(), kw = p.kw(), sw = p.strideW(), pl = p.padLeft();
+        for (int oh = 0; oh < p.outH(); oh++) {
+            int hs = oh * p.strideH() - p.padTop();
+            int h0 = Math.max(hs, 0), h1 = Math.min(hs + p.kh(), p.h());
+            // vertical: row[pl + iw] = reduce over ih in [h0, h1) of x[ih][iw]
+            System.arraycopy(x, xp + h0 * w, row, pl, w);
+            for (int ih = h0 + 1; ih < h1; ih++) {
+                int r = xp + ih * w;
+                int i = 0;
+                for (int bound = F.loopBound(w); i < bound; i += VL) {
+                    FloatVector a = FloatVector.fromArray(F, row, pl + i), b = FloatVector.fromArray(F, x, r + i);
+                    (max ? a.max(b) : a.add(b)).intoArray(row, pl + i);
+                }
+                for (; i < w; i++) row[pl + i] = max ? Math.max(row[pl + i], x[r + i]) : row[pl + i] + x[r + i];
+            }
+            // horizontal
+            int yr = yp + oh * outW;
+            float rowDiv = max ? 1f : rowDivisor(p, oh);
+            if (sw == 1 || sw == 2) {
+                FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+                for (int ow = 0; ow < outW; ow += VL) {
+                    int base = ow * sw;
+                    FloatVector acc = null;
+                    for (int j = 0; j < kw; j++) {
+                        FloatVector v;
+                        if (sw == 1) {
+                            v = FloatVector.fromArray(F, row, base + j);
+                        } else {
+                            // positions base + 2*lane + j: the even (j even) or odd (j odd) lanes of two vectors
+                            int start = base + (j & ~1);
+                            FloatVector lo = FloatVector.fromArray(F, row, start), hi = FloatVector.fromArray(F, row, start + VL);
+                            v = ((j & 1) == 0 ? even : odd).selectFrom(lo, hi);
+                        }
+                        acc = acc == null ? v : max ? acc.max(v) : acc.add(v);
+                    }
+                    if (!max) acc = acc.div(FloatVector.fromArray(F, colDiv, ow).mul(rowDiv));
+                    acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
+                }
+            } else {
+                for (int ow = 0; ow < outW; ow++) {
+                    int base = ow * sw;
+                    float acc = row[base];
+                    for (int j = 1; j < kw; j++) acc = max ? Math.max(acc, row[base + j]) : acc + row[base + j];
+                    y[yr + ow] = max ? acc : acc / (rowDiv * colDiv[ow]);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // global pooling
+
+    private static String globalShape(String op, int n, int c, int hw) {
+        String shape = op + "[x " + n + "x" + c + "x(" + hw + ")]";
+        Checks.positive("n", n, shape);
+        Checks.positive("c", c, shape);
+        Checks.positive("hw", hw, shape);
+        if ((long) n * c * hw > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor too large for a Java array: " + shape);
+        return shape;
+    }
+
+    @Override
+    public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+        String shape = globalShape("globalAvgPool", n, c, hw);
+        Checks.array("x", x, xOff, (long) n * c * hw, shape);
+        Checks.array("y", y, yOff, (long) n * c, shape);
+        for (int pl = 0; pl < n * c; pl++) {
+            int xp = xOff + pl * hw;
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (int bound = F.loopBound(hw); i < bound; i += VL) acc = acc.add(FloatVector.fromArray(F, x, xp + i));
+            if (i < hw) acc = acc.add(FloatVector.fromArray(F, x, xp + i, F.indexInRange(i, hw)));
+            y[yOff + pl] = (float) (SimdMath.sum(acc) / hw);
+        }
+    }
+
+    @Override
+    public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+        String shape = globalShape("globalMaxPool", n, c, hw);
+        Checks.array("x", x, xOff, (long) n * c * hw, shape);
+        Checks.array("y", y, yOff, (long) n * c, shape);
+        for (int pl = 0; pl < n * c; pl++) {
+            int xp = xOff + pl * hw;
+            FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int i = 0;
+            for (int bound = F.loopBound(hw); i < bound; i += VL) acc = acc.max(FloatVector.fromArray(F, x, xp + i));
+            float best = acc.reduceLanes(VectorOperators.MAX);
+            for (; i < hw; i++) best = Math.max(best, x[xp + i]);
+            y[yOff + pl] = best;
+        }
+    }
+
+    @Override
+    public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
+        String shape = globalShape("globalAvgPool backward", n, c, hw);
+        Checks.array("dy", dy, dyOff, (long) n * c, shape);
+        Checks.array("dx", dx, dxOff, (long) n * c * hw, shape);
+        for (int pl = 0; pl < n * c; pl++) {
+            FloatVector g = FloatVector.broadcast(F, dy[dyOff + pl] / hw);
+            int dxp = dxOff + pl * hw;
+            int i = 0;
+            for (int bound = F.loopBound(hw); i < bound; i += VL) g.intoArray(dx, dxp + i);
+            if (i < hw) g.intoArray(dx, dxp + i, F.indexInRange(i, hw));
+        }
+    }
+}

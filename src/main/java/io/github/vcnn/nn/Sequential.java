@@ -1,0 +1,517 @@
+package io.github.vcnn.nn;
+
+import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.KernelProvider;
+import io.github.vcnn.kernels.Kernels;
+import org.eclipse.collections.impl.map.mutable.primitive.IntObjectHashMap;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A chain of layers (PyTorch's {@code nn.Sequential}) over batches of NCHW samples held in plain {@code float[]}.
+ *
+ * <ul>
+ * <li>Shapes are inferred from the per-sample input shape at construction; a layer that does not fit its input
+ *     is rejected there, naming the layer and both shapes.</li>
+ * <li>An activation directly after a {@link Conv2d} or {@link Linear} is fused into that layer's kernel epilogue.</li>
+ * <li>Frozen layers ({@link Layer#trainable(boolean)}, {@link #freezeFirst(int)}) compute no weight gradient, and
+ *     the backward pass stops at the first trainable layer: nothing below it computes an input gradient.</li>
+ * <li>Buffers are allocated once per batch size and reused; a training step allocates no arrays after the first.</li>
+ * <li>{@link #threads(int)} splits each batch across a fixed pool of threads; the weight gradients of the slices are
+ *     summed in slice order, so a given seed and thread count always give bit-identical weights.</li>
+ * </ul>
+ * Not thread-safe itself: one caller drives a model (it uses its own worker threads inside).
+ */
+public final class Sequential implements AutoCloseable {
+    private final int[] inputShape;
+    private final List<Layer> layers;
+    private final int[][] outShapes;
+    private final int inSize, outSize;
+    /** stepLayer[s] = the layer a step computes; a fused activation is layer stepLayer[s] + 1. */
+    private final int[] stepLayer;
+    private final boolean[] fusedNext;
+    private final int[] layerStep;
+
+    private KernelProvider kernels = Kernels.get();
+    private int threads = 1;
+    private ExecutorService pool;
+    private boolean training = true;
+    private long seed;
+    private long trainSteps;
+    private boolean keepInputGradient;
+    private float[] inputGradient = new float[0];
+    private final IntObjectHashMap<Worker[]> plans = new IntObjectHashMap<>();
+
+    public Sequential(int[] inputShape, Layer... layers) {
+        this(inputShape, Arrays.asList(layers));
+    }
+
+    /**
+     * @param inputShape one sample's shape without the batch: {@code [C, H, W]} or {@code [features]}
+     */
+    public Sequential(int[] inputShape, List<Layer> layers) {
+        Checks.notNull("inputShape", inputShape);
+        Checks.notNull("layers", layers);
+        if (inputShape.length == 0) throw new IllegalArgumentException("inputShape is empty");
+        for (int d : inputShape) Checks.positive("input dimension", d, Arrays.toString(inputShape));
+        if (layers.isEmpty()) throw new IllegalArgumentException("a Sequential needs at least one layer");
+        this.inputShape = inputShape.clone();
+        this.layers = List.copyOf(layers);
+        this.outShapes = new int[layers.size()][];
+        int[] shape = this.inputShape;
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = Checks.notNull("layer " + i, layers.get(i));
+            if (l.owner != null) throw new IllegalArgumentException("layer " + i + " " + l.describe() + " already belongs to another model");
+            for (int j = 0; j < i; j++) {
+                if (layers.get(j) == l) throw new IllegalArgumentException("layer " + i + " " + l.describe() + " appears twice");
+            }
+            try {
+                shape = l.outputShape(shape);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layer " + i + ": " + e.getMessage(), e);
+            }
+            outShapes[i] = shape;
+        }
+        for (Layer l : this.layers) l.owner = this;
+        this.inSize = Layer.size(this.inputShape);
+        this.outSize = Layer.size(shape);
+
+        List<Integer> steps = new ArrayList<>();
+        this.fusedNext = new boolean[layers.size()];
+        this.layerStep = new int[layers.size()];
+        for (int i = 0; i < layers.size(); i++) {
+            layerStep[i] = steps.size();
+            steps.add(i);
+            if (i + 1 < layers.size() && layers.get(i).acceptsEpilogue() && layers.get(i + 1).asEpilogue() != null) {
+                fusedNext[i] = true;
+                layerStep[i + 1] = steps.size() - 1;
+                i++;
+            }
+        }
+        this.stepLayer = steps.stream().mapToInt(Integer::intValue).toArray();
+        initialize(0);
+    }
+
+    // ---- configuration ----------------------------------------------------------------------------------------
+
+    /**
+     * Re-initialises every parameter from {@code seed} (He normal before ReLU-like activations, Xavier uniform
+     * otherwise, zero biases) and seeds the dropout masks with it; resets the training-step counter.
+     */
+    public Sequential initialize(long seed) {
+        this.seed = seed;
+        this.trainSteps = 0;
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer next = i + 1 < layers.size() ? layers.get(i + 1) : null;
+            layers.get(i).initialize(random.split(), next);
+            layers.get(i).parametersChanged();
+        }
+        plans.clear();
+        return this;
+    }
+
+    /** Training mode: dropout active, pooling records argmax for the backward pass. */
+    public Sequential train() {
+        training = true;
+        return this;
+    }
+
+    /** Evaluation mode: dropout is the identity. */
+    public Sequential eval() {
+        training = false;
+        return this;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** The kernel set to run on (default {@link Kernels#get()}). */
+    public Sequential kernels(KernelProvider kernels) {
+        Checks.notNull("kernels", kernels);
+        if (kernels != this.kernels) {
+            this.kernels = kernels;
+            plans.clear();
+        }
+        return this;
+    }
+
+    public KernelProvider kernels() {
+        return kernels;
+    }
+
+    /**
+     * Runs each batch on {@code threads} threads (the caller's plus a fixed pool): the batch is split into that many
+     * contiguous slices, and weight gradients are summed in slice order (deterministic for a given thread count).
+     */
+    public Sequential threads(int threads) {
+        if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);
+        if (threads != this.threads) {
+            shutdownPool();
+            this.threads = threads;
+            plans.clear();
+            if (threads > 1) {
+                AtomicInteger n = new AtomicInteger();
+                pool = Executors.newFixedThreadPool(threads - 1, r -> {
+                    Thread t = new Thread(r, "vcnn-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+        }
+        return this;
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** Freezes layers {@code 0..k-1} and makes every later layer trainable. */
+    public Sequential freezeFirst(int k) {
+        if (k < 0 || k > layers.size()) throw new IllegalArgumentException("freezeFirst(" + k + ") outside [0, " + layers.size() + "]");
+        for (int i = 0; i < layers.size(); i++) layers.get(i).trainable(i >= k);
+        return this;
+    }
+
+    /** Keep {@code dLoss/dInput} of each training step (see {@link #inputGradient()}); off by default since it costs a full backward pass. */
+    public Sequential keepInputGradient(boolean keep) {
+        this.keepInputGradient = keep;
+        return this;
+    }
+
+    /** {@code dLoss/dInput} of the last training step, {@code [batch][inputSize]}, when {@link #keepInputGradient(boolean)} is on. */
+    public float[] inputGradient() {
+        if (!keepInputGradient) throw new IllegalStateException("call keepInputGradient(true) before the training step");
+        return inputGradient;
+    }
+
+    @Override
+    public void close() {
+        shutdownPool();
+        threads = 1;
+    }
+
+    private void shutdownPool() {
+        if (pool != null) {
+            pool.shutdownNow();
+            pool = null;
+        }
+    }
+
+    // ---- structure --------------------------------------------------------------------------------------------
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    public Layer layer(int index) {
+        return layers.get(index);
+    }
+
+    public int size() {
+        return layers.size();
+    }
+
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /** The per-sample output shape of layer {@code index}. */
+    public int[] outputShape(int index) {
+        return outShapes[index].clone();
+    }
+
+    public int[] outputShape() {
+        return outShapes[outShapes.length - 1].clone();
+    }
+
+    public int inputSize() {
+        return inSize;
+    }
+
+    public int outputSize() {
+        return outSize;
+    }
+
+    /** True when layer {@code index} is an activation fused into the preceding Conv2d/Linear. */
+    public boolean isFused(int index) {
+        return index > 0 && fusedNext[index - 1];
+    }
+
+    /** The parameters by PyTorch state_dict name ({@code "0.weight"}, {@code "3.bias"}, ...), in layer order. */
+    public Map<String, Parameter> stateDict() {
+        Map<String, Parameter> m = new LinkedHashMap<>();
+        for (int i = 0; i < layers.size(); i++) {
+            for (Parameter p : layers.get(i).parameters()) m.put(i + "." + p.name(), p);
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    public List<Parameter> parameters() {
+        List<Parameter> all = new ArrayList<>();
+        for (Layer l : layers) all.addAll(l.parameters());
+        return all;
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Layer l : layers) n += l.parameterCount();
+        return n;
+    }
+
+    public long trainableParameterCount() {
+        long n = 0;
+        for (Layer l : layers) if (l.isTrainable()) n += l.parameterCount();
+        return n;
+    }
+
+    /** A table: index, layer, output shape, parameters, trainable; fused activations are marked. */
+    public String summary() {
+        StringBuilder b = new StringBuilder();
+        String fmt = "%-3s %-36s %-16s %10s  %s%n";
+        b.append(String.format(fmt, "#", "layer", "output shape", "params", "trainable"));
+        b.append(String.format(fmt, "", "input", Arrays.toString(inputShape), "", ""));
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            String name = l.describe() + (isFused(i) ? " (fused into " + (i - 1) + ")" : "");
+            String trainable = l.parameters().isEmpty() ? "" : (l.isTrainable() ? "yes" : "frozen");
+            b.append(String.format(fmt, i, name, Arrays.toString(outShapes[i]), String.format("%,d", l.parameterCount()), trainable));
+        }
+        b.append(String.format("total params: %,d (trainable %,d)%n", parameterCount(), trainableParameterCount()));
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
+
+    // ---- running ----------------------------------------------------------------------------------------------
+
+    /**
+     * Forward pass for input of shape {@code shape = [N, ...inputShape]}; returns a new {@code [N][outputSize]} array.
+     * Uses the current mode (call {@link #eval()} for inference).
+     */
+    public float[] forward(float[] x, int... shape) {
+        Checks.notNull("x", x);
+        Checks.notNull("shape", shape);
+        int batch = checkShape(shape);
+        if (x.length != (long) batch * inSize) {
+            throw new IllegalArgumentException("x has " + x.length + " floats but shape " + Arrays.toString(shape) + " needs " + (long) batch * inSize);
+        }
+        float[] out = new float[batch * outSize];
+        forward(x, 0, batch, out, 0);
+        return out;
+    }
+
+    private int checkShape(int[] shape) {
+        boolean ok = shape.length == inputShape.length + 1 && shape[0] > 0;
+        for (int i = 0; ok && i < inputShape.length; i++) ok = shape[i + 1] == inputShape[i];
+        if (!ok) {
+            throw new IllegalArgumentException("input shape " + Arrays.toString(shape) + " does not fit the model's input [N, "
+                    + Arrays.toString(inputShape).substring(1));
+        }
+        return shape[0];
+    }
+
+    /** Forward pass of {@code batch} samples from {@code x[xOff]} into {@code out[outOff]} ({@code [batch][outputSize]}); no allocation after the first call per batch size. */
+    public void forward(float[] x, int xOff, int batch, float[] out, int outOff) {
+        Checks.positive("batch", batch, "forward");
+        Checks.array("x", x, xOff, (long) batch * inSize, "[" + batch + "]x" + Arrays.toString(inputShape));
+        Checks.array("out", out, outOff, (long) batch * outSize, "[" + batch + "]x" + Arrays.toString(outputShape()));
+        Worker[] workers = plan(batch);
+        boolean mode = training;
+        run(workers, w -> {
+            w.forward(x, xOff + w.rowStart * inSize, mode, trainSteps);
+            Step last = w.steps[w.steps.length - 1];
+            System.arraycopy(last.out, last.outOff, out, outOff + w.rowStart * outSize, w.rows * outSize);
+        });
+    }
+
+    /**
+     * One training step without the optimizer: forward (in the current mode), the loss, and the backward pass that
+     * leaves each trainable parameter's gradient in {@link Parameter#grad()}. Returns the batch's mean loss.
+     */
+    public double trainStep(float[] x, int xOff, int batch, Objective objective) {
+        Checks.notNull("objective", objective);
+        Checks.positive("batch", batch, "trainStep");
+        Checks.array("x", x, xOff, (long) batch * inSize, "[" + batch + "]x" + Arrays.toString(inputShape));
+        Worker[] workers = plan(batch);
+        boolean mode = training;
+        long step = trainSteps++;
+        int first = firstTrainableLayer();
+        int stopStep = keepInputGradient ? 0 : (first < 0 ? stepLayer.length : layerStep[first]);
+        if (keepInputGradient && inputGradient.length != batch * inSize) inputGradient = new float[batch * inSize];
+        run(workers, w -> {
+            w.forward(x, xOff + w.rowStart * inSize, mode, step);
+            Step last = w.steps[w.steps.length - 1];
+            w.loss = objective.evaluate(kernels, w.rowStart, w.rows, batch, outSize, last.out, last.outOff, w.lossGrad, 0);
+            float[] dx = w.backward(stopStep);
+            if (keepInputGradient) System.arraycopy(dx, 0, inputGradient, w.rowStart * inSize, w.rows * inSize);
+        });
+        // Deterministic reduction: slice 0 wrote straight into Parameter.grad; add the others in slice order.
+        double loss = 0;
+        for (Worker w : workers) loss += w.loss;
+        for (int s = 0; s < stepLayer.length; s++) {
+            Layer l = layers.get(stepLayer[s]);
+            if (!l.isTrainable() || l.parameters().isEmpty() || s < stopStep) continue;
+            List<Parameter> ps = l.parameters();
+            for (int w = 1; w < workers.length; w++) {
+                for (int j = 0; j < ps.size(); j++) {
+                    kernels.elementwise().axpy(ps.get(j).size(), 1f, workers[w].grads[s][j], 0, ps.get(j).grad(), 0);
+                }
+            }
+        }
+        return loss;
+    }
+
+    /** Index of the first layer with trainable parameters, or -1. */
+    public int firstTrainableLayer() {
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (l.isTrainable() && !l.parameters().isEmpty()) return i;
+        }
+        return -1;
+    }
+
+    /** The seed of the last {@link #initialize(long)} (dropout masks depend on it). */
+    public long seed() {
+        return seed;
+    }
+
+    /** The training-step counter (dropout masks depend on it). */
+    public long trainSteps() {
+        return trainSteps;
+    }
+
+    // ---- save / load (see Model) ------------------------------------------------------------------------------
+
+    /** Saves the weights (PyTorch state_dict names) and the architecture as safetensors, atomically. */
+    public void save(Path file) throws IOException {
+        Model.save(this, file, Map.of());
+    }
+
+    /** Loads every parameter by name; the file must hold exactly this model's tensors with matching shapes. */
+    public void loadWeights(Path file) throws IOException {
+        Model.loadWeights(this, file, true);
+    }
+
+    /** {@code strict=false}: loads the tensors whose names this model has and leaves the others (a subset is fine). */
+    public void loadWeights(Path file, boolean strict) throws IOException {
+        Model.loadWeights(this, file, strict);
+    }
+
+    // ---- internals --------------------------------------------------------------------------------------------
+
+    private void run(Worker[] workers, java.util.function.Consumer<Worker> task) {
+        for (Layer l : layers) l.prepare(kernels);
+        if (workers.length == 1) {
+            task.accept(workers[0]);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(workers.length - 1);
+        for (int i = 1; i < workers.length; i++) {
+            Worker w = workers[i];
+            futures.add(pool.submit(() -> task.accept(w)));
+        }
+        RuntimeException failure = null;
+        try {
+            task.accept(workers[0]);
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException("worker failed", e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failure == null) failure = new IllegalStateException("interrupted while waiting for the worker threads", e);
+            }
+        }
+        if (failure != null) throw failure;
+    }
+
+    private Worker[] plan(int batch) {
+        Worker[] workers = plans.get(batch);
+        if (workers == null) {
+            int n = Math.min(threads, batch);
+            workers = new Worker[n];
+            for (int w = 0; w < n; w++) {
+                int start = (int) ((long) batch * w / n);
+                int end = (int) ((long) batch * (w + 1) / n);
+                workers[w] = new Worker(start, end - start, w == 0);
+            }
+            plans.put(batch, workers);
+        }
+        return workers;
+    }
+
+    /** One slice of the batch with its own steps and buffers. */
+    private final class Worker {
+        final int rowStart, rows;
+        final Step[] steps;
+        final float[] lossGrad;
+        /** grads[step][param]: Parameter.grad for slice 0, private arrays for the others. */
+        final float[][][] grads;
+        double loss;
+
+        Worker(int rowStart, int rows, boolean first) {
+            this.rowStart = rowStart;
+            this.rows = rows;
+            this.steps = new Step[stepLayer.length];
+            this.grads = new float[stepLayer.length][][];
+            for (int s = 0; s < stepLayer.length; s++) {
+                int li = stepLayer[s];
+                Layer l = layers.get(li);
+                int[] in = li == 0 ? inputShape : outShapes[li - 1];
+                Epilogue fused = fusedNext[li] ? layers.get(li + 1).asEpilogue() : Epilogue.NONE;
+                steps[s] = l.step(kernels, in, rows, fused, li, seed);
+                List<Parameter> ps = l.parameters();
+                grads[s] = new float[ps.size()][];
+                for (int j = 0; j < ps.size(); j++) grads[s][j] = first ? ps.get(j).grad() : new float[ps.get(j).size()];
+            }
+            this.lossGrad = new float[rows * outSize];
+        }
+
+        void forward(float[] x, int xOff, boolean training, long step) {
+            float[] in = x;
+            int inOff = xOff;
+            for (Step s : steps) {
+                s.forward(in, inOff, training, step, rowStart);
+                in = s.out;
+                inOff = s.outOff;
+            }
+        }
+
+        /** Backward down to step {@code stopStep} (which computes no input gradient unless it is a kept input gradient). */
+        float[] backward(int stopStep) {
+            float[] dy = lossGrad;
+            for (int s = steps.length - 1; s >= stopStep && s >= 0; s--) {
+                Layer l = layers.get(stepLayer[s]);
+                float[][] g = l.isTrainable() && !l.parameters().isEmpty() ? grads[s] : null;
+                boolean needDx = s > stopStep || keepInputGradient;
+                dy = steps[s].backward(dy, needDx, g);
+            }
+            return dy;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.github.vcnn.train;
+
+import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.KernelProvider;
+import io.github.vcnn.nn.Layer;
+import io.github.vcnn.nn.Parameter;
+import io.github.vcnn.nn.Sequential;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Updates the trainable parameters of a model from their gradients, through the vectorized
+ * {@link io.github.vcnn.kernels.OptimizerKernels} of the model's kernel set. Frozen layers are skipped and
+ * keep their values. State (momentum, moments) is kept per parameter, so freezing or unfreezing later is safe.
+ *
+ * <p>Weight decay: biases are excluded by default ({@link #decayBiases(boolean)}). For {@link SGD} and {@link Adam}
+ * it is L2 regularization as in the spec, {@code L + lambda/2 sum ||W||^2}, whose gradient adds {@code lambda W}
+ * ({@link #weightDecay(double)} = lambda); {@link AdamW} decouples it instead.
+ */
+public abstract class Optimizer {
+    private float lr;
+    private float weightDecay;
+    private boolean decayBiases;
+    private final Map<Parameter, State> state = new IdentityHashMap<>();
+
+    /** Per-parameter state: up to two moment buffers and the parameter's own step count. */
+    protected static final class State {
+        public final float[] a;
+        public final float[] b;
+        public int steps;
+
+        State(int size, int buffers) {
+            this.a = buffers >= 1 ? new float[size] : null;
+            this.b = buffers >= 2 ? new float[size] : null;
+        }
+    }
+
+    protected Optimizer(double lr) {
+        learningRate(lr);
+    }
+
+    public float learningRate() {
+        return lr;
+    }
+
+    /** Changes the learning rate (for schedules); must be finite and &gt; 0. */
+    public Optimizer learningRate(double lr) {
+        Checks.finitePositive("learning rate", lr);
+        this.lr = (float) lr;
+        return this;
+    }
+
+    public float weightDecay() {
+        return weightDecay;
+    }
+
+    /** lambda &gt;= 0; see the class comment for what it means per optimizer. */
+    public Optimizer weightDecay(double lambda) {
+        Checks.finiteNonNegative("weight decay", lambda);
+        this.weightDecay = (float) lambda;
+        return this;
+    }
+
+    /** Whether biases are decayed too (default false). */
+    public Optimizer decayBiases(boolean decay) {
+        this.decayBiases = decay;
+        return this;
+    }
+
+    public boolean decaysBiases() {
+        return decayBiases;
+    }
+
+    /** One update of every trainable parameter of {@code model} from its current gradient. */
+    public void step(Sequential model) {
+        Checks.notNull("model", model);
+        KernelProvider k = model.kernels();
+        for (Layer layer : model.layers()) {
+            if (!layer.isTrainable()) continue;
+            for (Parameter p : layer.parameters()) {
+                State s = state.computeIfAbsent(p, q -> new State(q.size(), buffers()));
+                s.steps++;
+                float wd = p.isBias() && !decayBiases ? 0f : weightDecay;
+                update(k, p, s, wd);
+                p.changed();
+            }
+        }
+    }
+
+    /** The L2 penalty {@code lambda/2 sum ||W||^2} over the decayed trainable parameters (for reporting the regularized loss). */
+    public double l2Penalty(Sequential model) {
+        if (weightDecay == 0f) return 0;
+        double sum = 0;
+        for (Layer layer : model.layers()) {
+            if (!layer.isTrainable()) continue;
+            for (Parameter p : layer.parameters()) {
+                if (p.isBias() && !decayBiases) continue;
+                sum += model.kernels().elementwise().sumOfSquares(p.size(), p.data(), 0);
+            }
+        }
+        return 0.5 * weightDecay * sum;
+    }
+
+    /** Forgets all state (moments, step counts). */
+    public void reset() {
+        state.clear();
+    }
+
+    /** Number of state buffers per parameter. */
+    protected abstract int buffers();
+
+    /** Updates {@code p.data()} in place from {@code p.grad()}; {@code s.steps} already counts this step. */
+    protected abstract void update(KernelProvider k, Parameter p, State s, float weightDecay);
+}

@@ -1,0 +1,198 @@
+package io.github.vcnn.nn;
+
+import io.github.vcnn.kernels.Kernels;
+import io.github.vcnn.train.Adam;
+import io.github.vcnn.train.SoftmaxCrossEntropy;
+import io.github.vcnn.train.Targets;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Model behaviour: determinism, threads, freezing, fusion, shape checks and bad input. */
+class SequentialTest {
+    private static final long SEED = 77;
+
+    private static Sequential net(long seed) {
+        return new Sequential(new int[]{1, 12, 12},
+                new Conv2d(1, 6, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+                new Conv2d(6, 8, 3, 1, 1), new ReLU(), new MaxPool2d(2),
+                new Flatten(), new Linear(72, 20), new ReLU(), new Dropout(0.5), new Linear(20, 4)).initialize(seed);
+    }
+
+    private static float[] input(int batch, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[batch * 144];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    private static int[] labels(int batch, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] y = new int[batch];
+        for (int i = 0; i < batch; i++) y[i] = r.nextInt(4);
+        return y;
+    }
+
+    /** Trains {@code steps} Adam steps and returns all weights concatenated. */
+    private static float[] trainedWeights(long seed, int threads, int steps) {
+        try (Sequential m = net(seed).threads(threads)) {
+            Adam adam = new Adam(1e-2).weightDecay(1e-4);
+            for (int s = 0; s < steps; s++) {
+                int batch = s % 2 == 0 ? 13 : 8; // two batch sizes: two buffer plans
+                m.trainStep(input(batch, s), 0, batch, new SoftmaxCrossEntropy().on(Targets.labels(labels(batch, s)), 0));
+                adam.step(m);
+            }
+            return flatten(m);
+        }
+    }
+
+    private static float[] flatten(Sequential m) {
+        float[] all = new float[(int) m.parameterCount()];
+        int o = 0;
+        for (Parameter p : m.parameters()) {
+            System.arraycopy(p.data(), 0, all, o, p.size());
+            o += p.size();
+        }
+        return all;
+    }
+
+    @Test
+    void sameSeedAndThreadsGiveBitIdenticalWeights() {
+        for (int threads : new int[]{1, 2, 3}) {
+            float[] a = trainedWeights(SEED, threads, 6);
+            float[] b = trainedWeights(SEED, threads, 6);
+            assertArrayEquals(a, b, "threads " + threads + ", seed " + SEED);
+        }
+        assertFalse(Arrays.equals(trainedWeights(SEED, 1, 6), trainedWeights(SEED + 1, 1, 6)), "a different seed must give different weights");
+    }
+
+    @Test
+    void threadsAgreeWithOneThreadUpToRounding() {
+        float[] one = trainedWeights(SEED, 1, 3);
+        float[] two = trainedWeights(SEED, 2, 3);
+        for (int i = 0; i < one.length; i++) {
+            assertEquals(one[i], two[i], 1e-3 * (1 + Math.abs(one[i])), "weight " + i + " (seed " + SEED + ")");
+        }
+    }
+
+    @Test
+    void frozenLayersComputeNoGradientAndKeepTheirWeights() {
+        CountingKernels k = new CountingKernels(Kernels.get());
+        try (Sequential m = net(SEED).kernels(k)) {
+            m.freezeFirst(4); // conv 0 and conv 3 frozen: backward stops at Linear 7
+            Parameter w0 = m.layer(0).parameters().get(0), w3 = m.layer(3).parameters().get(0);
+            Arrays.fill(w3.grad(), Float.NaN); // sentinel: a frozen layer must not write its gradient
+            float[] before0 = w0.data().clone(), before3 = w3.data().clone();
+            float[] before7 = m.layer(7).parameters().get(0).data().clone();
+            k.reset();
+            m.trainStep(input(8, 1), 0, 8, new SoftmaxCrossEntropy().on(Targets.labels(labels(8, 1)), 0));
+            new Adam(1e-2).step(m);
+            assertEquals(0, k.convBwdData.get(), "no conv input gradient below the first trainable layer");
+            assertEquals(0, k.convBwdWeights.get(), "no conv weight gradient for frozen layers");
+            assertEquals(2, k.denseBwdWeights.get());
+            assertEquals(1, k.denseBwdData.get(), "the first trainable Linear computes no input gradient");
+            assertTrue(Float.isNaN(w3.grad()[0]));
+            assertArrayEquals(before0, w0.data());
+            assertArrayEquals(before3, w3.data());
+            assertFalse(Arrays.equals(before7, m.layer(7).parameters().get(0).data()), "the trainable head must change");
+
+            // Freezing only the first conv: conv 3 computes its weight gradient but not its input gradient.
+            m.freezeFirst(1);
+            k.reset();
+            m.trainStep(input(8, 2), 0, 8, new SoftmaxCrossEntropy().on(Targets.labels(labels(8, 2)), 0));
+            assertEquals(1, k.convBwdWeights.get());
+            assertEquals(0, k.convBwdData.get());
+            m.layer(3).trainable(false);
+            m.layer(0).trainable(true);
+            k.reset();
+            m.trainStep(input(8, 3), 0, 8, new SoftmaxCrossEntropy().on(Targets.labels(labels(8, 3)), 0));
+            assertEquals(1, k.convBwdWeights.get(), "frozen conv 3 between trainable layers: input gradient only");
+            assertEquals(1, k.convBwdData.get());
+        }
+    }
+
+    @Test
+    void activationsAfterConvAndLinearAreFusedAndWeightsPackedOncePerUpdate() {
+        CountingKernels k = new CountingKernels(Kernels.get());
+        try (Sequential m = net(SEED).kernels(k)) {
+            m.eval();
+            float[] x = input(4, 5);
+            float[] out = new float[4 * 4];
+            k.reset();
+            m.forward(x, 0, 4, out, 0);
+            m.forward(x, 0, 4, out, 0);
+            assertEquals(0, k.activationFwd.get(), "ReLU after Conv2d/Linear runs inside the kernel epilogue");
+            assertTrue(k.packs.get() <= 2, "weights are packed once, not per call: " + k.packs.get());
+            k.reset();
+            m.train().trainStep(x, 0, 4, new SoftmaxCrossEntropy().on(Targets.labels(labels(4, 5)), 0));
+            new Adam(1e-3).step(m);
+            m.forward(x, 0, 4, out, 0);
+            m.forward(x, 0, 4, out, 0);
+            assertEquals(2, k.packs.get(), "one re-pack per conv after the update");
+        }
+    }
+
+    @Test
+    void summaryListsLayersShapesAndParameters() {
+        Sequential m = Architectures.leNetFm(10, 1);
+        String s = m.summary();
+        assertTrue(s.contains("Conv2d(1->32, 5x5, pad 2)") && s.contains("[64, 7, 7]") && s.contains("401,536") && s.contains("fused into 0"), s);
+        assertEquals(454_922, m.parameterCount());
+        m.freezeFirst(6);
+        assertTrue(m.summary().contains("frozen"));
+        assertEquals(454_922 - 832 - 51_264, m.trainableParameterCount());
+    }
+
+    @Test
+    void rejectsBadInput() {
+        Sequential m = Architectures.leNetFm(10, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.forward(new float[2 * 3 * 28 * 28], 2, 3, 28, 28));
+        assertTrue(e.getMessage().contains("[2, 3, 28, 28]") && e.getMessage().contains("1, 28, 28"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> m.forward(new float[100], 2, 1, 28, 28));
+        assertTrue(e.getMessage().contains("100"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Sequential(new int[]{1, 28, 28}, new Conv2d(1, 4, 3), new Linear(100, 2)));
+        assertTrue(e.getMessage().contains("layer 1") && e.getMessage().contains("[4, 26, 26]") && e.getMessage().contains("Flatten"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Sequential(new int[]{3, 8, 8}, new Conv2d(1, 4, 3)));
+        assertTrue(e.getMessage().contains("[1, H, W]") && e.getMessage().contains("[3, 8, 8]"), e.getMessage());
+        Conv2d shared = new Conv2d(1, 2, 3);
+        new Sequential(new int[]{1, 5, 5}, shared);
+        assertThrows(IllegalArgumentException.class, () -> new Sequential(new int[]{1, 5, 5}, shared));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(1.0));
+        assertThrows(IllegalArgumentException.class, () -> new Dropout(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> m.threads(0));
+        assertThrows(IllegalArgumentException.class, () -> m.freezeFirst(12));
+
+        // A label outside the classes is rejected before any weight changes.
+        float[] before = flatten(m);
+        int[] bad = new int[4];
+        bad[2] = 10;
+        assertThrows(IllegalArgumentException.class,
+                () -> m.trainStep(new float[4 * 784], 0, 4, new SoftmaxCrossEntropy().on(Targets.labels(bad), 0)));
+        assertArrayEquals(before, flatten(m));
+        // Fewer labels than the batch.
+        e = assertThrows(IllegalArgumentException.class,
+                () -> m.trainStep(new float[4 * 784], 0, 4, new SoftmaxCrossEntropy().on(Targets.labels(new int[3]), 0)));
+        assertTrue(e.getMessage().contains("3 labels"), e.getMessage());
+    }
+
+    @Test
+    void inputGradientMatchesBetweenThreadCounts() {
+        float[] x = input(6, 9);
+        int[] y = labels(6, 9);
+        float[][] grads = new float[2][];
+        for (int t = 1; t <= 2; t++) {
+            try (Sequential m = net(SEED).threads(t).keepInputGradient(true).eval()) {
+                m.trainStep(x, 0, 6, new SoftmaxCrossEntropy().on(Targets.labels(y), 0));
+                grads[t - 1] = m.inputGradient().clone();
+            }
+        }
+        for (int i = 0; i < grads[0].length; i++) assertEquals(grads[0][i], grads[1][i], 1e-5 + 1e-4 * Math.abs(grads[0][i]), "element " + i);
+    }
+}
