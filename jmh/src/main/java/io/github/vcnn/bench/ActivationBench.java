@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class ActivationBench {
 
     @Param({"relu", "sigmoid"})
-    public String act;
+    public String op;
 
     @Param({"vgg_b"})
     public String shape;
@@ -50,11 +50,11 @@ public class ActivationBench {
             case "big" -> 64 << 20;
             default -> throw new IllegalArgumentException("unknown activation shape " + shape);
         };
-        epilogue = switch (act) {
+        epilogue = switch (op) {
             case "relu" -> Epilogue.RELU;
             case "sigmoid" -> Epilogue.SIGMOID;
             case "leaky_relu" -> Epilogue.leakyRelu(0.01f);
-            default -> throw new IllegalArgumentException("unknown activation " + act);
+            default -> throw new IllegalArgumentException("unknown activation " + op);
         };
         boolean copyOnly = bp.getBenchmark().endsWith(".memcpy");
         kernels = copyOnly ? null : Kernels.byName(PoolBench.variantOf(bp)).activation();
