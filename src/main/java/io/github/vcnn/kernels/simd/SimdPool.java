@@ -142,16 +142,16 @@ final class SimdPool implements PoolKernels {
         }
     }
 
-    /** As {@link #max2x2Row} plus argmax; rowIndex = index of row r0 inside its plane (2 oh W). */
+    /** As {@link #max2x2Row} plus argmax; rowIndex = index of row r0 inside its plane (2 oh W). Full vectors unmasked. */
     private static void max2x2RowArgmax(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int outs) {
         FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
         IntVector lane2 = IntVector.zero(I).addIndex(2); // 0, 2, 4, ...: column offsets of the window starts
         int r1 = r0 + w;
-        for (int ow = 0; ow < outs; ow += VL) {
+        int ow = 0;
+        for (int vecEnd = outs - outs % VL; ow < vecEnd; ow += VL) {
             int c = 2 * ow;
-            VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
-            FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
-            FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
+            FloatVector a0 = FloatVector.fromArray(F, x, r0 + c), a1 = FloatVector.fromArray(F, x, r0 + c + VL);
+            FloatVector b0 = FloatVector.fromArray(F, x, r1 + c), b1 = FloatVector.fromArray(F, x, r1 + c + VL);
             // window order: (r0, even), (r0, odd), (r1, even), (r1, odd); later candidates win only when greater or NaN
             FloatVector best = even.selectFrom(a0, a1);
             IntVector idx0 = lane2.add(rowIndex + c);
@@ -169,10 +169,40 @@ final class SimdPool implements PoolKernels {
             take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
             best = best.blend(v, take);
             idx = idx.blend(idx1.add(1), take.cast(I));
-            VectorMask<Float> store = F.indexInRange(ow, outs);
-            best.intoArray(y, yr + ow, store);
-            idx.intoArray(argmax, ar + ow, store.cast(I));
+            best.intoArray(y, yr + ow);
+            idx.intoArray(argmax, ar + ow);
         }
+        if (ow < outs) max2x2RowArgmaxTail(x, r0, w, rowIndex, y, yr, argmax, ar, ow, outs);
+    }
+
+    /** The last, partial vector of {@link #max2x2RowArgmax}, under masks (masked stores are slow: only here). */
+    private static void max2x2RowArgmaxTail(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int ow, int outs) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        IntVector lane2 = IntVector.zero(I).addIndex(2);
+        int r1 = r0 + w;
+        int c = 2 * ow;
+        VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
+        FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
+        FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
+        FloatVector best = even.selectFrom(a0, a1);
+        IntVector idx0 = lane2.add(rowIndex + c);
+        IntVector idx1 = lane2.add(rowIndex + w + c);
+        IntVector idx = idx0;
+        FloatVector v = odd.selectFrom(a0, a1);
+        VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, take);
+        idx = idx.blend(idx0.add(1), take.cast(I));
+        v = even.selectFrom(b0, b1);
+        take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, take);
+        idx = idx.blend(idx1, take.cast(I));
+        v = odd.selectFrom(b0, b1);
+        take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, take);
+        idx = idx.blend(idx1.add(1), take.cast(I));
+        VectorMask<Float> store = F.indexInRange(ow, outs);
+        best.intoArray(y, yr + ow, store);
+        idx.intoArray(argmax, ar + ow, store.cast(I));
     }
 
     @Override
