@@ -102,32 +102,39 @@ public final class AutoConv implements ConvKernels {
         boolean wide = sc.sh == 1 && sc.sw == 1;
         int rowW = wide ? sc.wp : sc.outW;               // positions per output row in the stage
         int rows = chunkRows(taps, rowW, sc.outH);
-        int cap = rows * rowW;
-        sc.xpad = AutoGemm.flat(sc.xpad, sc.c * sc.planeSize);
+        int plane = sc.outH * rowW;
+        // small images (LeNet, late ResNet stages at batch > 1): several images share one chunk so rows stay long
+        int images = rows == sc.outH ? Math.clamp(chunkTarget(taps) / plane, 1, sc.n) : 1;
+        int cap = images * rows * rowW;
+        int imageSize = sc.c * sc.planeSize;
+        sc.xpad = AutoGemm.flat(sc.xpad, images * imageSize);
         sc.stage = AutoGemm.rows(sc.stage, taps, cap);
         sc.acc = AutoGemm.rows(sc.acc, kg, cap);
         float[] xpad = sc.xpad;
         float[][] stage = sc.stage, acc = sc.acc;
         int outPlane = sc.outH * sc.outW;
-        for (int n = 0; n < sc.n; n++) {
-            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad);
+        for (int n0 = 0; n0 < sc.n; n0 += images) {
+            int nb = Math.min(images, sc.n - n0);
+            for (int b = 0; b < nb; b++) padInput(sc, x, xOff + (n0 + b) * sc.c * sc.h * sc.w, xpad, b * imageSize);
             for (int g = 0; g < sc.g; g++) {
                 for (int i0 = 0; i0 < sc.outH; i0 += rows) {
                     int nr = Math.min(rows, sc.outH - i0);
-                    int len = nr * rowW;
-                    stageForward(sc, xpad, g * cg, cg, i0, nr, wide, stage);
+                    int len = nr * rowW, total = nb * len;
+                    for (int b = 0; b < nb; b++) stageForward(sc, xpad, b * imageSize, g * cg, cg, i0, nr, wide, stage, b * len);
                     for (int kk = 0; kk < kg; kk++) {
-                        Arrays.fill(acc[kk], 0, len, bias == null ? 0f : bias[biasOff + g * kg + kk]);
+                        Arrays.fill(acc[kk], 0, total, bias == null ? 0f : bias[biasOff + g * kg + kk]);
                     }
                     // acc[k][j] += w[k][t] * stage[t][j]
-                    AutoGemm.accumulate(acc, 0, kg, stage, 0, taps, w, wOff + g * kg * taps, taps, 1, len);
-                    for (int kk = 0; kk < kg; kk++) {
-                        int yPlane = yOff + (n * sc.k + g * kg + kk) * outPlane;
-                        float[] a = acc[kk];
-                        for (int ii = 0; ii < nr; ii++) {
-                            System.arraycopy(a, ii * rowW, y, yPlane + (i0 + ii) * sc.outW, sc.outW);
+                    AutoGemm.accumulate(acc, 0, kg, stage, 0, taps, w, wOff + g * kg * taps, taps, 1, total);
+                    for (int b = 0; b < nb; b++) {
+                        for (int kk = 0; kk < kg; kk++) {
+                            int yPlane = yOff + ((n0 + b) * sc.k + g * kg + kk) * outPlane;
+                            float[] a = acc[kk];
+                            for (int ii = 0; ii < nr; ii++) {
+                                System.arraycopy(a, b * len + ii * rowW, y, yPlane + (i0 + ii) * sc.outW, sc.outW);
+                            }
+                            AutoActivation.applyInPlace(act, y, yPlane + i0 * sc.outW, nr * sc.outW);
                         }
-                        AutoActivation.applyInPlace(act, y, yPlane + i0 * sc.outW, nr * sc.outW);
                     }
                 }
             }
@@ -136,42 +143,47 @@ public final class AutoConv implements ConvKernels {
 
     /** Output rows per chunk so that the staged chunk (taps x rows x rowW) stays near {@link #STAGE_FLOATS}. */
     private static int chunkRows(int taps, int rowW, int outH) {
-        int target = Math.clamp(STAGE_FLOATS / Math.max(1, taps), MIN_CHUNK, MAX_CHUNK);
-        return Math.clamp(target / rowW, 1, outH);
+        return Math.clamp(chunkTarget(taps) / rowW, 1, outH);
+    }
+
+    /** Positions per staged chunk for {@code taps} rows. */
+    private static int chunkTarget(int taps) {
+        return Math.clamp(STAGE_FLOATS / Math.max(1, taps), MIN_CHUNK, MAX_CHUNK);
     }
 
     /**
      * xpad[c][ih'][iw'] = x[c][ih' - pt][iw' - pl] inside the input, 0 elsewhere, planes of hp x wp
      * ({@code planeSize} apart, spare row zero). Negative padding crops.
      */
-    private static void padInput(Scratch sc, float[] x, int xImage, float[] xpad) {
-        Arrays.fill(xpad, 0, sc.c * sc.planeSize, 0f);
+    private static void padInput(Scratch sc, float[] x, int xImage, float[] xpad, int xpadOff) {
+        Arrays.fill(xpad, xpadOff, xpadOff + sc.c * sc.planeSize, 0f);
         int r0 = Math.max(0, sc.pt), r1 = Math.min(sc.hp, sc.h + sc.pt);     // padded rows holding input
         int c0 = Math.max(0, sc.pl), c1 = Math.min(sc.wp, sc.w + sc.pl);     // padded columns holding input
         if (r0 >= r1 || c0 >= c1) return;
         for (int c = 0; c < sc.c; c++) {
-            int src = xImage + c * sc.h * sc.w, dst = c * sc.planeSize;
+            int src = xImage + c * sc.h * sc.w, dst = xpadOff + c * sc.planeSize;
             for (int ihp = r0; ihp < r1; ihp++) {
                 System.arraycopy(x, src + (ihp - sc.pt) * sc.w + (c0 - sc.pl), xpad, dst + ihp * sc.wp + c0, c1 - c0);
             }
         }
     }
 
-    /** stage[t][ii*rowW + j] = xpad[c0 + c][(i0+ii)*sh + r*dh][j*sw + s*dw] for t = (c, r, s) of one group. */
-    private static void stageForward(Scratch sc, float[] xpad, int c0, int cg, int i0, int nr, boolean wide, float[][] stage) {
+    /** stage[t][at + ii*rowW + j] = xpad[c0 + c][(i0+ii)*sh + r*dh][j*sw + s*dw] for t = (c, r, s) of one group. */
+    private static void stageForward(Scratch sc, float[] xpad, int xpadOff, int c0, int cg, int i0, int nr, boolean wide,
+                                     float[][] stage, int at) {
         int t = 0;
         for (int c = 0; c < cg; c++) {
-            int plane = (c0 + c) * sc.planeSize;
+            int plane = xpadOff + (c0 + c) * sc.planeSize;
             for (int r = 0; r < sc.r; r++) {
                 for (int s = 0; s < sc.s; s++, t++) {
                     float[] row = stage[t];
                     if (wide) {
                         // stride 1: the chunk is one contiguous run of the padded plane
-                        System.arraycopy(xpad, plane + (i0 + r * sc.dh) * sc.wp + s * sc.dw, row, 0, nr * sc.wp);
+                        System.arraycopy(xpad, plane + (i0 + r * sc.dh) * sc.wp + s * sc.dw, row, at, nr * sc.wp);
                     } else {
                         for (int ii = 0; ii < nr; ii++) {
                             int src = plane + ((i0 + ii) * sc.sh + r * sc.dh) * sc.wp + s * sc.dw;
-                            int dst = ii * sc.outW;
+                            int dst = at + ii * sc.outW;
                             for (int j = 0; j < sc.outW; j++) row[dst + j] = xpad[src + j * sc.sw];
                         }
                     }
@@ -297,7 +309,7 @@ public final class AutoConv implements ConvKernels {
         float[][] colT = sc.colT, acc = sc.dwAcc;
         for (int k = 0; k < p.k(); k++) Arrays.fill(acc[k], 0, taps, 0f);
         for (int n = 0; n < sc.n; n++) {
-            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad);
+            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad, 0);
             for (int g = 0; g < sc.g; g++) {
                 for (int p0 = 0; p0 < outPlane; p0 += chunk) {
                     int np = Math.min(chunk, outPlane - p0);

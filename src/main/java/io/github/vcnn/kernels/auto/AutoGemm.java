@@ -19,10 +19,14 @@ final class AutoGemm {
     /**
      * {@code acc[a0 + i][0..len) += sum_{q < nq} coef[cBase + i*cRow + q*cCol] * src[s0 + q][0..len)} for {@code i < rows}.
      * Accumulator rows are processed 4 at a time (a 4-row block stays in L1 while every source row streams past).
+     * Every row must come from {@link #rows} (length padded to {@link #ROW_PAD}); lanes past {@code len} get garbage.
      */
     static void accumulate(float[][] acc, int a0, int rows, float[][] src, int s0, int nq,
                            float[] coef, int cBase, int cRow, int cCol, int len) {
         if (len <= 0 || nq <= 0) return;
+        // Run whole unrolled vector iterations: C2's scalar post-loop would otherwise do up to 63
+        // of a short row at 1/16 speed. The extra lanes read stale staging and are never written out.
+        len = padded(len);
         int i = 0;
         for (; i + 4 <= rows; i += 4) {
             float[] r0 = acc[a0 + i], r1 = acc[a0 + i + 1], r2 = acc[a0 + i + 2], r3 = acc[a0 + i + 3];
@@ -92,6 +96,7 @@ final class AutoGemm {
      * few taps x long rows) costs the sum of what each row needed, not the product of the maxima.
      */
     static float[][] rows(float[][] old, int rows, int cols) {
+        cols = padded(cols);
         float[][] a = old;
         if (a == null || a.length < rows) {
             a = new float[rows][];
@@ -101,6 +106,14 @@ final class AutoGemm {
             if (a[i] == null || a[i].length < cols) a[i] = new float[cols];
         }
         return a;
+    }
+
+    /** Row lengths are rounded up to this many floats (4 vectors of 16), see {@link #accumulate}. */
+    static final int ROW_PAD = 64;
+
+    /** {@code len} rounded up to {@link #ROW_PAD}. */
+    static int padded(int len) {
+        return (len + ROW_PAD - 1) & -ROW_PAD;
     }
 
     /** A flat scratch array of at least {@code len}, reusing {@code old} when it is big enough. */
