@@ -36,7 +36,7 @@ import java.util.Arrays;
 public final class AutoConv implements ConvKernels {
     /** Target floats of one staged im2col chunk (taps x positions): 192 Ki floats = 768 KiB, within L2. */
     private static final int STAGE_FLOATS = 192 * 1024;
-    private static final int MIN_CHUNK = 256, MAX_CHUNK = 2048;
+    private static final int MIN_CHUNK = 512, MAX_CHUNK = 2048;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
