@@ -287,13 +287,34 @@ class AutoKernelsTest {
             int h = dh * (r - 1) + 1 + rnd.nextInt(9), w = dwl * (s - 1) + 1 + rnd.nextInt(11);
             ConvParams p = new ConvParams(1 + rnd.nextInt(3), c, h, w, k, r, s, 1 + rnd.nextInt(3), 1 + rnd.nextInt(3),
                     rnd.nextInt(3), rnd.nextInt(3), rnd.nextInt(3), rnd.nextInt(3), dh, dwl, groups);
-            String what = "seed " + SEED + " trial " + trial + " " + p;
+            checkConv(p, rnd, "seed " + SEED + " trial " + trial + " " + p);
+        }
+    }
+
+    /** Tiny planes with many channels take the channel-vectorized path (ResNet's last stage); groups and stride too. */
+    @Test
+    void tinyPlanesWithManyChannelsMatchTheDefinition() {
+        Random rnd = new Random(SEED + 2);
+        checkConv(ConvParams.of(1, 64, 4, 5, 64, 3, 3, 1, 1), rnd, "seed " + SEED + " 64->64 on 4x5");
+        checkConv(ConvParams.of(2, 72, 3, 3, 96, 3, 3, 1, 1), rnd, "seed " + SEED + " 72->96 on 3x3 batch 2");
+        checkConv(new ConvParams(1, 128, 7, 6, 128, 3, 2, 2, 1, 1, 0, 2, 1, 1, 2, 2), rnd, "seed " + SEED + " grouped strided dilated");
+        checkConv(new ConvParams(1, 64, 5, 5, 64, 1, 1, 1, 1, 2, 1, 0, 2, 1, 1, 1), rnd, "seed " + SEED + " 1x1 with padding (cropping input gradient)");
+    }
+
+    private static void checkConv(ConvParams p, Random rnd, String what) {
+        {
             float[] x = random(rnd, p.inputSize()), wt = random(rnd, p.weightSize()), b = random(rnd, p.k()), dz = random(rnd, p.outputSize());
 
             double[] ref = directFwd(p, x, wt, b);
             float[] y = new float[p.outputSize()];
             K.conv().fwd(p, x, 0, wt, 0, b, 0, Epilogue.NONE, y, 0);
             assertClose(what + " fwd", ref, y);
+            // packed once, used twice: the second call must agree (cached channel rows)
+            PackedConvWeights packed = K.conv().pack(p, wt, 0);
+            float[] y2 = new float[p.outputSize()];
+            K.conv().fwd(p, x, 0, packed, b, 0, Epilogue.NONE, y2, 0);
+            K.conv().fwd(p, x, 0, packed, b, 0, Epilogue.NONE, y2, 0);
+            assertClose(what + " fwd packed", ref, y2);
 
             // sum(y*dz) is linear in x and w: its gradients are checked as the directional derivatives
             // <dx, e> = <dz, conv(e, w)> and <dw, e> = <dz, conv(x, e)> for random e
