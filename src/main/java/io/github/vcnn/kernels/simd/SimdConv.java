@@ -102,6 +102,23 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
+    /**
+     * The padded scratch copies (input, spread dz, channel-blocked dz and weights) must fit Java arrays;
+     * huge paddings or strides could otherwise overflow the int index arithmetic.
+     */
+    private static void checkScratch(ConvParams p) {
+        long hp = (long) (p.outH() - 1) * p.strideH() + (long) p.dilationH() * (p.r() - 1) + 1;
+        long wp = (long) (p.outW() - 1) * p.strideW() + (long) p.dilationW() * (p.s() - 1) + 1;
+        long wq = (long) p.strideW() * (p.outW() + WIDTH_TILE + (long) p.dilationW() * p.s());
+        long hpT = p.h() + (long) p.dilationH() * p.r(), wpT = p.w() + WIDTH_TILE + (long) p.dilationW() * p.s();
+        long kPad = p.k() + (long) (L - 1) * p.groups(), cPad = p.c() + (long) (L - 1) * p.groups();
+        long worst = Math.max(Math.max(p.c() * hp * Math.max(wp, wq), p.k() * hpT * wpT),
+                Math.max(kPad * p.outH() * p.outW(), Math.max(kPad * p.cg(), cPad * p.kg()) * p.r() * p.s()));
+        if (worst > Integer.MAX_VALUE - 64 - SLACK) {
+            throw new IllegalArgumentException("padded working copy of " + worst + " floats is too large for a Java array: " + p);
+        }
+    }
+
     private static int blocks(int channels) {
         return (channels + L - 1) / L;
     }
@@ -117,6 +134,7 @@ public final class SimdConv implements ConvKernels {
         Checks.array("x", x, xOff, p.inputSize(), p);
         Checks.optionalArray("bias", bias, biasOff, p.k(), p);
         Checks.array("y", y, yOff, p.outputSize(), p);
+        checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), kbs = blocks(kg);
@@ -284,7 +302,7 @@ public final class SimdConv implements ConvKernels {
     // ------------------------------------------------------------------------- width path (forward)
 
     /**
-     * The vectorized-over-width forward for stride-1 columns with few channels per group or a short
+     * The vectorized-over-width forward for few channels per group or a short
      * reduction: a tile is 6 output channels x 32 consecutive output columns of one row (12 accumulators),
      * summing broadcast weights times input row vectors over (r, s, c); results go straight to NCHW rows.
      * Channels of a tile may come from different groups (depthwise), each reading its own input planes.
@@ -475,6 +493,7 @@ public final class SimdConv implements ConvKernels {
         Checks.array("dz", dz, dzOff, p.outputSize(), p);
         Checks.array("w", w, wOff, p.weightSize(), p);
         Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s();
@@ -502,6 +521,7 @@ public final class SimdConv implements ConvKernels {
         Checks.array("dz", dz, dzOff, p.outputSize(), p);
         Checks.array("dw", dw, dwOff, p.weightSize(), p);
         Checks.optionalArray("db", db, dbOff, p.k(), p);
+        checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s(), kbs = blocks(kg);
@@ -690,9 +710,9 @@ public final class SimdConv implements ConvKernels {
         // geometry: groups, channels per group in (cg) and out (kg), kernel, stride, output size,
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
-        // width path: planar scratch xs[c][hp][wq], reduction offsets tapOff[(r*S + s)*cg + c]
+        // width path: planar scratch xs[c][hp][wq = sw phases of wph], reduction offsets tapOff[(r*S + s)*cg + c]
         boolean width;
-        int wq, taps;
+        int wq, wph, taps;
         int[] tapOff = new int[0];
         final int[] tileW = new int[6], tileY = new int[6], tileX = new int[6];
         final float[] tileB = new float[6];
@@ -700,7 +720,7 @@ public final class SimdConv implements ConvKernels {
 
         /**
          * Sets the geometry. {@code allowWidth}: the caller can take the planar layout of the
-         * vectorized-over-width path, chosen for stride-1 columns when the channel-blocked tile would
+         * vectorized-over-width path, chosen when the channel-blocked tile would
          * waste lanes (fewer than 8 output channels per group) or the reduction is too short to pay for
          * the transposed store (C/G*R*S &lt; 64, e.g. a first layer on a grey image).
          */
@@ -726,14 +746,18 @@ public final class SimdConv implements ConvKernels {
                 int rr = rowContiguous ? q : q / s, ss = rowContiguous ? 0 : q % s;
                 segOff[q] = (rr * dh * wp + ss * dw) * cg;
             }
-            this.width = allowWidth && sw == 1 && (kg < 8 || cg * r * s < 64);
+            this.width = allowWidth && (kg < 8 || cg * r * s < 64);
             if (width) {
-                this.wq = (ow + WIDTH_TILE - 1) / WIDTH_TILE * WIDTH_TILE + dw * (s - 1);
+                // a scratch row holds sw column phases of wph values (padded column j at phase j % sw,
+                // position j / sw), so the columns one tap reads for consecutive outputs are contiguous
+                this.wph = (ow + WIDTH_TILE - 1) / WIDTH_TILE * WIDTH_TILE + dw * (s - 1) / sw + 1;
+                this.wq = sw * wph;
                 this.taps = cg * r * s;
                 if (tapOff.length < taps) tapOff = new int[taps];
                 for (int rr = 0; rr < r; rr++) {
                     for (int ss = 0; ss < s; ss++) {
-                        for (int c = 0; c < cg; c++) tapOff[(rr * s + ss) * cg + c] = (c * hp + rr * dh) * wq + ss * dw;
+                        int col = (ss * dw) % sw * wph + ss * dw / sw;
+                        for (int c = 0; c < cg; c++) tapOff[(rr * s + ss) * cg + c] = (c * hp + rr * dh) * wq + col;
                     }
                 }
             }
@@ -770,17 +794,19 @@ public final class SimdConv implements ConvKernels {
             int size = c * hp * wq;
             xs = grow(xs, size + SLACK);
             Arrays.fill(xs, 0, size + SLACK, 0f);
-            int wpad = (ow - 1) + dw * (s - 1) + 1;   // columns the valid outputs read
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
-            int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wpad - padL, spreadW));
+            int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
             for (int ch = 0; ch < c; ch++) {
                 for (int i = iLo; i < iHi; i++) {
                     int srcRow = off + (ch * h + i) * w;
-                    int dstRow = (ch * hp + i * spreadH + padT) * wq + padL;
-                    if (spreadW == 1) {
-                        System.arraycopy(src, srcRow + jLo, xs, dstRow + jLo, jHi - jLo);
+                    int dstRow = (ch * hp + i * spreadH + padT) * wq;
+                    if (sw == 1 && spreadW == 1) {
+                        System.arraycopy(src, srcRow + jLo, xs, dstRow + padL + jLo, jHi - jLo);
                     } else {
-                        for (int j = jLo; j < jHi; j++) xs[dstRow + j * spreadW] = src[srcRow + j];
+                        for (int j = jLo; j < jHi; j++) {
+                            int col = j * spreadW + padL;
+                            xs[dstRow + col % sw * wph + col / sw] = src[srcRow + j];
+                        }
                     }
                 }
             }

@@ -483,6 +483,13 @@ class SimdConvTest {
         assertThrows(IllegalArgumentException.class, () -> CONV.bwdWeights(p, new float[2], 0, dz, 0, dw, 0, db, 0));
         checkGuards("dw after rejected calls", dw, 0, 0);
         checkGuards("db after rejected calls", db, 0, 0);
+
+        // huge padding and stride: a valid ConvParams whose padded working copy would not fit an array
+        ConvParams huge = new ConvParams(1, 2, 1, 1, 1, 1, 1, 40000, 40000, 30000, 30000, 30000, 30000, 1, 1, 1);
+        float[] hy = guarded(huge.outputSize(), 0);
+        e = assertThrows(IllegalArgumentException.class, () -> CONV.fwd(huge, new float[2], 0, CONV.pack(huge, new float[2], 0), null, 0, Epilogue.NONE, hy, 0));
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        checkGuards("y after a rejected huge call", hy, 0, 0);
     }
 
     @Test
