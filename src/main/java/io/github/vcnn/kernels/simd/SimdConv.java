@@ -6,6 +6,7 @@ import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackedConvWeights;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -48,6 +49,9 @@ public final class SimdConv implements ConvKernels {
     private static final int SLACK = 16;
     /** Output columns per tile of the width path (two vectors). */
     private static final int WIDTH_TILE = 2 * L;
+
+    /** Gather offsets of one channel across 16 staged pixel vectors. */
+    private static final int[] STAGE_MAP = {0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240};
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
@@ -199,7 +203,12 @@ public final class SimdConv implements ConvKernels {
                             int k = (kb + v) * L + lane;
                             if (k >= kg) break;
                             int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
-                            for (int i = 0; i < len; i++) y[yb + i] = stage[sb + i * L];
+                            int i = 0;
+                            for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
+                            if (i < len) {
+                                VectorMask<Float> m = F.indexInRange(i, len);
+                                FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
+                            }
                         }
                     }
                 }
@@ -536,7 +545,7 @@ public final class SimdConv implements ConvKernels {
         int rowStep = wk.sh * wk.wp * cg, colStep = wk.sw * cg;
         for (int n = 0; n < p.n(); n++) {
             wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, dzb);
+            blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, wk.channelMap, dzb);
             float[] xs = wk.xs;
             for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
                 int rows = Math.min(bandRows, oh - oh0);
@@ -577,15 +586,28 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** dz[k][pix] (one image, NCHW) -> dzb[g][kb][pix][16], lanes past Kg zero. */
-    private static void blockOutput(float[] dz, int off, int groups, int kg, int ohw, float[] dzb) {
+    private static void blockOutput(float[] dz, int off, int groups, int kg, int ohw, int[] channelMap, float[] dzb) {
         int kbs = blocks(kg);
-        if (kg % L != 0) Arrays.fill(dzb, 0, groups * kbs * ohw * L, 0f);
         for (int g = 0; g < groups; g++) {
-            for (int k = 0; k < kg; k++) {
-                int src = off + (g * kg + k) * ohw, dst = ((g * kbs + k / L) * ohw) * L + k % L;
-                for (int i = 0; i < ohw; i++) dzb[dst + i * L] = dz[src + i];
+            for (int kb = 0; kb < kbs; kb++) {
+                int src = off + (g * kg + kb * L) * ohw, dst = (g * kbs + kb) * ohw * L;
+                channelMap(channelMap, ohw, Math.min(L, kg - kb * L));
+                if (kg - kb * L >= L) {
+                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
+                } else {
+                    VectorMask<Float> m = F.indexInRange(0, kg - kb * L);   // gathered lanes past Kg are zero
+                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
+                }
             }
         }
+    }
+
+    /**
+     * Gather offsets of {@code valid} consecutive channels of an NCHW tensor (lane * plane); lanes past
+     * {@code valid} repeat lane 0, because the JDK range-checks masked-off gather lanes too.
+     */
+    private static void channelMap(int[] map, int plane, int valid) {
+        for (int i = 0; i < L; i++) map[i] = i < valid ? i * plane : 0;
     }
 
     /** db[k] = sum over batch and pixels of dz[n][k]. */
@@ -706,6 +728,8 @@ public final class SimdConv implements ConvKernels {
         float[] dwb = new float[0];
         final float[] stage = new float[2 * CHUNK * L];
         final int[] pixelBase = new int[12];
+        /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
+        final int[] channelMap = new int[L];
         int[] segOff = new int[0];
         // geometry: groups, channels per group in (cg) and out (kg), kernel, stride, output size,
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
@@ -778,13 +802,20 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
-            for (int ch = 0; ch < c; ch++) {
-                int g = ch / cg, cl = ch % cg;
+            // 16 channels of one pixel per gather (NCHW -> channel-last)
+            int step = spreadW * cg;
+            for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
+                int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
+                VectorMask<Float> m = F.indexInRange(0, valid);
+                channelMap(channelMap, h * w, valid);
                 for (int i = iLo; i < iHi; i++) {
-                    int srcRow = off + (ch * h + i) * w;
+                    int srcRow = off + (ch0 * h + i) * w;
                     int dstRow = ((g * hp + i * spreadH + padT) * wp + padL) * cg + cl;
-                    int step = spreadW * cg;
-                    for (int j = jLo; j < jHi; j++) xs[dstRow + j * step] = src[srcRow + j];
+                    if (valid == L) {
+                        for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + j * step);
+                    } else {
+                        for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + j * step, m);
+                    }
                 }
             }
         }
