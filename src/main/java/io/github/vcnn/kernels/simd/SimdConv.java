@@ -661,12 +661,28 @@ public final class SimdConv implements ConvKernels {
                 a51 = dv1.fma(xv, a51);
             }
         }
-        accumulate(acc, o0, a00, o1, a01);
-        if (valid > 1) accumulate(acc, o0 + L, a10, o1 + L, a11);
-        if (valid > 2) accumulate(acc, o0 + 2 * L, a20, o1 + 2 * L, a21);
-        if (valid > 3) accumulate(acc, o0 + 3 * L, a30, o1 + 3 * L, a31);
-        if (valid > 4) accumulate(acc, o0 + 4 * L, a40, o1 + 4 * L, a41);
-        if (valid > 5) accumulate(acc, o0 + 5 * L, a50, o1 + 5 * L, a51);
+        FloatVector.fromArray(F, acc, o0).add(a00).intoArray(acc, o0);
+        FloatVector.fromArray(F, acc, o1).add(a01).intoArray(acc, o1);
+        if (valid > 1) {
+            FloatVector.fromArray(F, acc, o0 + L).add(a10).intoArray(acc, o0 + L);
+            FloatVector.fromArray(F, acc, o1 + L).add(a11).intoArray(acc, o1 + L);
+        }
+        if (valid > 2) {
+            FloatVector.fromArray(F, acc, o0 + 2 * L).add(a20).intoArray(acc, o0 + 2 * L);
+            FloatVector.fromArray(F, acc, o1 + 2 * L).add(a21).intoArray(acc, o1 + 2 * L);
+        }
+        if (valid > 3) {
+            FloatVector.fromArray(F, acc, o0 + 3 * L).add(a30).intoArray(acc, o0 + 3 * L);
+            FloatVector.fromArray(F, acc, o1 + 3 * L).add(a31).intoArray(acc, o1 + 3 * L);
+        }
+        if (valid > 4) {
+            FloatVector.fromArray(F, acc, o0 + 4 * L).add(a40).intoArray(acc, o0 + 4 * L);
+            FloatVector.fromArray(F, acc, o1 + 4 * L).add(a41).intoArray(acc, o1 + 4 * L);
+        }
+        if (valid > 5) {
+            FloatVector.fromArray(F, acc, o0 + 5 * L).add(a50).intoArray(acc, o0 + 5 * L);
+            FloatVector.fromArray(F, acc, o1 + 5 * L).add(a51).intoArray(acc, o1 + 5 * L);
+        }
     }
 
     /** 12 consecutive taps x 16 output channels (the last, odd block of a group). */
@@ -694,27 +710,18 @@ public final class SimdConv implements ConvKernels {
                 a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
             }
         }
-        add(acc, o0, a0);
-        if (valid > 1) add(acc, o0 + L, a1);
-        if (valid > 2) add(acc, o0 + 2 * L, a2);
-        if (valid > 3) add(acc, o0 + 3 * L, a3);
-        if (valid > 4) add(acc, o0 + 4 * L, a4);
-        if (valid > 5) add(acc, o0 + 5 * L, a5);
-        if (valid > 6) add(acc, o0 + 6 * L, a6);
-        if (valid > 7) add(acc, o0 + 7 * L, a7);
-        if (valid > 8) add(acc, o0 + 8 * L, a8);
-        if (valid > 9) add(acc, o0 + 9 * L, a9);
-        if (valid > 10) add(acc, o0 + 10 * L, a10);
-        if (valid > 11) add(acc, o0 + 11 * L, a11);
-    }
-
-    private static void accumulate(float[] acc, int o0, FloatVector v0, int o1, FloatVector v1) {
-        add(acc, o0, v0);
-        add(acc, o1, v1);
-    }
-
-    private static void add(float[] acc, int o, FloatVector v) {
-        FloatVector.fromArray(F, acc, o).add(v).intoArray(acc, o);
+        FloatVector.fromArray(F, acc, o0).add(a0).intoArray(acc, o0);
+        if (valid > 1) FloatVector.fromArray(F, acc, o0 + L).add(a1).intoArray(acc, o0 + L);
+        if (valid > 2) FloatVector.fromArray(F, acc, o0 + 2 * L).add(a2).intoArray(acc, o0 + 2 * L);
+        if (valid > 3) FloatVector.fromArray(F, acc, o0 + 3 * L).add(a3).intoArray(acc, o0 + 3 * L);
+        if (valid > 4) FloatVector.fromArray(F, acc, o0 + 4 * L).add(a4).intoArray(acc, o0 + 4 * L);
+        if (valid > 5) FloatVector.fromArray(F, acc, o0 + 5 * L).add(a5).intoArray(acc, o0 + 5 * L);
+        if (valid > 6) FloatVector.fromArray(F, acc, o0 + 6 * L).add(a6).intoArray(acc, o0 + 6 * L);
+        if (valid > 7) FloatVector.fromArray(F, acc, o0 + 7 * L).add(a7).intoArray(acc, o0 + 7 * L);
+        if (valid > 8) FloatVector.fromArray(F, acc, o0 + 8 * L).add(a8).intoArray(acc, o0 + 8 * L);
+        if (valid > 9) FloatVector.fromArray(F, acc, o0 + 9 * L).add(a9).intoArray(acc, o0 + 9 * L);
+        if (valid > 10) FloatVector.fromArray(F, acc, o0 + 10 * L).add(a10).intoArray(acc, o0 + 10 * L);
+        if (valid > 11) FloatVector.fromArray(F, acc, o0 + 11 * L).add(a11).intoArray(acc, o0 + 11 * L);
     }
 
     // ------------------------------------------------------------------------------ per-thread work
