@@ -19,6 +19,7 @@ public final class Conv2d extends Layer {
     private final int inChannels, outChannels, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW, groups;
     private final Parameter weight;
     private final Parameter bias;
+    private final List<Parameter> parameters;
     private volatile PackedConvWeights packed;
     private volatile boolean dirty = true;
 
@@ -53,6 +54,7 @@ public final class Conv2d extends Layer {
         this.groups = groups;
         this.weight = new Parameter(this, "weight", new int[]{out, in / groups, kh, kw}, false);
         this.bias = bias ? new Parameter(this, "bias", new int[]{out}, true) : null;
+        this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
     }
 
     public Parameter weight() {
@@ -71,7 +73,7 @@ public final class Conv2d extends Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return bias == null ? List.of(weight) : List.of(weight, bias);
+        return parameters;
     }
 
     ConvParams params(int batch, int h, int w) {

@@ -15,6 +15,7 @@ public final class Linear extends Layer {
     private final int inFeatures, outFeatures;
     private final Parameter weight;
     private final Parameter bias;
+    private final List<Parameter> parameters;
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -26,6 +27,7 @@ public final class Linear extends Layer {
         this.outFeatures = out;
         this.weight = new Parameter(this, "weight", new int[]{out, in}, false);
         this.bias = bias ? new Parameter(this, "bias", new int[]{out}, true) : null;
+        this.parameters = bias ? List.of(weight, this.bias) : List.of(weight);
     }
 
     public Parameter weight() {
@@ -52,7 +54,7 @@ public final class Linear extends Layer {
 
     @Override
     public List<Parameter> parameters() {
-        return bias == null ? List.of(weight) : List.of(weight, bias);
+        return parameters;
     }
 
     @Override

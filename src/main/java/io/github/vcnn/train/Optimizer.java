@@ -79,7 +79,11 @@ public abstract class Optimizer {
         for (Layer layer : model.layers()) {
             if (!layer.isTrainable()) continue;
             for (Parameter p : layer.parameters()) {
-                State s = state.computeIfAbsent(p, q -> new State(q.size(), buffers()));
+                State s = state.get(p);
+                if (s == null) {
+                    s = new State(p.size(), buffers());
+                    state.put(p, s);
+                }
                 s.steps++;
                 float wd = p.isBias() && !decayBiases ? 0f : weightDecay;
                 update(k, p, s, wd);

@@ -182,6 +182,34 @@ class SequentialTest {
         assertTrue(e.getMessage().contains("3 labels"), e.getMessage());
     }
 
+    /** After the first step per batch size no buffer is allocated again (the kernels' packed weights excepted). */
+    @Test
+    void trainingStepsReuseTheirBuffers() throws ReflectiveOperationException {
+        // com.sun.management through reflection: the tests compile inside the module, which does not read jdk.management.
+        Object bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.lang.reflect.Method allocated = Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes");
+        // The scalar kernels: the Vector API allocates until C2 has compiled a kernel, which is not what this test is about.
+        try (Sequential m = net(SEED).kernels(Kernels.scalar())) {
+            Adam adam = new Adam(1e-3);
+            float[] x = input(13, 1);
+            Objective objective = new SoftmaxCrossEntropy().on(Targets.labels(labels(13, 1)), 0);
+            for (int i = 0; i < 20; i++) {
+                m.trainStep(x, 0, 13, objective);
+                adam.step(m);
+            }
+            long before = (Long) allocated.invoke(bean);
+            int steps = 20;
+            for (int i = 0; i < steps; i++) {
+                m.trainStep(x, 0, 13, objective);
+                adam.step(m);
+            }
+            long perStep = ((Long) allocated.invoke(bean) - before) / steps;
+            // The activation and gradient buffers of one batch of 13 take ~150 KB; re-allocating any of the large ones
+            // would show up far above this bound, which leaves room for the re-packed conv weights (~4 KB) and small objects.
+            assertTrue(perStep < 24_000, "allocated " + perStep + " bytes per training step");
+        }
+    }
+
     @Test
     void inputGradientMatchesBetweenThreadCounts() {
         float[] x = input(6, 9);

@@ -14,7 +14,7 @@ public final class ScalarDense implements DenseKernels {
     /** Checks a row-major {@code rows x cols} matrix stored with leading dimension {@code ld}. */
     static void matrix(String name, float[] a, int off, int rows, int cols, int ld, String shape) {
         if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException("leading dimension of " + name + " is " + ld + ", needs >= " + Math.max(1, cols)
+            throw new IllegalArgumentException("ld" + name + " (leading dimension of " + name + ") is " + ld + ", needs >= " + Math.max(1, cols)
                     + " for " + rows + "x" + cols + " (" + shape + ")");
         }
         long len = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;

@@ -20,9 +20,16 @@ final class SimdActivation implements ActivationKernels {
     public void fwd(Epilogue act, float[] x, int xOff, float[] y, int yOff, int len) {
         Checks.notNull("act", act);
         Checks.length("len", len);
-        String shape = "activation " + act + " over " + len + " values";
-        Checks.array("x", x, xOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
+            String shape = "activation " + act + " over " + len + " values";
+            Checks.array("x", x, xOff, len, shape);
+            Checks.array("y", y, yOff, len, shape);
+        }
+        apply(act, x, xOff, y, yOff, len);
+    }
+
+    /** The forward without checks (also the dense layer's epilogue); y may be x at the same offset. */
+    static void apply(Epilogue act, float[] x, int xOff, float[] y, int yOff, int len) {
         switch (act.kind()) {
             case NONE -> {
                 if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, len);
@@ -38,26 +45,69 @@ final class SimdActivation implements ActivationKernels {
     public void bwd(Epilogue act, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
         Checks.notNull("act", act);
         Checks.length("len", len);
-        String shape = "activation backward " + act + " over " + len + " values";
-        Checks.array("y", y, yOff, len, shape);
-        Checks.array("dy", dy, dyOff, len, shape);
-        Checks.array("dx", dx, dxOff, len, shape);
-        if (act.isIdentity()) {
-            if (dy != dx || dyOff != dxOff) System.arraycopy(dy, dyOff, dx, dxOff, len);
-            return;
+        if (!(SimdMath.fits(y, yOff, len) && SimdMath.fits(dy, dyOff, len) && SimdMath.fits(dx, dxOff, len))) {
+            String shape = "activation backward " + act + " over " + len + " values";
+            Checks.array("y", y, yOff, len, shape);
+            Checks.array("dy", dy, dyOff, len, shape);
+            Checks.array("dx", dx, dxOff, len, shape);
         }
+        switch (act.kind()) {
+            case NONE -> {
+                if (dy != dx || dyOff != dxOff) System.arraycopy(dy, dyOff, dx, dxOff, len);
+            }
+            case RELU -> reluBwd(y, yOff, dy, dyOff, dx, dxOff, len);
+            case LEAKY_RELU -> leakyReluBwd(act.alpha(), y, yOff, dy, dyOff, dx, dxOff, len);
+            case SIGMOID -> sigmoidBwd(y, yOff, dy, dyOff, dx, dxOff, len);
+            case CLIP -> clipBwd(act.min(), act.max(), y, yOff, dy, dyOff, dx, dxOff, len);
+        }
+    }
+
+    // One loop per activation, vectors over the full vectors and the scalar reference (Epilogue) on the tail:
+    // masked tails at the end of an array allocate a mask per call, and no vector crosses a call
+    // (C2 boxes a vector passed to a method it does not inline).
+
+    private static void reluBwd(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        FloatVector zero = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector yv = FloatVector.fromArray(F, y, yOff + i);
             FloatVector g = FloatVector.fromArray(F, dy, dyOff + i);
-            SimdMath.activateBwd(act, yv, g).intoArray(dx, dxOff + i);
+            zero.blend(g, yv.compare(VectorOperators.GT, zero)).intoArray(dx, dxOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector yv = FloatVector.fromArray(F, y, yOff + i, m);
-            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i, m);
-            SimdMath.activateBwd(act, yv, g).intoArray(dx, dxOff + i, m);
+        for (; i < len; i++) dx[dxOff + i] = y[yOff + i] > 0f ? dy[dyOff + i] : 0f;
+    }
+
+    private static void leakyReluBwd(float alpha, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i);
+            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i);
+            g.mul(alpha).blend(g, yv.compare(VectorOperators.GT, 0f)).intoArray(dx, dxOff + i);
         }
+        for (; i < len; i++) dx[dxOff + i] = y[yOff + i] > 0f ? dy[dyOff + i] : alpha * dy[dyOff + i];
+    }
+
+    private static void sigmoidBwd(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i);
+            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i);
+            g.mul(yv).mul(one.sub(yv)).intoArray(dx, dxOff + i);
+        }
+        for (; i < len; i++) dx[dxOff + i] = dy[dyOff + i] * y[yOff + i] * (1f - y[yOff + i]);
+    }
+
+    private static void clipBwd(float lo, float hi, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector yv = FloatVector.fromArray(F, y, yOff + i);
+            FloatVector g = FloatVector.fromArray(F, dy, dyOff + i);
+            VectorMask<Float> inside = yv.compare(VectorOperators.GT, lo).and(yv.compare(VectorOperators.LT, hi));
+            zero.blend(g, inside).intoArray(dx, dxOff + i);
+        }
+        for (; i < len; i++) dx[dxOff + i] = (y[yOff + i] > lo && y[yOff + i] < hi) ? dy[dyOff + i] : 0f;
     }
 
     // y = x > 0 ? x : 0 (a NaN input gives 0, as the scalar reference)
@@ -68,11 +118,7 @@ final class SimdActivation implements ActivationKernels {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
             zero.blend(v, v.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector v = FloatVector.fromArray(F, x, xOff + i, m);
-            zero.blend(v, v.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
     }
 
     private static void leakyRelu(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
@@ -81,11 +127,7 @@ final class SimdActivation implements ActivationKernels {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
             v.mul(alpha).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector v = FloatVector.fromArray(F, x, xOff + i, m);
-            v.mul(alpha).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = x[xOff + i] > 0f ? x[xOff + i] : alpha * x[xOff + i];
     }
 
     private static void sigmoid(float[] x, int xOff, float[] y, int yOff, int len) {
@@ -93,10 +135,7 @@ final class SimdActivation implements ActivationKernels {
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             SimdMath.sigmoid(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            SimdMath.sigmoid(FloatVector.fromArray(F, x, xOff + i, m)).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = (float) (1.0 / (1.0 + Math.exp(-x[xOff + i])));
     }
 
     private static void clip(float lo, float hi, float[] x, int xOff, float[] y, int yOff, int len) {
@@ -104,9 +143,6 @@ final class SimdActivation implements ActivationKernels {
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, x, xOff + i).max(lo).min(hi).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, x, xOff + i, m).max(lo).min(hi).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = Math.min(Math.max(x[xOff + i], lo), hi);
     }
 }

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * micro-kernel: a {@code 6 x 2}-vector tile of 12 accumulators, each k step two vector loads,
  * six broadcasts and twelve FMAs. Cache blocking: {@code KC x NR} B micro-panel stays in L1 while
  * the {@code MC x KC} packed A block streams from L2. The dense forward's bias and activation are
- * applied to the accumulators in the last K block (the fused epilogue), so y is written once.
+ * applied to each {@code MC x NC} block of C right after its last K block, while it is still in cache.
  * Packing buffers are per thread and reused.
  */
 final class SimdDense implements DenseKernels {
@@ -28,27 +28,30 @@ final class SimdDense implements DenseKernels {
     private static final int MC = 16 * MR;
     private static final int NC = Math.max(NR, (2048 / NR) * NR);
 
-    /** Per-thread packing buffers: [0] packed A (MC x KC), [1] packed B (KC x NC). */
+    /** Per-thread buffers: [0] packed A (MC x KC), [1] packed B (KC x NC), [2] one edge tile (MR x NR). */
     private static final ThreadLocal<float[][]> SCRATCH =
-            ThreadLocal.withInitial(() -> new float[][]{new float[MC * KC], new float[KC * NC]});
+            ThreadLocal.withInitial(() -> new float[][]{new float[MC * KC], new float[KC * NC], new float[MR * NR]});
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        String shape = "sgemm[" + (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + " n=" + n + " k=" + k
-                + ", lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
-        Checks.nonNegative("m", m, shape);
-        Checks.nonNegative("n", n, shape);
-        Checks.nonNegative("k", k, shape);
         Checks.finite("alpha", alpha);
         Checks.finite("beta", beta);
         // stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed)
         int aRows = transA ? k : m, aCols = transA ? m : k;
         int bRows = transB ? n : k, bCols = transB ? k : n;
-        checkMatrix("A", a, aOff, lda, aRows, aCols, "lda", shape);
-        checkMatrix("B", b, bOff, ldb, bRows, bCols, "ldb", shape);
-        checkMatrix("C", c, cOff, ldc, m, n, "ldc", shape);
+        if (!(m >= 0 && n >= 0 && k >= 0 && matrixFits(a, aOff, lda, aRows, aCols) && matrixFits(b, bOff, ldb, bRows, bCols)
+                && matrixFits(c, cOff, ldc, m, n))) {
+            String shape = "sgemm[" + (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + " n=" + n + " k=" + k
+                    + ", lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
+            Checks.nonNegative("m", m, shape);
+            Checks.nonNegative("n", n, shape);
+            Checks.nonNegative("k", k, shape);
+            checkMatrix("A", a, aOff, lda, aRows, aCols, "lda", shape);
+            checkMatrix("B", b, bOff, ldb, bRows, bCols, "ldb", shape);
+            checkMatrix("C", c, cOff, ldc, m, n, "ldc", shape);
+        }
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scaleC(m, n, beta, c, cOff, ldc); // BLAS: A and B are not read
@@ -107,6 +110,10 @@ final class SimdDense implements DenseKernels {
         }
     }
 
+    private static boolean matrixFits(float[] x, int off, int ld, int rows, int cols) {
+        return ld >= Math.max(1, cols) && SimdMath.fits(x, off, rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols);
+    }
+
     private static void checkMatrix(String name, float[] x, int off, int ld, int rows, int cols, String ldName, String shape) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException(ldName + " = " + ld + " is smaller than the " + cols + " columns of " + name + ": " + shape);
@@ -134,8 +141,8 @@ final class SimdDense implements DenseKernels {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff, Epilogue act) {
         float[][] scratch = SCRATCH.get();
-        float[] ap = scratch[0], bp = scratch[1];
-        Epilogue epi = act.isIdentity() ? null : act;
+        float[] ap = scratch[0], bp = scratch[1], tile = scratch[2];
+        boolean epilogue = bias != null || !act.isIdentity();
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -149,12 +156,17 @@ final class SimdDense implements DenseKernels {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bBase = jr * kc; // panel jr/NR starts at (jr/NR) * NR * kc
-                        int col = jc + jr;
-                        boolean withBias = last && bias != null;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            kernel(kc, ap, ir * kc, bp, bBase, c, cOff + (ic + ir) * ldc + col, ldc, mr, nr,
-                                    alpha, betaBlock, withBias ? bias : null, biasOff + col, last ? epi : null);
+                            kernel(kc, ap, ir * kc, bp, bBase, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mr, nr, alpha, betaBlock, tile);
+                        }
+                    }
+                    if (last && epilogue) {
+                        // the fused epilogue: bias and activation on the mc x nc block just finished, still in cache
+                        for (int i = ic; i < ic + mc; i++) {
+                            int row = cOff + i * ldc + jc;
+                            if (bias != null) SimdElementwise.addInPlace(bias, biasOff + jc, c, row, nc);
+                            SimdActivation.apply(act, c, row, c, row, nc);
                         }
                     }
                 }
@@ -221,10 +233,13 @@ final class SimdDense implements DenseKernels {
         }
     }
 
-    /** One MR x NR tile: 12 accumulators over kc steps, then the store (alpha, beta, bias, act) of the valid mr x nr part. */
+    /**
+     * One MR x NR tile: 12 accumulators over kc steps, then C = alpha acc + beta C on the valid mr x nr part.
+     * Full tiles with (alpha, beta) in {1} x {0, 1} store straight from the registers; other tiles go through
+     * {@code tile} and {@link #mergeTile} (no vector crosses a method boundary: C2 would box it when not inlined).
+     */
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase,
-                               float[] c, int cIdx, int ldc, int mr, int nr,
-                               float alpha, float beta, float[] bias, int biasIdx, Epilogue act) {
+                               float[] c, int cIdx, int ldc, int mr, int nr, float alpha, float beta, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -254,63 +269,59 @@ final class SimdDense implements DenseKernels {
             c50 = a5.fma(b0, c50);
             c51 = a5.fma(b1, c51);
         }
-        FloatVector bias0 = null, bias1 = null;
-        if (bias != null) {
-            if (nr == NR) {
-                bias0 = FloatVector.fromArray(F, bias, biasIdx);
-                bias1 = FloatVector.fromArray(F, bias, biasIdx + VL);
-            } else {
-                bias0 = FloatVector.fromArray(F, bias, biasIdx, F.indexInRange(0, nr));
-                bias1 = FloatVector.fromArray(F, bias, biasIdx + VL, F.indexInRange(VL, nr));
+        if (mr == MR && nr == NR && alpha == 1f && (beta == 0f || beta == 1f)) {
+            if (beta == 1f) {
+                c00 = c00.add(FloatVector.fromArray(F, c, cIdx));
+                c01 = c01.add(FloatVector.fromArray(F, c, cIdx + VL));
+                c10 = c10.add(FloatVector.fromArray(F, c, cIdx + ldc));
+                c11 = c11.add(FloatVector.fromArray(F, c, cIdx + ldc + VL));
+                c20 = c20.add(FloatVector.fromArray(F, c, cIdx + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(F, c, cIdx + 2 * ldc + VL));
+                c30 = c30.add(FloatVector.fromArray(F, c, cIdx + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(F, c, cIdx + 3 * ldc + VL));
+                c40 = c40.add(FloatVector.fromArray(F, c, cIdx + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(F, c, cIdx + 4 * ldc + VL));
+                c50 = c50.add(FloatVector.fromArray(F, c, cIdx + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(F, c, cIdx + 5 * ldc + VL));
             }
+            c00.intoArray(c, cIdx);
+            c01.intoArray(c, cIdx + VL);
+            c10.intoArray(c, cIdx + ldc);
+            c11.intoArray(c, cIdx + ldc + VL);
+            c20.intoArray(c, cIdx + 2 * ldc);
+            c21.intoArray(c, cIdx + 2 * ldc + VL);
+            c30.intoArray(c, cIdx + 3 * ldc);
+            c31.intoArray(c, cIdx + 3 * ldc + VL);
+            c40.intoArray(c, cIdx + 4 * ldc);
+            c41.intoArray(c, cIdx + 4 * ldc + VL);
+            c50.intoArray(c, cIdx + 5 * ldc);
+            c51.intoArray(c, cIdx + 5 * ldc + VL);
+            return;
         }
-        storeRow(c00, c01, c, cIdx, nr, alpha, beta, bias0, bias1, act);
-        if (mr > 1) storeRow(c10, c11, c, cIdx + ldc, nr, alpha, beta, bias0, bias1, act);
-        if (mr > 2) storeRow(c20, c21, c, cIdx + 2 * ldc, nr, alpha, beta, bias0, bias1, act);
-        if (mr > 3) storeRow(c30, c31, c, cIdx + 3 * ldc, nr, alpha, beta, bias0, bias1, act);
-        if (mr > 4) storeRow(c40, c41, c, cIdx + 4 * ldc, nr, alpha, beta, bias0, bias1, act);
-        if (mr > 5) storeRow(c50, c51, c, cIdx + 5 * ldc, nr, alpha, beta, bias0, bias1, act);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + VL);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + VL);
+        mergeTile(tile, c, cIdx, ldc, mr, nr, alpha, beta);
     }
 
-    private static void storeRow(FloatVector v0, FloatVector v1, float[] c, int idx, int nr, float alpha, float beta,
-                                 FloatVector bias0, FloatVector bias1, Epilogue act) {
-        if (alpha != 1f) {
-            v0 = v0.mul(alpha);
-            v1 = v1.mul(alpha);
-        }
-        if (nr == NR) {
-            if (beta != 0f) { // beta == 0: C is not read, as BLAS
-                FloatVector betaV = FloatVector.broadcast(F, beta);
-                v0 = FloatVector.fromArray(F, c, idx).fma(betaV, v0);
-                v1 = FloatVector.fromArray(F, c, idx + VL).fma(betaV, v1);
+    /** C[r][j] = alpha tile[r][j] + beta C[r][j] for the valid part of an edge tile; C is not read when beta == 0. */
+    private static void mergeTile(float[] tile, float[] c, int cIdx, int ldc, int mr, int nr, float alpha, float beta) {
+        for (int r = 0; r < mr; r++) {
+            int row = cIdx + r * ldc, t = r * NR;
+            if (beta == 0f) {
+                for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j];
+            } else {
+                for (int j = 0; j < nr; j++) c[row + j] = alpha * tile[t + j] + beta * c[row + j];
             }
-            if (bias0 != null) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (act != null) {
-                v0 = SimdMath.activate(act, v0);
-                v1 = SimdMath.activate(act, v1);
-            }
-            v0.intoArray(c, idx);
-            v1.intoArray(c, idx + VL);
-        } else {
-            VectorMask<Float> m0 = F.indexInRange(0, nr), m1 = F.indexInRange(VL, nr);
-            if (beta != 0f) {
-                FloatVector betaV = FloatVector.broadcast(F, beta);
-                v0 = FloatVector.fromArray(F, c, idx, m0).fma(betaV, v0);
-                v1 = FloatVector.fromArray(F, c, idx + VL, m1).fma(betaV, v1);
-            }
-            if (bias0 != null) {
-                v0 = v0.add(bias0);
-                v1 = v1.add(bias1);
-            }
-            if (act != null) {
-                v0 = SimdMath.activate(act, v0);
-                v1 = SimdMath.activate(act, v1);
-            }
-            v0.intoArray(c, idx, m0);
-            v1.intoArray(c, idx + VL, m1);
         }
     }
 }

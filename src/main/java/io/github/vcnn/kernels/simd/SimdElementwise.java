@@ -3,11 +3,10 @@ package io.github.vcnn.kernels.simd;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ElementwiseKernels;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Elementwise arithmetic, one vector at a time with a masked tail. */
+/** Elementwise arithmetic, one vector at a time; the tail (under one vector) is scalar, so nothing is allocated per call. */
 final class SimdElementwise implements ElementwiseKernels {
     private static final VectorSpecies<Float> F = SimdMath.F;
     private static final int VL = SimdMath.VL;
@@ -17,10 +16,12 @@ final class SimdElementwise implements ElementwiseKernels {
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu) {
         Checks.length("len", len);
-        String shape = "add over " + len + " values";
-        Checks.array("a", a, aOff, len, shape);
-        Checks.array("b", b, bOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        if (!(SimdMath.fits(a, aOff, len) && SimdMath.fits(b, bOff, len) && SimdMath.fits(y, yOff, len))) {
+            String shape = "add over " + len + " values";
+            Checks.array("a", a, aOff, len, shape);
+            Checks.array("b", b, bOff, len, shape);
+            Checks.array("y", y, yOff, len, shape);
+        }
         int i = 0;
         if (relu) {
             FloatVector zero = FloatVector.zero(F);
@@ -28,19 +29,15 @@ final class SimdElementwise implements ElementwiseKernels {
                 FloatVector s = FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i));
                 zero.blend(s, s.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
             }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(i, len);
-                FloatVector s = FloatVector.fromArray(F, a, aOff + i, m).add(FloatVector.fromArray(F, b, bOff + i, m));
-                zero.blend(s, s.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i, m);
+            for (; i < len; i++) {
+                float s = a[aOff + i] + b[bOff + i];
+                y[yOff + i] = s > 0f ? s : 0f;
             }
         } else {
             for (int bound = F.loopBound(len); i < bound; i += VL) {
                 FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
             }
-            if (i < len) {
-                VectorMask<Float> m = F.indexInRange(i, len);
-                FloatVector.fromArray(F, a, aOff + i, m).add(FloatVector.fromArray(F, b, bOff + i, m)).intoArray(y, yOff + i, m);
-            }
+            for (; i < len; i++) y[yOff + i] = a[aOff + i] + b[bOff + i];
         }
     }
 
@@ -48,59 +45,65 @@ final class SimdElementwise implements ElementwiseKernels {
     public void axpy(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
         Checks.length("len", len);
         Checks.finite("alpha", alpha);
-        String shape = "axpy over " + len + " values";
-        Checks.array("x", x, xOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
+            String shape = "axpy over " + len + " values";
+            Checks.array("x", x, xOff, len, shape);
+            Checks.array("y", y, yOff, len, shape);
+        }
         FloatVector av = FloatVector.broadcast(F, alpha);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, x, xOff + i).fma(av, FloatVector.fromArray(F, y, yOff + i)).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, x, xOff + i, m).fma(av, FloatVector.fromArray(F, y, yOff + i, m)).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = Math.fma(x[xOff + i], alpha, y[yOff + i]);
     }
 
     @Override
     public void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len) {
         Checks.length("len", len);
-        String shape = "mul over " + len + " values";
-        Checks.array("a", a, aOff, len, shape);
-        Checks.array("b", b, bOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        if (!(SimdMath.fits(a, aOff, len) && SimdMath.fits(b, bOff, len) && SimdMath.fits(y, yOff, len))) {
+            String shape = "mul over " + len + " values";
+            Checks.array("a", a, aOff, len, shape);
+            Checks.array("b", b, bOff, len, shape);
+            Checks.array("y", y, yOff, len, shape);
+        }
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, a, aOff + i).mul(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, a, aOff + i, m).mul(FloatVector.fromArray(F, b, bOff + i, m)).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = a[aOff + i] * b[bOff + i];
     }
 
     @Override
     public void scale(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
         Checks.length("len", len);
         Checks.finite("alpha", alpha);
-        String shape = "scale over " + len + " values";
-        Checks.array("x", x, xOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
+            String shape = "scale over " + len + " values";
+            Checks.array("x", x, xOff, len, shape);
+            Checks.array("y", y, yOff, len, shape);
+        }
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, x, xOff + i).mul(alpha).intoArray(y, yOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, x, xOff + i, m).mul(alpha).intoArray(y, yOff + i, m);
-        }
+        for (; i < len; i++) y[yOff + i] = alpha * x[xOff + i];
     }
 
     @Override
     public double sumOfSquares(int len, float[] x, int xOff) {
         Checks.length("len", len);
-        Checks.array("x", x, xOff, len, "sumOfSquares over " + len + " values");
+        if (!SimdMath.fits(x, xOff, len)) Checks.array("x", x, xOff, len, "sumOfSquares over " + len + " values");
         return sumOfSquares(x, xOff, len);
+    }
+
+    /** y[i] += x[i] (the dense layer's bias on one row of its output). */
+    static void addInPlace(float[] x, int xOff, float[] y, int yOff, int len) {
+        int i = 0;
+        for (int bound = F.loopBound(len); i < bound; i += VL) {
+            FloatVector.fromArray(F, y, yOff + i).add(FloatVector.fromArray(F, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < len; i++) y[yOff + i] += x[xOff + i];
     }
 
     /** sum x^2: float lanes over chunks of {@link #CHUNK}, each chunk's total added in double. */

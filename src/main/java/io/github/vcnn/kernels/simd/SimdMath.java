@@ -1,6 +1,5 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Epilogue;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -8,8 +7,8 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The species every SIMD kernel uses and the vector helpers they share: a polynomial exp,
- * the fused activations, and masked tails.
+ * The species every SIMD kernel uses and the vector helpers they share (a polynomial exp).
+ * Helpers that take or return vectors must stay small: a vector passed to a method C2 does not inline is boxed.
  *
  * <p>The species is the machine's preferred one (512-bit on AVX-512, 256 on AVX2, ...); the kernels
  * are written for any lane count, so class initialisation never fails on a narrow machine.
@@ -73,27 +72,19 @@ final class SimdMath {
         return one.div(one.add(exp(z.neg())));
     }
 
-    /** The epilogue's forward on one vector; same results as {@link Epilogue#apply} (NaN -> 0 for ReLU as there). */
-    static FloatVector activate(Epilogue act, FloatVector z) {
-        return switch (act.kind()) {
-            case NONE -> z;
-            case RELU -> FloatVector.zero(F).blend(z, z.compare(VectorOperators.GT, 0f));
-            case LEAKY_RELU -> z.mul(act.alpha()).blend(z, z.compare(VectorOperators.GT, 0f));
-            case SIGMOID -> sigmoid(z);
-            case CLIP -> z.max(act.min()).min(act.max());
-        };
+    // Fast argument checks: the message (with its shape string) is built only when one fails, in Checks,
+    // so a valid call allocates nothing.
+
+    static boolean fits(float[] a, int off, long len) {
+        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
     }
 
-    /** The epilogue's backward from the output y: dz = dy * act'(z); same as {@link Epilogue#backward}. */
-    static FloatVector activateBwd(Epilogue act, FloatVector y, FloatVector dy) {
-        return switch (act.kind()) {
-            case NONE -> dy;
-            case RELU -> FloatVector.zero(F).blend(dy, y.compare(VectorOperators.GT, 0f));
-            case LEAKY_RELU -> dy.mul(act.alpha()).blend(dy, y.compare(VectorOperators.GT, 0f));
-            case SIGMOID -> dy.mul(y).mul(FloatVector.broadcast(F, 1f).sub(y));
-            case CLIP -> FloatVector.zero(F).blend(dy,
-                    y.compare(VectorOperators.GT, act.min()).and(y.compare(VectorOperators.LT, act.max())));
-        };
+    static boolean fits(int[] a, int off, long len) {
+        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
+    }
+
+    static boolean fitsOrNull(float[] a, int off, long len) {
+        return a == null || fits(a, off, len);
     }
 
     /** Sum of all lanes in double, for the once-per-row/plane reductions. */

@@ -3,12 +3,11 @@ package io.github.vcnn.kernels.simd;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.OptimizerKernels;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * SGD and Adam/AdamW parameter updates with torch.optim's order of operations, one vector at a time
- * (the tail uses the same vector code under a mask, so every element sees identical arithmetic).
+ * SGD and Adam/AdamW parameter updates with torch.optim's order of operations, one vector at a time;
+ * the tail (under one vector) repeats the same float arithmetic in scalar code.
  */
 final class SimdOptimizer implements OptimizerKernels {
     private static final VectorSpecies<Float> F = SimdMath.F;
@@ -26,32 +25,39 @@ final class SimdOptimizer implements OptimizerKernels {
             throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and dampening == 0, got momentum="
                     + momentum + " dampening=" + dampening);
         }
-        String shape = "sgd over " + len + " parameters";
-        Checks.array("p", p, pOff, len, shape);
-        Checks.array("g", g, gOff, len, shape);
-        if (momentum != 0) Checks.array("buf", buf, bufOff, len, shape);
+        if (!(SimdMath.fits(p, pOff, len) && SimdMath.fits(g, gOff, len) && (momentum == 0 || SimdMath.fits(buf, bufOff, len)))) {
+            String shape = "sgd over " + len + " parameters";
+            Checks.array("p", p, pOff, len, shape);
+            Checks.array("g", g, gOff, len, shape);
+            Checks.array("buf", buf, bufOff, len, shape);
+        }
 
+        FloatVector vlr = FloatVector.broadcast(F, lr), vwd = FloatVector.broadcast(F, weightDecay);
+        FloatVector vmom = FloatVector.broadcast(F, momentum), vdamp = FloatVector.broadcast(F, 1f - dampening);
+        boolean useBuf = momentum != 0;
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
-            sgdVector(F.maskAll(true), i, p, pOff, g, gOff, buf, bufOff, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+            FloatVector pv = FloatVector.fromArray(F, p, pOff + i);
+            FloatVector d = FloatVector.fromArray(F, g, gOff + i);
+            if (weightDecay != 0) d = pv.fma(vwd, d);
+            if (useBuf) {
+                FloatVector b = firstStep ? d : FloatVector.fromArray(F, buf, bufOff + i).mul(vmom).add(d.mul(vdamp));
+                b.intoArray(buf, bufOff + i);
+                d = nesterov ? b.fma(vmom, d) : b;
+            }
+            d.neg().fma(vlr, pv).intoArray(p, pOff + i);
         }
-        if (i < len) {
-            sgdVector(F.indexInRange(i, len), i, p, pOff, g, gOff, buf, bufOff, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        for (; i < len; i++) {
+            float pi = p[pOff + i];
+            float d = g[gOff + i];
+            if (weightDecay != 0) d = Math.fma(pi, weightDecay, d);
+            if (useBuf) {
+                float b = firstStep ? d : buf[bufOff + i] * momentum + d * (1f - dampening);
+                buf[bufOff + i] = b;
+                d = nesterov ? Math.fma(b, momentum, d) : b;
+            }
+            p[pOff + i] = Math.fma(-d, lr, pi);
         }
-    }
-
-    private static void sgdVector(VectorMask<Float> m, int i, float[] p, int pOff, float[] g, int gOff, float[] buf, int bufOff,
-                                  float lr, float momentum, float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
-        FloatVector pv = FloatVector.fromArray(F, p, pOff + i, m);
-        FloatVector d = FloatVector.fromArray(F, g, gOff + i, m);
-        if (weightDecay != 0) d = d.add(pv.mul(weightDecay));
-        if (momentum != 0) {
-            FloatVector b = firstStep ? d
-                    : FloatVector.fromArray(F, buf, bufOff + i, m).mul(momentum).add(d.mul(1f - dampening));
-            b.intoArray(buf, bufOff + i, m);
-            d = nesterov ? d.add(b.mul(momentum)) : b;
-        }
-        pv.sub(d.mul(lr)).intoArray(p, pOff + i, m);
     }
 
     @Override
@@ -64,11 +70,13 @@ final class SimdOptimizer implements OptimizerKernels {
         Checks.finiteNonNegative("eps", eps);
         Checks.finiteNonNegative("weightDecay", weightDecay);
         if (step < 1) throw new IllegalArgumentException("step counts from 1, got " + step);
-        String shape = (decoupled ? "adamw" : "adam") + " over " + len + " parameters";
-        Checks.array("p", p, pOff, len, shape);
-        Checks.array("g", g, gOff, len, shape);
-        Checks.array("m", m, mOff, len, shape);
-        Checks.array("v", v, vOff, len, shape);
+        if (!(SimdMath.fits(p, pOff, len) && SimdMath.fits(g, gOff, len) && SimdMath.fits(m, mOff, len) && SimdMath.fits(v, vOff, len))) {
+            String shape = (decoupled ? "adamw" : "adam") + " over " + len + " parameters";
+            Checks.array("p", p, pOff, len, shape);
+            Checks.array("g", g, gOff, len, shape);
+            Checks.array("m", m, mOff, len, shape);
+            Checks.array("v", v, vOff, len, shape);
+        }
 
         // torch: step_size = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps; p -= step_size * m / denom
         double bc1 = 1 - Math.pow(beta1, step);
@@ -77,27 +85,35 @@ final class SimdOptimizer implements OptimizerKernels {
         float invBc2Sqrt = (float) (1 / Math.sqrt(bc2));
         float decay = decoupled ? 1f - lr * weightDecay : 1f;
         float l2 = decoupled ? 0f : weightDecay;
+        FloatVector vb1 = FloatVector.broadcast(F, beta1), vb1c = FloatVector.broadcast(F, 1f - beta1);
+        FloatVector vb2 = FloatVector.broadcast(F, beta2), vb2c = FloatVector.broadcast(F, 1f - beta2);
+        FloatVector vl2 = FloatVector.broadcast(F, l2), vdecay = FloatVector.broadcast(F, decay);
+        FloatVector vInvBc2 = FloatVector.broadcast(F, invBc2Sqrt), vEps = FloatVector.broadcast(F, eps);
+        FloatVector vStep = FloatVector.broadcast(F, stepSize);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
-            adamVector(F.maskAll(true), i, p, pOff, g, gOff, m, mOff, v, vOff, beta1, beta2, eps, stepSize, invBc2Sqrt, decay, l2);
+            FloatVector pv = FloatVector.fromArray(F, p, pOff + i);
+            FloatVector gv = FloatVector.fromArray(F, g, gOff + i);
+            if (l2 != 0) gv = pv.fma(vl2, gv);          // Adam: L2 through the gradient
+            if (decay != 1f) pv = pv.mul(vdecay);         // AdamW: decoupled decay before the step
+            FloatVector mv = FloatVector.fromArray(F, m, mOff + i).mul(vb1).add(gv.mul(vb1c));
+            FloatVector vv = FloatVector.fromArray(F, v, vOff + i).mul(vb2).add(gv.mul(gv).mul(vb2c));
+            mv.intoArray(m, mOff + i);
+            vv.intoArray(v, vOff + i);
+            FloatVector denom = vv.sqrt().mul(vInvBc2).add(vEps);
+            pv.sub(mv.div(denom).mul(vStep)).intoArray(p, pOff + i);
         }
-        if (i < len) {
-            adamVector(F.indexInRange(i, len), i, p, pOff, g, gOff, m, mOff, v, vOff, beta1, beta2, eps, stepSize, invBc2Sqrt, decay, l2);
+        for (; i < len; i++) {
+            float pi = p[pOff + i];
+            float gi = g[gOff + i];
+            if (l2 != 0) gi = Math.fma(pi, l2, gi);
+            if (decay != 1f) pi *= decay;
+            float mi = m[mOff + i] * beta1 + gi * (1f - beta1);
+            float vi = v[vOff + i] * beta2 + gi * gi * (1f - beta2);
+            m[mOff + i] = mi;
+            v[vOff + i] = vi;
+            float denom = (float) Math.sqrt(vi) * invBc2Sqrt + eps;
+            p[pOff + i] = pi - mi / denom * stepSize;
         }
-    }
-
-    private static void adamVector(VectorMask<Float> mask, int i, float[] p, int pOff, float[] g, int gOff,
-                                   float[] m, int mOff, float[] v, int vOff, float beta1, float beta2, float eps,
-                                   float stepSize, float invBc2Sqrt, float decay, float l2) {
-        FloatVector pv = FloatVector.fromArray(F, p, pOff + i, mask);
-        FloatVector gv = FloatVector.fromArray(F, g, gOff + i, mask);
-        if (l2 != 0) gv = gv.add(pv.mul(l2));           // Adam: L2 through the gradient
-        if (decay != 1f) pv = pv.mul(decay);            // AdamW: decoupled decay before the step
-        FloatVector mv = FloatVector.fromArray(F, m, mOff + i, mask).mul(beta1).add(gv.mul(1f - beta1));
-        FloatVector vv = FloatVector.fromArray(F, v, vOff + i, mask).mul(beta2).add(gv.mul(gv).mul(1f - beta2));
-        mv.intoArray(m, mOff + i, mask);
-        vv.intoArray(v, vOff + i, mask);
-        FloatVector denom = vv.sqrt().mul(invBc2Sqrt).add(eps);
-        pv.sub(mv.div(denom).mul(stepSize)).intoArray(p, pOff + i, mask);
     }
 }

@@ -109,58 +109,69 @@ final class SimdPool implements PoolKernels {
     private static void max2x2s2(PoolParams p, float[] x, int xp, float[] y, int yp, int[] argmax, int ap) {
         int w = p.w(), outW = p.outW(), outH = p.outH();
         int fullW = w / 2, fullH = p.h() / 2; // windows that lie inside the input
-        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
-        int vecEnd = fullW - fullW % VL;
         for (int oh = 0; oh < fullH; oh++) {
-            int r0 = xp + 2 * oh * w, r1 = r0 + w, yr = yp + oh * outW;
-            if (argmax == null) {
-                int ow = 0;
-                for (; ow < vecEnd; ow += VL) {
-                    int c = 2 * ow;
-                    FloatVector lo = FloatVector.fromArray(F, x, r0 + c).max(FloatVector.fromArray(F, x, r1 + c));
-                    FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).max(FloatVector.fromArray(F, x, r1 + c + VL));
-                    even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow);
-                }
-                if (ow < fullW) {
-                    int c = 2 * ow;
-                    VectorMask<Float> mLo = F.indexInRange(c, 2 * fullW), mHi = F.indexInRange(c + VL, 2 * fullW);
-                    FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).max(FloatVector.fromArray(F, x, r1 + c, mLo));
-                    FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).max(FloatVector.fromArray(F, x, r1 + c + VL, mHi));
-                    even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow, F.indexInRange(ow, fullW));
-                }
-            } else {
-                int ar = ap + oh * outW;
-                IntVector lane2 = IntVector.zero(I).addIndex(2); // 0, 2, 4, ...: column offsets of the window starts
-                for (int ow = 0; ow < fullW; ow += VL) {
-                    int c = 2 * ow;
-                    VectorMask<Float> mLo = F.indexInRange(c, 2 * fullW), mHi = F.indexInRange(c + VL, 2 * fullW);
-                    FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
-                    FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
-                    // window order: (r0, even), (r0, odd), (r1, even), (r1, odd)
-                    FloatVector best = even.selectFrom(a0, a1);
-                    IntVector idx = lane2.add(2 * oh * w + c);
-                    FloatVector v = odd.selectFrom(a0, a1);
-                    VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-                    best = best.blend(v, take);
-                    idx = idx.blend(idx.add(1), take.cast(I));
-                    v = even.selectFrom(b0, b1);
-                    take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-                    best = best.blend(v, take);
-                    IntVector idxRow1 = lane2.add((2 * oh + 1) * w + c);
-                    idx = idx.blend(idxRow1, take.cast(I));
-                    v = odd.selectFrom(b0, b1);
-                    take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-                    best = best.blend(v, take);
-                    idx = idx.blend(idxRow1.add(1), take.cast(I));
-                    VectorMask<Float> store = F.indexInRange(ow, fullW);
-                    best.intoArray(y, yr + ow, store);
-                    idx.intoArray(argmax, ar + ow, store.cast(I));
-                }
-            }
+            int r0 = xp + 2 * oh * w;
+            if (argmax == null) max2x2Row(x, r0, r0 + w, y, yp + oh * outW, fullW);
+            else max2x2RowArgmax(x, r0, w, 2 * oh * w, y, yp + oh * outW, argmax, ap + oh * outW, fullW);
             for (int ow = fullW; ow < outW; ow++) maxWindow(p, x, xp, oh, ow, y, yp, argmax, ap);
         }
         for (int oh = fullH; oh < outH; oh++) {
             for (int ow = 0; ow < outW; ow++) maxWindow(p, x, xp, oh, ow, y, yp, argmax, ap);
+        }
+    }
+
+    // The row kernels are separate small methods: one big method with all vector paths exhausts C1's registers,
+    // its tier-3 compile fails and C2 never sees it (vectors then stay boxed objects).
+
+    /** y[yr + ow] = max of x[r0|r1][2ow, 2ow+1] for ow in [0, outs). */
+    private static void max2x2Row(float[] x, int r0, int r1, float[] y, int yr, int outs) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        int ow = 0;
+        for (int vecEnd = outs - outs % VL; ow < vecEnd; ow += VL) {
+            int c = 2 * ow;
+            FloatVector lo = FloatVector.fromArray(F, x, r0 + c).max(FloatVector.fromArray(F, x, r1 + c));
+            FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).max(FloatVector.fromArray(F, x, r1 + c + VL));
+            even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow);
+        }
+        if (ow < outs) {
+            int c = 2 * ow;
+            VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
+            FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).max(FloatVector.fromArray(F, x, r1 + c, mLo));
+            FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).max(FloatVector.fromArray(F, x, r1 + c + VL, mHi));
+            even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow, F.indexInRange(ow, outs));
+        }
+    }
+
+    /** As {@link #max2x2Row} plus argmax; rowIndex = index of row r0 inside its plane (2 oh W). */
+    private static void max2x2RowArgmax(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int outs) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        IntVector lane2 = IntVector.zero(I).addIndex(2); // 0, 2, 4, ...: column offsets of the window starts
+        int r1 = r0 + w;
+        for (int ow = 0; ow < outs; ow += VL) {
+            int c = 2 * ow;
+            VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
+            FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
+            FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
+            // window order: (r0, even), (r0, odd), (r1, even), (r1, odd); later candidates win only when greater or NaN
+            FloatVector best = even.selectFrom(a0, a1);
+            IntVector idx0 = lane2.add(rowIndex + c);
+            IntVector idx1 = lane2.add(rowIndex + w + c);
+            IntVector idx = idx0;
+            FloatVector v = odd.selectFrom(a0, a1);
+            VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+            best = best.blend(v, take);
+            idx = idx.blend(idx0.add(1), take.cast(I));
+            v = even.selectFrom(b0, b1);
+            take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+            best = best.blend(v, take);
+            idx = idx.blend(idx1, take.cast(I));
+            v = odd.selectFrom(b0, b1);
+            take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+            best = best.blend(v, take);
+            idx = idx.blend(idx1.add(1), take.cast(I));
+            VectorMask<Float> store = F.indexInRange(ow, outs);
+            best.intoArray(y, yr + ow, store);
+            idx.intoArray(argmax, ar + ow, store.cast(I));
         }
     }
 
@@ -243,38 +254,53 @@ final class SimdPool implements PoolKernels {
     private static void avg3x3s2p1(PoolParams p, float[] x, int xp, float[] y, int yp) {
         int w = p.w(), h = p.h(), outW = p.outW(), outH = p.outH();
         int lastRow = (h - 2) / 2, lastCol = (w - 2) / 2; // last oh/ow whose window lies inside the input
-        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
-        FloatVector previous = FloatVector.fromArray(F, PREVIOUS, 0);
         for (int oh = 0; oh < outH; oh++) {
             if (oh < 1 || oh > lastRow) {
                 for (int ow = 0; ow < outW; ow++) avgWindow(p, x, xp, oh, ow, y, yp);
                 continue;
             }
-            float inv = 1f / (rowDivisor(p, oh) * 3); // interior columns span 3 valid taps either way
-            int r0 = xp + (2 * oh - 1) * w, r1 = r0 + w, r2 = r1 + w, yr = yp + oh * outW;
             avgWindow(p, x, xp, oh, 0, y, yp);
-            // lane VL-1 of the carried vector: the vertical sum of column 1, the left column of window ow = 1
-            FloatVector carry = FloatVector.broadcast(F, x[r0 + 1] + x[r1 + 1] + x[r2 + 1]);
-            int ow = 1;
-            for (; ow + VL - 1 <= lastCol; ow += VL) {
-                int c = 2 * ow;
-                FloatVector lo = FloatVector.fromArray(F, x, r0 + c).add(FloatVector.fromArray(F, x, r1 + c)).add(FloatVector.fromArray(F, x, r2 + c));
-                FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).add(FloatVector.fromArray(F, x, r1 + c + VL)).add(FloatVector.fromArray(F, x, r2 + c + VL));
-                FloatVector right = odd.selectFrom(lo, hi);
-                FloatVector left = previous.selectFrom(carry, right);
-                left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow);
-                carry = right;
+            if (lastCol >= 1) {
+                // interior windows hold 9 valid taps, so both count_include_pad modes divide by 9
+                avg3x3Row(x, xp + (2 * oh - 1) * w, w, y, yp + oh * outW, lastCol, 1f / 9f);
             }
-            if (ow <= lastCol) {
-                int c = 2 * ow;
-                VectorMask<Float> mLo = F.indexInRange(c, w), mHi = F.indexInRange(c + VL, w);
-                FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).add(FloatVector.fromArray(F, x, r1 + c, mLo)).add(FloatVector.fromArray(F, x, r2 + c, mLo));
-                FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).add(FloatVector.fromArray(F, x, r1 + c + VL, mHi)).add(FloatVector.fromArray(F, x, r2 + c + VL, mHi));
-                FloatVector right = odd.selectFrom(lo, hi);
-                FloatVector left = previous.selectFrom(carry, right);
-                left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow, F.indexInRange(ow, lastCol + 1));
-            }
-            for (ow = Math.max(lastCol + 1, 1); ow < outW; ow++) avgWindow(p, x, xp, oh, ow, y, yp);
+            for (int ow = Math.max(lastCol + 1, 1); ow < outW; ow++) avgWindow(p, x, xp, oh, ow, y, yp);
+        }
+    }
+
+    /** Outputs ow in [1, lastCol] of one row: (sum of the 3x3 window at rows r0..r0+2, columns 2ow-1..2ow+1) * inv. */
+    private static void avg3x3Row(float[] x, int r0, int w, float[] y, int yr, int lastCol, float inv) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        FloatVector previous = FloatVector.fromArray(F, PREVIOUS, 0);
+        int r1 = r0 + w, r2 = r1 + w;
+        // lane VL-1 of the carried vector: the vertical sum of column 1, the left column of window ow = 1
+        FloatVector carry = FloatVector.broadcast(F, x[r0 + 1] + x[r1 + 1] + x[r2 + 1]);
+        int ow = 1;
+        for (; ow + VL - 1 <= lastCol; ow += VL) {
+            int c = 2 * ow;
+            FloatVector lo = FloatVector.fromArray(F, x, r0 + c).add(FloatVector.fromArray(F, x, r1 + c)).add(FloatVector.fromArray(F, x, r2 + c));
+            FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).add(FloatVector.fromArray(F, x, r1 + c + VL)).add(FloatVector.fromArray(F, x, r2 + c + VL));
+            FloatVector right = odd.selectFrom(lo, hi);
+            FloatVector left = previous.selectFrom(carry, right);
+            left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow);
+            carry = right;
+        }
+        if (ow <= lastCol) avg3x3RowTail(x, r0, w, y, yr, ow, lastCol, inv, carry);
+    }
+
+    /** The last, partial vector of {@link #avg3x3Row} (its own method to keep each method small enough for C1). */
+    private static void avg3x3RowTail(float[] x, int r0, int w, float[] y, int yr, int ow, int lastCol, float inv, FloatVector carry) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        FloatVector previous = FloatVector.fromArray(F, PREVIOUS, 0);
+        int r1 = r0 + w, r2 = r1 + w;
+        {
+            int c = 2 * ow;
+            VectorMask<Float> mLo = F.indexInRange(c, w), mHi = F.indexInRange(c + VL, w);
+            FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).add(FloatVector.fromArray(F, x, r1 + c, mLo)).add(FloatVector.fromArray(F, x, r2 + c, mLo));
+            FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).add(FloatVector.fromArray(F, x, r1 + c + VL, mHi)).add(FloatVector.fromArray(F, x, r2 + c + VL, mHi));
+            FloatVector right = odd.selectFrom(lo, hi);
+            FloatVector left = previous.selectFrom(carry, right);
+            left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow, F.indexInRange(ow, lastCol + 1));
         }
     }
 
@@ -327,87 +353,110 @@ final class SimdPool implements PoolKernels {
      * reduces kw buffer entries starting at ow * strideW. For average, divided by rowDivisor * colDiv[ow].
      */
     private static void separable(PoolParams p, boolean max, float[] x, int xp, float[] y, int yp, float[] row, float[] colDiv) {
-        int w = p.w(), outW = p.outW(), kw = p.kw(), sw = p.strideW(), pl = p.padLeft();
+        int w = p.w(), outW = p.outW();
         for (int oh = 0; oh < p.outH(); oh++) {
             int hs = oh * p.strideH() - p.padTop();
             int h0 = Math.max(hs, 0), h1 = Math.min(hs + p.kh(), p.h());
-            // vertical: row[pl + iw] = reduce over ih in [h0, h1) of x[ih][iw]
-            System.arraycopy(x, xp + h0 * w, row, pl, w);
-            for (int ih = h0 + 1; ih < h1; ih++) {
-                int r = xp + ih * w;
-                int i = 0;
-                for (int bound = F.loopBound(w); i < bound; i += VL) {
-                    FloatVector a = FloatVector.fromArray(F, row, pl + i), b = FloatVector.fromArray(F, x, r + i);
-                    (max ? a.max(b) : a.add(b)).intoArray(row, pl + i);
-                }
-                for (; i < w; i++) row[pl + i] = max ? Math.max(row[pl + i], x[r + i]) : row[pl + i] + x[r + i];
-            }
-            // horizontal
+            verticalReduce(max, x, xp + h0 * w, xp + h1 * w, w, row, p.padLeft());
             int yr = yp + oh * outW;
             float rowDiv = max ? 1f : rowDivisor(p, oh);
-            if (sw == 1 || sw == 2) {
-                FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
-                for (int ow = 0; ow < outW; ow += VL) {
-                    int base = ow * sw;
-                    FloatVector acc = null;
-                    for (int j = 0; j < kw; j++) {
-                        FloatVector v;
-                        if (sw == 1) {
-                            v = FloatVector.fromArray(F, row, base + j);
-                        } else {
-                            // positions base + 2*lane + j: the even (j even) or odd (j odd) lanes of two vectors
-                            int start = base + (j & ~1);
-                            FloatVector lo = FloatVector.fromArray(F, row, start), hi = FloatVector.fromArray(F, row, start + VL);
-                            v = ((j & 1) == 0 ? even : odd).selectFrom(lo, hi);
-                        }
-                        acc = acc == null ? v : max ? acc.max(v) : acc.add(v);
-                    }
-                    if (!max) acc = acc.div(FloatVector.fromArray(F, colDiv, ow).mul(rowDiv));
-                    acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
-                }
-            } else {
-                for (int ow = 0; ow < outW; ow++) {
-                    int base = ow * sw;
-                    float acc = row[base];
-                    for (int j = 1; j < kw; j++) acc = max ? Math.max(acc, row[base + j]) : acc + row[base + j];
-                    y[yr + ow] = max ? acc : acc / (rowDiv * colDiv[ow]);
-                }
+            int sw = p.strideW();
+            if (sw == 1) horizontalStride1(max, row, p.kw(), y, yr, outW, colDiv, rowDiv);
+            else if (sw == 2) horizontalStride2(max, row, p.kw(), y, yr, outW, colDiv, rowDiv);
+            else horizontalScalar(max, row, p.kw(), sw, y, yr, outW, colDiv, rowDiv);
+        }
+    }
+
+    /** row[at + iw] = max or sum over the rows from..end (step w) of x[row + iw]. */
+    private static void verticalReduce(boolean max, float[] x, int from, int end, int w, float[] row, int at) {
+        System.arraycopy(x, from, row, at, w);
+        for (int r = from + w; r < end; r += w) {
+            int i = 0;
+            for (int bound = F.loopBound(w); i < bound; i += VL) {
+                FloatVector a = FloatVector.fromArray(F, row, at + i), b = FloatVector.fromArray(F, x, r + i);
+                (max ? a.max(b) : a.add(b)).intoArray(row, at + i);
             }
+            for (; i < w; i++) row[at + i] = max ? Math.max(row[at + i], x[r + i]) : row[at + i] + x[r + i];
+        }
+    }
+
+    private static void horizontalStride1(boolean max, float[] row, int kw, float[] y, int yr, int outW, float[] colDiv, float rowDiv) {
+        for (int ow = 0; ow < outW; ow += VL) {
+            FloatVector acc = FloatVector.fromArray(F, row, ow);
+            for (int j = 1; j < kw; j++) {
+                FloatVector v = FloatVector.fromArray(F, row, ow + j);
+                acc = max ? acc.max(v) : acc.add(v);
+            }
+            if (!max) acc = acc.div(FloatVector.fromArray(F, colDiv, ow).mul(rowDiv));
+            acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
+        }
+    }
+
+    /** Stride 2: positions 2 ow + j are the even (j even) or odd (j odd) lanes of the two vectors from 2 ow + (j & ~1). */
+    private static void horizontalStride2(boolean max, float[] row, int kw, float[] y, int yr, int outW, float[] colDiv, float rowDiv) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        for (int ow = 0; ow < outW; ow += VL) {
+            int base = 2 * ow;
+            FloatVector lo = FloatVector.fromArray(F, row, base), hi = FloatVector.fromArray(F, row, base + VL);
+            FloatVector acc = even.selectFrom(lo, hi);
+            for (int j = 1; j < kw; j++) {
+                if ((j & 1) == 0) {
+                    lo = FloatVector.fromArray(F, row, base + j);
+                    hi = FloatVector.fromArray(F, row, base + j + VL);
+                }
+                FloatVector v = ((j & 1) == 0 ? even : odd).selectFrom(lo, hi);
+                acc = max ? acc.max(v) : acc.add(v);
+            }
+            if (!max) acc = acc.div(FloatVector.fromArray(F, colDiv, ow).mul(rowDiv));
+            acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
+        }
+    }
+
+    private static void horizontalScalar(boolean max, float[] row, int kw, int sw, float[] y, int yr, int outW, float[] colDiv, float rowDiv) {
+        for (int ow = 0; ow < outW; ow++) {
+            int base = ow * sw;
+            float acc = row[base];
+            for (int j = 1; j < kw; j++) acc = max ? Math.max(acc, row[base + j]) : acc + row[base + j];
+            y[yr + ow] = max ? acc : acc / (rowDiv * colDiv[ow]);
         }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
     // global pooling
 
-    private static String globalShape(String op, int n, int c, int hw) {
+    /** Checks of the global pools; the message is built only when one fails. */
+    private static void checkGlobal(String op, int n, int c, int hw, String inName, float[] in, int inOff, long inLen,
+                                    String outName, float[] out, int outOff, long outLen) {
+        if (n > 0 && c > 0 && hw > 0 && (long) n * c * hw <= Integer.MAX_VALUE - 64
+                && SimdMath.fits(in, inOff, inLen) && SimdMath.fits(out, outOff, outLen)) {
+            return;
+        }
         String shape = op + "[x " + n + "x" + c + "x(" + hw + ")]";
         Checks.positive("n", n, shape);
         Checks.positive("c", c, shape);
         Checks.positive("hw", hw, shape);
         if ((long) n * c * hw > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor too large for a Java array: " + shape);
-        return shape;
+        Checks.array(inName, in, inOff, inLen, shape);
+        Checks.array(outName, out, outOff, outLen, shape);
     }
 
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        String shape = globalShape("globalAvgPool", n, c, hw);
-        Checks.array("x", x, xOff, (long) n * c * hw, shape);
-        Checks.array("y", y, yOff, (long) n * c, shape);
+        checkGlobal("globalAvgPool", n, c, hw, "x", x, xOff, (long) n * c * hw, "y", y, yOff, (long) n * c);
         for (int pl = 0; pl < n * c; pl++) {
             int xp = xOff + pl * hw;
             FloatVector acc = FloatVector.zero(F);
             int i = 0;
             for (int bound = F.loopBound(hw); i < bound; i += VL) acc = acc.add(FloatVector.fromArray(F, x, xp + i));
-            if (i < hw) acc = acc.add(FloatVector.fromArray(F, x, xp + i, F.indexInRange(i, hw)));
-            y[yOff + pl] = (float) (SimdMath.sum(acc) / hw);
+            double sum = SimdMath.sum(acc);
+            for (; i < hw; i++) sum += x[xp + i];
+            y[yOff + pl] = (float) (sum / hw);
         }
     }
 
     @Override
     public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        String shape = globalShape("globalMaxPool", n, c, hw);
-        Checks.array("x", x, xOff, (long) n * c * hw, shape);
-        Checks.array("y", y, yOff, (long) n * c, shape);
+        checkGlobal("globalMaxPool", n, c, hw, "x", x, xOff, (long) n * c * hw, "y", y, yOff, (long) n * c);
         for (int pl = 0; pl < n * c; pl++) {
             int xp = xOff + pl * hw;
             FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -421,15 +470,14 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
-        String shape = globalShape("globalAvgPool backward", n, c, hw);
-        Checks.array("dy", dy, dyOff, (long) n * c, shape);
-        Checks.array("dx", dx, dxOff, (long) n * c * hw, shape);
+        checkGlobal("globalAvgPool backward", n, c, hw, "dy", dy, dyOff, (long) n * c, "dx", dx, dxOff, (long) n * c * hw);
         for (int pl = 0; pl < n * c; pl++) {
-            FloatVector g = FloatVector.broadcast(F, dy[dyOff + pl] / hw);
+            float gs = dy[dyOff + pl] / hw;
+            FloatVector g = FloatVector.broadcast(F, gs);
             int dxp = dxOff + pl * hw;
             int i = 0;
             for (int bound = F.loopBound(hw); i < bound; i += VL) g.intoArray(dx, dxp + i);
-            if (i < hw) g.intoArray(dx, dxp + i, F.indexInRange(i, hw));
+            for (; i < hw; i++) dx[dxp + i] = gs;
         }
     }
 }

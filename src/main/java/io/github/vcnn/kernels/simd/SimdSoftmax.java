@@ -3,13 +3,13 @@ package io.github.vcnn.kernels.simd;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.SoftmaxKernels;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row softmax / log-softmax, fused softmax + cross-entropy, and MSE. Each row: a vector max, then
  * e^(x - max) with the vector exp (summed in float lanes, total in double), then one scaling pass.
+ * Row tails shorter than a vector are scalar (a masked tail at an array's end allocates its mask).
  */
 final class SimdSoftmax implements SoftmaxKernels {
     private static final VectorSpecies<Float> F = SimdMath.F;
@@ -17,9 +17,7 @@ final class SimdSoftmax implements SoftmaxKernels {
 
     @Override
     public void softmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        String shape = checkRows("softmax", rows, cols);
-        Checks.array("x", x, xOff, (long) rows * cols, shape);
-        Checks.array("y", y, yOff, (long) rows * cols, shape);
+        checkRows("softmax", rows, cols, x, xOff, y, yOff);
         for (int r = 0; r < rows; r++) {
             int xr = xOff + r * cols, yr = yOff + r * cols;
             float max = rowMax(x, xr, cols);
@@ -30,9 +28,7 @@ final class SimdSoftmax implements SoftmaxKernels {
 
     @Override
     public void logSoftmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        String shape = checkRows("logSoftmax", rows, cols);
-        Checks.array("x", x, xOff, (long) rows * cols, shape);
-        Checks.array("y", y, yOff, (long) rows * cols, shape);
+        checkRows("logSoftmax", rows, cols, x, xOff, y, yOff);
         for (int r = 0; r < rows; r++) {
             int xr = xOff + r * cols, yr = yOff + r * cols;
             float max = rowMax(x, xr, cols);
@@ -43,26 +39,29 @@ final class SimdSoftmax implements SoftmaxKernels {
             for (int bound = F.loopBound(cols); i < bound; i += VL) {
                 FloatVector.fromArray(F, x, xr + i).sub(shift).intoArray(y, yr + i);
             }
-            if (i < cols) {
-                VectorMask<Float> m = F.indexInRange(i, cols);
-                FloatVector.fromArray(F, x, xr + i, m).sub(shift).intoArray(y, yr + i, m);
-            }
+            for (; i < cols; i++) y[yr + i] = x[xr + i] - shift;
         }
     }
 
     @Override
     public float crossEntropy(int rows, int cols, float[] logits, int logitsOff, int[] labels, int labelsOff,
                               float[] probs, int probsOff, float[] dlogits, int dlogitsOff) {
-        String shape = checkRows("crossEntropy", rows, cols);
         long size = (long) rows * cols;
-        Checks.array("logits", logits, logitsOff, size, shape);
-        Checks.array("labels", labels, labelsOff, rows, shape);
-        Checks.optionalArray("probs", probs, probsOff, size, shape);
-        Checks.optionalArray("dlogits", dlogits, dlogitsOff, size, shape);
+        if (!(rows > 0 && cols > 0 && SimdMath.fits(logits, logitsOff, size) && SimdMath.fits(labels, labelsOff, rows)
+                && SimdMath.fitsOrNull(probs, probsOff, size) && SimdMath.fitsOrNull(dlogits, dlogitsOff, size))) {
+            String shape = "crossEntropy[" + rows + " x " + cols + "]";
+            Checks.positive("rows", rows, shape);
+            Checks.positive("cols", cols, shape);
+            Checks.array("logits", logits, logitsOff, size, shape);
+            Checks.array("labels", labels, labelsOff, rows, shape);
+            Checks.optionalArray("probs", probs, probsOff, size, shape);
+            Checks.optionalArray("dlogits", dlogits, dlogitsOff, size, shape);
+        }
         for (int r = 0; r < rows; r++) {
             int label = labels[labelsOff + r];
             if (label < 0 || label >= cols) {
-                throw new IllegalArgumentException("labels[" + r + "] = " + label + " is outside [0, " + cols + "): " + shape);
+                throw new IllegalArgumentException("labels[" + r + "] = " + label + " is outside [0, " + cols + "): crossEntropy["
+                        + rows + " x " + cols + "]");
             }
         }
         double loss = 0;
@@ -70,6 +69,7 @@ final class SimdSoftmax implements SoftmaxKernels {
         for (int r = 0; r < rows; r++) {
             int xr = logitsOff + r * cols;
             int label = labels[labelsOff + r];
+            float target = logits[xr + label]; // read before probs/dlogits are written (they may alias the logits)
             float max = rowMax(logits, xr, cols);
             double sum;
             if (probs != null || dlogits != null) {
@@ -87,28 +87,28 @@ final class SimdSoftmax implements SoftmaxKernels {
                     for (int bound = F.loopBound(cols); i < bound; i += VL) {
                         FloatVector.fromArray(F, out, outOff + i).mul(factor).intoArray(dlogits, dr + i);
                     }
-                    if (i < cols) {
-                        VectorMask<Float> m = F.indexInRange(i, cols);
-                        FloatVector.fromArray(F, out, outOff + i, m).mul(factor).intoArray(dlogits, dr + i, m);
-                    }
+                    for (; i < cols; i++) dlogits[dr + i] = out[outOff + i] * factor;
                     dlogits[dr + label] -= invRows;
                 }
             } else {
                 sum = sumExpShifted(logits, xr, cols, max);
             }
             // -log softmax[label] = log sum e^(x - max) - (x[label] - max)
-            loss += Math.log(sum) - ((double) logits[xr + label] - max);
+            loss += Math.log(sum) - ((double) target - max);
         }
         return (float) (loss / rows);
     }
 
     @Override
     public float mse(int len, float[] pred, int predOff, float[] target, int targetOff, float[] dpred, int dpredOff) {
-        Checks.positive("len", len, "mse over " + len + " values");
-        String shape = "mse over " + len + " values";
-        Checks.array("pred", pred, predOff, len, shape);
-        Checks.array("target", target, targetOff, len, shape);
-        Checks.optionalArray("dpred", dpred, dpredOff, len, shape);
+        if (!(len > 0 && SimdMath.fits(pred, predOff, len) && SimdMath.fits(target, targetOff, len)
+                && SimdMath.fitsOrNull(dpred, dpredOff, len))) {
+            String shape = "mse over " + len + " values";
+            Checks.positive("len", len, shape);
+            Checks.array("pred", pred, predOff, len, shape);
+            Checks.array("target", target, targetOff, len, shape);
+            Checks.optionalArray("dpred", dpred, dpredOff, len, shape);
+        }
         float gradScale = 2f / len;
         double total = 0;
         FloatVector acc = FloatVector.zero(F);
@@ -124,21 +124,23 @@ final class SimdSoftmax implements SoftmaxKernels {
                 sinceFlush = 0;
             }
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector d = FloatVector.fromArray(F, pred, predOff + i, m).sub(FloatVector.fromArray(F, target, targetOff + i, m));
-            acc = d.fma(d, acc);
-            if (dpred != null) d.mul(gradScale).intoArray(dpred, dpredOff + i, m);
-        }
         total += SimdMath.sum(acc);
+        for (; i < len; i++) {
+            float d = pred[predOff + i] - target[targetOff + i];
+            total += (double) d * d;
+            if (dpred != null) dpred[dpredOff + i] = d * gradScale;
+        }
         return (float) (total / len);
     }
 
-    private static String checkRows(String op, int rows, int cols) {
+    private static void checkRows(String op, int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
+        long size = (long) rows * cols;
+        if (rows > 0 && cols > 0 && SimdMath.fits(x, xOff, size) && SimdMath.fits(y, yOff, size)) return;
         String shape = op + "[" + rows + " x " + cols + "]";
         Checks.positive("rows", rows, shape);
         Checks.positive("cols", cols, shape);
-        return shape;
+        Checks.array("x", x, xOff, size, shape);
+        Checks.array("y", y, yOff, size, shape);
     }
 
     private static float rowMax(float[] x, int off, int len) {
@@ -161,13 +163,13 @@ final class SimdSoftmax implements SoftmaxKernels {
             e.intoArray(out, outOff + i);
             acc = acc.add(e);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector e = SimdMath.exp(FloatVector.fromArray(F, x, xOff + i, m).sub(max));
-            e.intoArray(out, outOff + i, m);
-            acc = acc.add(e, m);
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) {
+            float e = (float) Math.exp(x[xOff + i] - max);
+            out[outOff + i] = e;
+            sum += e;
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sum;
     }
 
     private static double sumExpShifted(float[] x, int xOff, int len, float max) {
@@ -176,11 +178,9 @@ final class SimdSoftmax implements SoftmaxKernels {
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             acc = acc.add(SimdMath.exp(FloatVector.fromArray(F, x, xOff + i).sub(max)));
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            acc = acc.add(SimdMath.exp(FloatVector.fromArray(F, x, xOff + i, m).sub(max)), m);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < len; i++) sum += (float) Math.exp(x[xOff + i] - max);
+        return sum;
     }
 
     private static void scaleRow(float[] y, int off, int len, float s) {
@@ -188,9 +188,6 @@ final class SimdSoftmax implements SoftmaxKernels {
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, y, off + i).mul(s).intoArray(y, off + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, y, off + i, m).mul(s).intoArray(y, off + i, m);
-        }
+        for (; i < len; i++) y[off + i] *= s;
     }
 }
