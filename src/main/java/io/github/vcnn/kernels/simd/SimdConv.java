@@ -367,7 +367,18 @@ public final class SimdConv implements ConvKernels {
     /** Activation on the 6 x 32 tile results, then up to {@code cols} columns of each to its output row. */
     private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols) {
         activate(rows, 0, 6 * WIDTH_TILE, act);
-        for (int i = 0; i < 6; i++) System.arraycopy(rows, i * WIDTH_TILE, y, ty[i] + yo, cols);
+        if (cols == WIDTH_TILE) {
+            for (int i = 0; i < 6; i++) {
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo);
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L);
+            }
+        } else {
+            VectorMask<Float> lo = F.indexInRange(0, cols), hi = F.indexInRange(L, cols);
+            for (int i = 0; i < 6; i++) {
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo, lo);
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L, hi);
+            }
+        }
     }
 
     /** 6 channels of one group and row (same input planes) x 32 columns; acc + bias to out[6][32]. */
