@@ -554,12 +554,16 @@ public final class SimdConv implements ConvKernels {
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * ohw;
         int bandRows = Math.max(1, BAND_PIXELS / ow);
         int rowStep = wk.sh * wk.wp * cg, colStep = wk.sw * cg;
+        int[] pixOff = wk.pixOff = Work.grow(wk.pixOff, bandRows * ow);   // input offset of each band pixel
         for (int n = 0; n < p.n(); n++) {
             wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
             blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, wk.channelMap, dzb);
             float[] xs = wk.xs;
             for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
                 int rows = Math.min(bandRows, oh - oh0);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < ow; j++) pixOff[i * ow + j] = i * rowStep + j * colStep;
+                }
                 for (int g = 0; g < groups; g++) {
                     int xg = g * wk.hp * wk.wp * cg + oh0 * rowStep;
                     for (int kb = 0; kb < kbs; ) {
@@ -572,9 +576,9 @@ public final class SimdConv implements ConvKernels {
                                 int valid = Math.min(tileTaps, wk.inner - u0);
                                 int o = ab + (q * wk.inner + u0) * L;
                                 if (vecs == 2) {
-                                    wTile6x2(xs, xq + u0, rowStep, colStep, rows, ow, dzb, d0, d1, acc, o, o + blockSize, valid);
+                                    wTile6x2(xs, xq + u0, pixOff, rows * ow, dzb, d0, d1, acc, o, o + blockSize, valid);
                                 } else {
-                                    wTile12x1(xs, xq + u0, rowStep, colStep, rows, ow, dzb, d0, acc, o, valid);
+                                    wTile12x1(xs, xq + u0, pixOff, rows * ow, dzb, d0, acc, o, valid);
                                 }
                             }
                         }
@@ -641,36 +645,33 @@ public final class SimdConv implements ConvKernels {
      * acc[v][t] += sum over a band of output pixels of dz[v][pix] * x[pix tap base + t], t in [0, 6):
      * 6 consecutive (s, c) taps of one kernel row x 32 output channels.
      */
-    private static void wTile6x2(float[] x, int xb, int rowStep, int colStep, int rows, int ow,
+    private static void wTile6x2(float[] x, int xb, int[] pixOff, int pixels,
                                  float[] dzb, int d0, int d1, float[] acc, int o0, int o1, int valid) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
         FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        int di = 0;
-        for (int i = 0; i < rows; i++) {
-            int xr = xb + i * rowStep;
-            for (int j = 0; j < ow; j++, di += L) {
-                int xi = xr + j * colStep;
-                FloatVector dv0 = FloatVector.fromArray(F, dzb, d0 + di);
-                FloatVector dv1 = FloatVector.fromArray(F, dzb, d1 + di);
-                FloatVector xv = FloatVector.broadcast(F, x[xi]);
-                a00 = dv0.fma(xv, a00);
-                a01 = dv1.fma(xv, a01);
-                xv = FloatVector.broadcast(F, x[xi + 1]);
-                a10 = dv0.fma(xv, a10);
-                a11 = dv1.fma(xv, a11);
-                xv = FloatVector.broadcast(F, x[xi + 2]);
-                a20 = dv0.fma(xv, a20);
-                a21 = dv1.fma(xv, a21);
-                xv = FloatVector.broadcast(F, x[xi + 3]);
-                a30 = dv0.fma(xv, a30);
-                a31 = dv1.fma(xv, a31);
-                xv = FloatVector.broadcast(F, x[xi + 4]);
-                a40 = dv0.fma(xv, a40);
-                a41 = dv1.fma(xv, a41);
-                xv = FloatVector.broadcast(F, x[xi + 5]);
-                a50 = dv0.fma(xv, a50);
-                a51 = dv1.fma(xv, a51);
-            }
+        // one flat loop over the band's pixels: dz walks linearly, the input through pixOff
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dzb, d0 + px * L);
+            FloatVector dv1 = FloatVector.fromArray(F, dzb, d1 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi]);
+            a00 = dv0.fma(xv, a00);
+            a01 = dv1.fma(xv, a01);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a10 = dv0.fma(xv, a10);
+            a11 = dv1.fma(xv, a11);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a20 = dv0.fma(xv, a20);
+            a21 = dv1.fma(xv, a21);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a30 = dv0.fma(xv, a30);
+            a31 = dv1.fma(xv, a31);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a40 = dv0.fma(xv, a40);
+            a41 = dv1.fma(xv, a41);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a50 = dv0.fma(xv, a50);
+            a51 = dv1.fma(xv, a51);
         }
         FloatVector.fromArray(F, acc, o0).add(a00).intoArray(acc, o0);
         FloatVector.fromArray(F, acc, o1).add(a01).intoArray(acc, o1);
@@ -697,29 +698,25 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** 12 consecutive taps x 16 output channels (the last, odd block of a group). */
-    private static void wTile12x1(float[] x, int xb, int rowStep, int colStep, int rows, int ow,
+    private static void wTile12x1(float[] x, int xb, int[] pixOff, int pixels,
                                   float[] dzb, int d0, float[] acc, int o0, int valid) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
         FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        int di = 0;
-        for (int i = 0; i < rows; i++) {
-            int xr = xb + i * rowStep;
-            for (int j = 0; j < ow; j++, di += L) {
-                int xi = xr + j * colStep;
-                FloatVector dv = FloatVector.fromArray(F, dzb, d0 + di);
-                a0 = dv.fma(FloatVector.broadcast(F, x[xi]), a0);
-                a1 = dv.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
-                a2 = dv.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
-                a3 = dv.fma(FloatVector.broadcast(F, x[xi + 3]), a3);
-                a4 = dv.fma(FloatVector.broadcast(F, x[xi + 4]), a4);
-                a5 = dv.fma(FloatVector.broadcast(F, x[xi + 5]), a5);
-                a6 = dv.fma(FloatVector.broadcast(F, x[xi + 6]), a6);
-                a7 = dv.fma(FloatVector.broadcast(F, x[xi + 7]), a7);
-                a8 = dv.fma(FloatVector.broadcast(F, x[xi + 8]), a8);
-                a9 = dv.fma(FloatVector.broadcast(F, x[xi + 9]), a9);
-                a10 = dv.fma(FloatVector.broadcast(F, x[xi + 10]), a10);
-                a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
-            }
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv = FloatVector.fromArray(F, dzb, d0 + px * L);
+            a0 = dv.fma(FloatVector.broadcast(F, x[xi]), a0);
+            a1 = dv.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
+            a2 = dv.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
+            a3 = dv.fma(FloatVector.broadcast(F, x[xi + 3]), a3);
+            a4 = dv.fma(FloatVector.broadcast(F, x[xi + 4]), a4);
+            a5 = dv.fma(FloatVector.broadcast(F, x[xi + 5]), a5);
+            a6 = dv.fma(FloatVector.broadcast(F, x[xi + 6]), a6);
+            a7 = dv.fma(FloatVector.broadcast(F, x[xi + 7]), a7);
+            a8 = dv.fma(FloatVector.broadcast(F, x[xi + 8]), a8);
+            a9 = dv.fma(FloatVector.broadcast(F, x[xi + 9]), a9);
+            a10 = dv.fma(FloatVector.broadcast(F, x[xi + 10]), a10);
+            a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
         }
         FloatVector.fromArray(F, acc, o0).add(a0).intoArray(acc, o0);
         if (valid > 1) FloatVector.fromArray(F, acc, o0 + L).add(a1).intoArray(acc, o0 + L);
@@ -749,6 +746,7 @@ public final class SimdConv implements ConvKernels {
         /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
         final int[] channelMap = new int[L];
         int[] segOff = new int[0];
+        int[] pixOff = new int[0];
         // geometry: groups, channels per group in (cg) and out (kg), kernel, stride, output size,
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
@@ -863,6 +861,10 @@ public final class SimdConv implements ConvKernels {
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[Math.max(n, a.length + (a.length >> 1))];
+        }
+
+        static int[] grow(int[] a, int n) {
+            return a.length >= n ? a : new int[Math.max(n, a.length + (a.length >> 1))];
         }
 
         private static int ceilDiv(int a, int b) {
