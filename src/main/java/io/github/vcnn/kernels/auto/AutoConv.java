@@ -29,9 +29,15 @@ import java.util.Arrays;
  * {@code colT[p][0..taps)} staged per position, again through the 4x3 kernel, now vectorized
  * over taps; the accumulators stay in per-thread rows for the whole batch.
  *
- * <p>Packed weights ({@link #pack}) are the plain {@code [K][C/G][R][S]} copy (block 1): the GEMM
- * reads weights as broadcast scalars, so their order only has to make {@code w[k][t]} one stride.
- * All scratch is per thread and reused.
+ * <p>Tiny planes with many channels (ResNet's 7x7 stage): position rows would be only a few vectors
+ * long, and C2 runs short loops mostly in its scalar pre/post loops, so the GEMM is turned around:
+ * {@code acc[p][k] += col[p][t] * wRows[t][k]}, vectorized over output channels.
+ *
+ * <p>Packed weights ({@link #pack}) are the plain {@code [K][C/G][R][S]} copy (block 1): the
+ * position-vectorized GEMM reads weights as broadcast scalars, so their order only has to make
+ * {@code w[k][t]} one stride. The channel-vectorized path needs them as rows {@code [G*taps][K/G]};
+ * those are made on first use and kept beside the packed object (weakly, for its lifetime), so a
+ * layer pays for them once. All other scratch is per thread and reused.
  */
 public final class AutoConv implements ConvKernels {
     /** Target floats of one staged im2col chunk (taps x positions): 192 Ki floats = 768 KiB, within L2. */
