@@ -53,6 +53,7 @@ public final class AutoConv implements ConvKernels {
         float[] xpad, wT;
         float[][] stage, acc, rowsB, colT, dwAcc, wRows;
         float[] colFlat;
+        int[] tapOffset;
         // geometry: input [n][c][h][w], output [n][k][outH][outW], kernel r x s, stride, pad (may be negative), dilation, groups
         int n, c, h, w, k, r, s, sh, sw, pt, pl, dh, dw, g, outH, outW;
         // derived padded plane: hp x wp per channel, planeSize floats apart
@@ -399,24 +400,26 @@ public final class AutoConv implements ConvKernels {
         sc.dwAcc = AutoGemm.rows(sc.dwAcc, p.k(), taps);  // dw accumulators, one row per output channel
         float[] xpad = sc.xpad;
         float[][] colT = sc.colT, acc = sc.dwAcc;
+        if (sc.tapOffset == null || sc.tapOffset.length < taps) sc.tapOffset = new int[taps];
+        int[] tapOffset = sc.tapOffset;
         for (int k = 0; k < p.k(); k++) Arrays.fill(acc[k], 0, taps, 0f);
         for (int n = 0; n < sc.n; n++) {
             padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad, 0);
             for (int g = 0; g < sc.g; g++) {
+                for (int c = 0, t = 0; c < cg; c++) {
+                    for (int r = 0; r < sc.r; r++) {
+                        for (int s = 0; s < sc.s; s++) tapOffset[t++] = (g * cg + c) * sc.planeSize + r * sc.dh * sc.wp + s * sc.dw;
+                    }
+                }
                 for (int p0 = 0; p0 < outPlane; p0 += chunk) {
                     int np = Math.min(chunk, outPlane - p0);
-                    // colT[pp][t] = xpad[g*cg + c][i*sh + r*dh][j*sw + s*dw] for position p0 + pp = (i, j)
+                    // colT[pp][t] = xpad[g*cg + c][i*sh + r*dh][j*sw + s*dw] for position p0 + pp = (i, j):
+                    // one table-driven gather per position (the tap offsets do not depend on the position)
                     for (int pp = 0; pp < np; pp++) {
                         int i = (p0 + pp) / sc.outW, j = (p0 + pp) % sc.outW;
+                        int base = i * sc.sh * sc.wp + j * sc.sw;
                         float[] row = colT[pp];
-                        int t = 0;
-                        for (int c = 0; c < cg; c++) {
-                            int base = (g * cg + c) * sc.planeSize + i * sc.sh * sc.wp + j * sc.sw;
-                            for (int r = 0; r < sc.r; r++) {
-                                int src = base + r * sc.dh * sc.wp;
-                                for (int s = 0; s < sc.s; s++) row[t++] = xpad[src + s * sc.dw];
-                            }
-                        }
+                        for (int t = 0; t < taps; t++) row[t] = xpad[base + tapOffset[t]];
                     }
                     // acc[k][t] += dz[n][k][p0 + pp] * colT[pp][t]
                     AutoGemm.accumulate(acc, g * kg, kg, colT, 0, np, dz, dzOff + (n * sc.k + g * kg) * outPlane + p0, outPlane, 1, taps);
