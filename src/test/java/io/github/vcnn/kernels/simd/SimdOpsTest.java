@@ -315,6 +315,44 @@ class SimdOpsTest {
         }
     }
 
+    @Test
+    void poolFastPathsMatchScalarKernels() {
+        // the shapes the fast paths serve (LeNet, VGG-like planes), bit-equal max/argmax, close average
+        PoolKernels scalar = io.github.vcnn.kernels.Kernels.scalar().pool();
+        Random r = new Random(SEED + 9);
+        int[][] planes = {{28, 28}, {14, 14}, {112, 112}, {57, 45}, {9, 131}};
+        for (int[] hw : planes) {
+            for (boolean ceil : new boolean[]{false, true}) {
+                PoolParams max = new PoolParams(2, 3, hw[0], hw[1], 2, 2, 2, 2, 0, 0, 0, 0, ceil, false);
+                PoolParams avg = new PoolParams(2, 3, hw[0], hw[1], 3, 3, 2, 2, 1, 1, 1, 1, ceil, r.nextBoolean());
+                float[] x = random(r, max.inputSize());
+                float[] y1 = new float[max.outputSize()], y2 = new float[max.outputSize()];
+                int[] i1 = new int[max.outputSize()], i2 = new int[max.outputSize()];
+                scalar.maxFwd(max, x, 0, y1, 0, i1, 0);
+                POOL.maxFwd(max, x, 0, y2, 0, i2, 0);
+                assertArrayEquals(y1, y2, max + seed());
+                assertArrayEquals(i1, i2, max + " argmax" + seed());
+                float[] a1 = new float[avg.outputSize()], a2 = new float[avg.outputSize()];
+                scalar.avgFwd(avg, x, 0, a1, 0);
+                POOL.avgFwd(avg, x, 0, a2, 0);
+                Tolerance.assertClose(avg + seed(), a1, a2, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void crossEntropyMayWriteProbsOverTheLogits() {
+        Random r = new Random(SEED + 10);
+        int rows = 5, cols = 23;
+        float[] logits = random(r, rows * cols);
+        int[] labels = {0, 22, 7, 7, 13};
+        float[] probs = new float[rows * cols];
+        float loss = SOFTMAX.crossEntropy(rows, cols, logits, 0, labels, 0, probs, 0, null, 0);
+        float[] inPlace = logits.clone();
+        assertEquals(loss, SOFTMAX.crossEntropy(rows, cols, inPlace, 0, labels, 0, inPlace, 0, null, 0), 0f, "in-place loss" + seed());
+        assertArrayEquals(probs, inPlace, "in-place probs" + seed());
+    }
+
     // =============================================================================================== activations
 
     @Test
