@@ -29,9 +29,15 @@ import java.util.Arrays;
  * {@code colT[p][0..taps)} staged per position, again through the 4x3 kernel, now vectorized
  * over taps; the accumulators stay in per-thread rows for the whole batch.
  *
- * <p>Packed weights ({@link #pack}) are the plain {@code [K][C/G][R][S]} copy (block 1): the GEMM
- * reads weights as broadcast scalars, so their order only has to make {@code w[k][t]} one stride.
- * All scratch is per thread and reused.
+ * <p>Tiny planes with many channels (ResNet's 7x7 stage): position rows would be only a few vectors
+ * long, and C2 runs short loops mostly in its scalar pre/post loops, so the GEMM is turned around:
+ * {@code acc[p][k] += col[p][t] * wRows[t][k]}, vectorized over output channels.
+ *
+ * <p>Packed weights ({@link #pack}) are the plain {@code [K][C/G][R][S]} copy (block 1): the
+ * position-vectorized GEMM reads weights as broadcast scalars, so their order only has to make
+ * {@code w[k][t]} one stride. The channel-vectorized path needs them as rows {@code [G*taps][K/G]};
+ * those are made on first use and kept beside the packed object (weakly, for its lifetime), so a
+ * layer pays for them once. All other scratch is per thread and reused.
  */
 public final class AutoConv implements ConvKernels {
     /** Target floats of one staged im2col chunk (taps x positions): 192 Ki floats = 768 KiB, within L2. */
@@ -47,6 +53,7 @@ public final class AutoConv implements ConvKernels {
         float[] xpad, wT;
         float[][] stage, acc, rowsB, colT, dwAcc, wRows;
         float[] colFlat;
+        int[] tapOffset;
         // geometry: input [n][c][h][w], output [n][k][outH][outW], kernel r x s, stride, pad (may be negative), dilation, groups
         int n, c, h, w, k, r, s, sh, sw, pt, pl, dh, dw, g, outH, outW;
         // derived padded plane: hp x wp per channel, planeSize floats apart
@@ -393,24 +400,26 @@ public final class AutoConv implements ConvKernels {
         sc.dwAcc = AutoGemm.rows(sc.dwAcc, p.k(), taps);  // dw accumulators, one row per output channel
         float[] xpad = sc.xpad;
         float[][] colT = sc.colT, acc = sc.dwAcc;
+        if (sc.tapOffset == null || sc.tapOffset.length < taps) sc.tapOffset = new int[taps];
+        int[] tapOffset = sc.tapOffset;
         for (int k = 0; k < p.k(); k++) Arrays.fill(acc[k], 0, taps, 0f);
         for (int n = 0; n < sc.n; n++) {
             padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad, 0);
             for (int g = 0; g < sc.g; g++) {
+                for (int c = 0, t = 0; c < cg; c++) {
+                    for (int r = 0; r < sc.r; r++) {
+                        for (int s = 0; s < sc.s; s++) tapOffset[t++] = (g * cg + c) * sc.planeSize + r * sc.dh * sc.wp + s * sc.dw;
+                    }
+                }
                 for (int p0 = 0; p0 < outPlane; p0 += chunk) {
                     int np = Math.min(chunk, outPlane - p0);
-                    // colT[pp][t] = xpad[g*cg + c][i*sh + r*dh][j*sw + s*dw] for position p0 + pp = (i, j)
+                    // colT[pp][t] = xpad[g*cg + c][i*sh + r*dh][j*sw + s*dw] for position p0 + pp = (i, j):
+                    // one table-driven gather per position (the tap offsets do not depend on the position)
                     for (int pp = 0; pp < np; pp++) {
                         int i = (p0 + pp) / sc.outW, j = (p0 + pp) % sc.outW;
+                        int base = i * sc.sh * sc.wp + j * sc.sw;
                         float[] row = colT[pp];
-                        int t = 0;
-                        for (int c = 0; c < cg; c++) {
-                            int base = (g * cg + c) * sc.planeSize + i * sc.sh * sc.wp + j * sc.sw;
-                            for (int r = 0; r < sc.r; r++) {
-                                int src = base + r * sc.dh * sc.wp;
-                                for (int s = 0; s < sc.s; s++) row[t++] = xpad[src + s * sc.dw];
-                            }
-                        }
+                        for (int t = 0; t < taps; t++) row[t] = xpad[base + tapOffset[t]];
                     }
                     // acc[k][t] += dz[n][k][p0 + pp] * colT[pp][t]
                     AutoGemm.accumulate(acc, g * kg, kg, colT, 0, np, dz, dzOff + (n * sc.k + g * kg) * outPlane + p0, outPlane, 1, taps);
