@@ -818,8 +818,24 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
-            // 16 channels of one pixel per gather (NCHW -> channel-last)
             int step = spreadW * cg;
+            if (cg < 4) {
+                // few channels per pixel: a plain strided copy (a contiguous one for one channel) beats gathers
+                for (int ch = 0; ch < c; ch++) {
+                    int g = ch / cg, cl = ch % cg;
+                    for (int i = iLo; i < iHi; i++) {
+                        int srcRow = off + (ch * h + i) * w;
+                        int dstRow = ((g * hp + i * spreadH + padT) * wp + padL) * cg + cl;
+                        if (step == 1) {
+                            System.arraycopy(src, srcRow + jLo, xs, dstRow + jLo, jHi - jLo);
+                        } else {
+                            for (int j = jLo; j < jHi; j++) xs[dstRow + j * step] = src[srcRow + j];
+                        }
+                    }
+                }
+                return;
+            }
+            // 16 channels of one pixel per gather (NCHW -> channel-last)
             for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
                 int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
                 VectorMask<Float> m = F.indexInRange(0, valid);
