@@ -36,7 +36,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--threads", defaultValue = "1", description = "threads per batch (default ${DEFAULT-VALUE}); results are bit-identical for a given seed and thread count")
+    @Option(names = "--threads", defaultValue = "1", description = "threads per batch (default ${DEFAULT-VALUE}); a seed gives bit-identical weights with 1 to 4 threads")
     int threads;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")

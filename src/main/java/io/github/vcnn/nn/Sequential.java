@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>Frozen layers ({@link Layer#trainable(boolean)}, {@link #freezeFirst(int)}) compute no weight gradient, and
  *     the backward pass stops at the first trainable layer: nothing below it computes an input gradient.</li>
  * <li>Buffers are allocated once per batch size and reused; a training step allocates no arrays after the first.</li>
- * <li>{@link #threads(int)} splits each batch across a fixed pool of threads; the weight gradients of the slices are
- *     summed in slice order, so a given seed and thread count always give bit-identical weights.</li>
+ * <li>Each batch is cut into a fixed number of contiguous slices ({@link #slices(int)}, default 4), each with its
+ *     own buffers; {@link #threads(int)} runs the slices on a fixed pool of threads. Slice gradients are summed in
+ *     slice order, so a given seed gives bit-identical weights for every thread count up to the slice count.</li>
  * </ul>
  * Not thread-safe itself: one caller drives a model (it uses its own worker threads inside).
  */
@@ -48,6 +49,7 @@ public final class Sequential implements AutoCloseable {
 
     private KernelProvider kernels = Kernels.get();
     private int threads = 1;
+    private int slices = DEFAULT_SLICES;
     private ExecutorService pool;
     private boolean training = true;
     private long seed;
@@ -55,6 +57,9 @@ public final class Sequential implements AutoCloseable {
     private boolean keepInputGradient;
     private float[] inputGradient = new float[0];
     private final IntObjectHashMap<Worker[]> plans = new IntObjectHashMap<>();
+
+    /** Default number of slices per batch (see {@link #slices(int)}). */
+    public static final int DEFAULT_SLICES = 4;
 
     public Sequential(int[] inputShape, Layer... layers) {
         this(inputShape, Arrays.asList(layers));
@@ -156,8 +161,8 @@ public final class Sequential implements AutoCloseable {
     }
 
     /**
-     * Runs each batch on {@code threads} threads (the caller's plus a fixed pool): the batch is split into that many
-     * contiguous slices, and weight gradients are summed in slice order (deterministic for a given thread count).
+     * Runs each batch on {@code threads} threads (the caller's plus a fixed pool), each taking whole slices of the batch.
+     * More threads than {@link #slices(int)} raise the slice count to the thread count.
      */
     public Sequential threads(int threads) {
         if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);
@@ -179,6 +184,25 @@ public final class Sequential implements AutoCloseable {
 
     public int threads() {
         return threads;
+    }
+
+    /**
+     * Cuts each batch into {@code slices} contiguous slices (fewer when the batch is smaller), each computed by one
+     * kernel call per layer with its own buffers, their weight gradients summed in slice order. The arithmetic depends
+     * on the slice count only, never on which thread runs a slice: the same seed gives bit-identical weights with 1, 2,
+     * ... up to {@code slices} threads.
+     */
+    public Sequential slices(int slices) {
+        if (slices < 1 || slices > 4096) throw new IllegalArgumentException("slices must be in [1, 4096], got " + slices);
+        if (slices != this.slices) {
+            this.slices = slices;
+            plans.clear();
+        }
+        return this;
+    }
+
+    public int slices() {
+        return slices;
     }
 
     /** Freezes layers {@code 0..k-1} and makes every later layer trainable. */
@@ -418,20 +442,24 @@ public final class Sequential implements AutoCloseable {
 
     // ---- internals --------------------------------------------------------------------------------------------
 
+    /** Runs {@code task} on every slice: thread t takes slices t, t+T, t+2T, ... (the caller is thread 0). */
     private void run(Worker[] workers, java.util.function.Consumer<Worker> task) {
         for (Layer l : layers) l.prepare(kernels);
-        if (workers.length == 1) {
-            task.accept(workers[0]);
+        int t = Math.min(threads, workers.length);
+        if (t == 1) {
+            for (Worker w : workers) task.accept(w);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(workers.length - 1);
-        for (int i = 1; i < workers.length; i++) {
-            Worker w = workers[i];
-            futures.add(pool.submit(() -> task.accept(w)));
+        List<Future<?>> futures = new ArrayList<>(t - 1);
+        for (int i = 1; i < t; i++) {
+            int first = i;
+            futures.add(pool.submit(() -> {
+                for (int w = first; w < workers.length; w += t) task.accept(workers[w]);
+            }));
         }
         RuntimeException failure = null;
         try {
-            task.accept(workers[0]);
+            for (int w = 0; w < workers.length; w += t) task.accept(workers[w]);
         } catch (RuntimeException e) {
             failure = e;
         }
@@ -453,7 +481,7 @@ public final class Sequential implements AutoCloseable {
     private Worker[] plan(int batch) {
         Worker[] workers = plans.get(batch);
         if (workers == null) {
-            int n = Math.min(threads, batch);
+            int n = Math.min(Math.max(slices, threads), batch);
             workers = new Worker[n];
             for (int w = 0; w < n; w++) {
                 int start = (int) ((long) batch * w / n);
@@ -465,7 +493,7 @@ public final class Sequential implements AutoCloseable {
         return workers;
     }
 
-    /** One slice of the batch with its own steps and buffers. */
+    /** One slice of the batch with its own steps and buffers (run by one thread at a time). */
     private final class Worker {
         final int rowStart, rows;
         final Step[] steps;
