@@ -25,9 +25,15 @@ import java.util.Arrays;
  *
  * <p>Forward: a register tile of 6 output pixels x 2 channel vectors (12 accumulators; 12 x 1 for an
  * odd last block) sums {@code w[kb][r][s][c][:] * x[pixel][r][s][c]} (weight vector times broadcast
- * input), applies bias and activation on the accumulators, and parks the 16-channel pixel vectors in a
- * small per-thread staging block that is then transposed into the NCHW output. Pixels of a tile are
- * consecutive output pixels in row-major order and may span rows, so small images waste no lanes.
+ * input), adds the bias, and parks the 16-channel pixel vectors in a small per-thread staging block;
+ * the activation runs there as one vector pass and gathers transpose the block into the NCHW output.
+ * Pixels of a tile are consecutive output pixels in row-major order and may span rows, so small images
+ * waste no lanes. Vectors never cross a method boundary (C2 would box them where it does not inline).
+ *
+ * <p>Width path: with fewer than 8 output channels per group (depthwise) or a reduction C/G*R*S &lt; 64
+ * (a first layer on a grey image) the tile is instead 6 output channels x 32 output columns of one row,
+ * over a planar scratch {@code [C][Hp][Wq]} whose rows are split into {@code strideW} column phases, so
+ * the input columns of one tap are contiguous for any stride; results are stored straight into NCHW rows.
  *
  * <p>bwdData is the same kernel run on {@code dz} with the rotated, channel-swapped weights (packed per
  * call, they are small) and padding {@code dil*(R-1) - pad}; for stride &gt; 1 the scratch copy
