@@ -153,10 +153,17 @@ public final class SimdConv implements ConvKernels {
         if (bias != null) {
             for (int k = 0; k < p.k(); k++) b[((k / kg) * kbs + (k % kg) / L) * L + (k % kg) % L] = bias[biasOff + k];
         }
-        wk.plan(groups, p.cg(), kg, p.r(), p.s(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.outH(), p.outW(), true);
+        // a strided 1x1 conv reads only every stride-th pixel: copy just those and run it with stride 1
+        boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
+        wk.plan(groups, p.cg(), kg, p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
+                p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
         for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            if (sampled) {
+                wk.fillSampled(x, xOff + n * inPlane, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
+            } else {
+                wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            }
             convImage(wk, w.data(), act, y, yOff + n * outPlane);
         }
     }
@@ -853,6 +860,35 @@ public final class SimdConv implements ConvKernels {
                         for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + j * step);
                     } else {
                         for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + j * step, m);
+                    }
+                }
+            }
+        }
+
+        /**
+         * The channel-last scratch of a strided 1x1 convolution planned with stride 1: xs[g][oh][ow][cg]
+         * = x[g*cg + c][oh*strideH - padT][ow*strideW - padL], zero where that falls into the padding.
+         */
+        void fillSampled(float[] src, int off, int c, int h, int w, int strideH, int strideW, int padT, int padL) {
+            int size = groups * hp * wp * cg;
+            xs = grow(xs, size + SLACK);
+            Arrays.fill(xs, 0, size + SLACK, 0f);
+            for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
+                int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
+                VectorMask<Float> m = F.indexInRange(0, valid);
+                channelMap(channelMap, h * w, valid);
+                for (int row = 0; row < hp; row++) {
+                    int i = row * strideH - padT;
+                    if (i < 0 || i >= h) continue;
+                    int srcRow = off + (ch0 * h + i) * w, dstRow = (g * hp + row) * wp * cg + cl;
+                    for (int col = 0; col < wp; col++) {
+                        int j = col * strideW - padL;
+                        if (j < 0 || j >= w) continue;
+                        if (valid == L) {
+                            FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + col * cg);
+                        } else {
+                            FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + col * cg, m);
+                        }
                     }
                 }
             }
