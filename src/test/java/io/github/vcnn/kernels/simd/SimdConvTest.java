@@ -10,6 +10,7 @@ import io.github.vcnn.testing.TorchCases;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (K = 17, 33), odd blocks, 1x1, stride 2/3, asymmetric padding, dilation, groups and depthwise,
  * batch &gt; 1, every epilogue, non-zero offsets.
  */
+@EnabledIf(value = "io.github.vcnn.kernels.Kernels#simdAvailable",
+        disabledReason = "the Vector API module is not enabled (run with --add-modules jdk.incubator.vector)")
 class SimdConvTest {
     private static final SimdConv CONV = new SimdConv();
     private static final long SEED = Long.getLong("vcnn.test.seed", System.nanoTime());
