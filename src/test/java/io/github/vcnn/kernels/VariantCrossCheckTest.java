@@ -152,12 +152,26 @@ class VariantCrossCheckTest {
         }
     }
 
+    /** Layer-like shapes (many channels, 1x1 / 3x3 / 5x5, depthwise) that take the fast kernels' blocked paths. */
+    static ConvParams mediumConv(Random rnd) {
+        int n = pick(rnd, 1, 2), h = 8 + rnd.nextInt(9), w = 8 + rnd.nextInt(9);
+        if (rnd.nextInt(4) == 0) {
+            int c = pick(rnd, 32, 64, 96);
+            int stride = pick(rnd, 1, 2);
+            return new ConvParams(n, c, h + 8, w + 8, c, 3, 3, stride, stride, 1, 1, 1, 1, 1, 1, c);
+        }
+        int c = pick(rnd, 24, 48, 64, 96), k = pick(rnd, 32, 64, 80, 128);
+        int r = pick(rnd, 1, 3, 3, 5), stride = pick(rnd, 1, 1, 2);
+        ConvParams p = new ConvParams(n, c, h, w, k, r, r, stride, stride, r / 2, r / 2, r / 2, r / 2, 1, 1, 1);
+        return p.flops() <= 15_000_000L ? p : p.withBatch(1);
+    }
+
     @Test
     void convolution() {
         Random rnd = random("conv");
         List<KernelProvider> fast = fastVariants();
         for (int i = 0; i < CONV_CONFIGS; i++) {
-            ConvParams p = randomConv(rnd);
+            ConvParams p = i % 15 == 14 ? mediumConv(rnd) : randomConv(rnd);
             Epilogue act = randomEpilogue(rnd);
             boolean hasBias = rnd.nextInt(4) != 0;
             int off = rnd.nextInt(5), tail = rnd.nextInt(5);
@@ -212,6 +226,12 @@ class VariantCrossCheckTest {
     // ---------------------------------------------------------------- pooling
 
     static PoolParams randomPool(Random rnd) {
+        if (rnd.nextInt(4) == 0) { // the windows of CNNs, which fast kernels special-case: 2x2 stride 2, 3x3 stride 2 pad 1
+            boolean twoByTwo = rnd.nextBoolean();
+            int k = twoByTwo ? 2 : 3, pad = twoByTwo ? 0 : 1;
+            return new PoolParams(pick(rnd, 1, 2), pick(rnd, 1, 3, 16, 17, 32), 2 + rnd.nextInt(40), 2 + rnd.nextInt(40),
+                    k, k, 2, 2, pad, pad, pad, pad, rnd.nextBoolean(), rnd.nextBoolean());
+        }
         while (true) {
             int kh = pick(rnd, 1, 2, 2, 3, 3, 4), kw = rnd.nextInt(3) == 0 ? pick(rnd, 1, 2, 3) : kh;
             int sh = pick(rnd, 1, 2, 2, 3), sw = rnd.nextInt(3) == 0 ? pick(rnd, 1, 2, 3) : sh;

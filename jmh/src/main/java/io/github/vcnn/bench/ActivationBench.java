@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 public class ActivationBench {
 
     @Param({"relu", "sigmoid"})
-    public String act;
+    public String op;
 
     @Param({"vgg_b"})
     public String shape;
@@ -50,13 +50,14 @@ public class ActivationBench {
             case "big" -> 64 << 20;
             default -> throw new IllegalArgumentException("unknown activation shape " + shape);
         };
-        epilogue = switch (act) {
+        epilogue = switch (op) {
             case "relu" -> Epilogue.RELU;
             case "sigmoid" -> Epilogue.SIGMOID;
             case "leaky_relu" -> Epilogue.leakyRelu(0.01f);
-            default -> throw new IllegalArgumentException("unknown activation " + act);
+            default -> throw new IllegalArgumentException("unknown activation " + op);
         };
-        kernels = Kernels.byName(PoolBench.variantOf(bp)).activation();
+        boolean copyOnly = bp.getBenchmark().endsWith(".memcpy");
+        kernels = copyOnly ? null : Kernels.byName(PoolBench.variantOf(bp)).activation();
         Random rnd = new Random(42);
         x = new float[n];
         for (int i = 0; i < n; i++) x[i] = rnd.nextFloat() * 8 - 4;
@@ -86,7 +87,7 @@ public class ActivationBench {
 
     /** The floor: System.arraycopy of the same bytes (read x, write y), i.e. the memory system's copy bandwidth. */
     @Benchmark
-    public float[] copy() {
+    public float[] memcpy() {
         System.arraycopy(x, 0, y, 0, x.length);
         return y;
     }

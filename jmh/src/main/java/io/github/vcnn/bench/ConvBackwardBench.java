@@ -16,7 +16,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,12 +39,11 @@ public class ConvBackwardBench {
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams bp) {
-        p = ConvForwardBench.shape(shape);
+        p = BenchShapes.conv(shape);
         conv = ConvForwardBench.kernelsOf(bp);
-        Random rnd = new Random(42);
-        x = ConvForwardBench.random(rnd, p.inputSize());
-        w = ConvForwardBench.random(rnd, p.weightSize());
-        dz = ConvForwardBench.random(rnd, p.outputSize());
+        x = BenchShapes.random(p.inputSize(), 1);
+        w = BenchShapes.random(p.weightSize(), 3);
+        dz = BenchShapes.random(p.outputSize(), 4);
         dx = new float[p.inputSize()];
         dw = new float[p.weightSize()];
         db = new float[p.k()];

@@ -19,11 +19,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * conv2d forward (bias + ReLU fused), one thread, the shapes of ../shared/anchors.md.
+ * conv2d forward (bias + ReLU fused), one thread, the shapes of ../shared/anchors.md ({@link BenchShapes}).
  * Nominal GFLOP/s = 2*N*K*(C/groups)*R*S*outH*outW / time (anchors.md convention; see {@link ConvParams#flops()}).
  * Weights are packed once in the setup, as a layer does. Only the measured variant is created, so one
  * variant's benchmarks run even where another is unavailable.
@@ -44,29 +43,6 @@ public class ConvForwardBench {
     private PackedConvWeights w;
     private float[] x, b, y;
 
-    /** The conv shapes of anchors.md: N,C,H,W -> K, RxS, stride, pad. */
-    static ConvParams shape(String name) {
-        return switch (name) {
-            case "lenet_c1" -> ConvParams.of(64, 1, 28, 28, 32, 5, 5, 1, 2);
-            case "lenet_c2" -> ConvParams.of(64, 32, 14, 14, 64, 5, 5, 1, 2);
-            case "r18_conv1" -> ConvParams.of(1, 3, 224, 224, 64, 7, 7, 2, 3);
-            case "r18_l1" -> ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1);
-            case "r18_l1_n8" -> ConvParams.of(8, 64, 56, 56, 64, 3, 3, 1, 1);
-            case "r18_l2" -> ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1);
-            case "r18_l3" -> ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1);
-            case "r18_l4" -> ConvParams.of(1, 512, 7, 7, 512, 3, 3, 1, 1);
-            case "r18_ds" -> ConvParams.of(1, 64, 56, 56, 128, 1, 1, 2, 0);
-            case "vgg_b" -> ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1);
-            default -> throw new IllegalArgumentException("unknown conv shape " + name);
-        };
-    }
-
-    static float[] random(Random rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2 - 1;
-        return a;
-    }
-
     /** "scalar", "auto" or "simd" from the benchmark method's name (scalar, autoBwdData, ...). */
     static ConvKernels kernelsOf(BenchmarkParams bp) {
         String method = bp.getBenchmark().substring(bp.getBenchmark().lastIndexOf('.') + 1);
@@ -78,13 +54,12 @@ public class ConvForwardBench {
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams bp) {
-        p = shape(shape);
+        p = BenchShapes.conv(shape);
         conv = kernelsOf(bp);
-        Random rnd = new Random(42);
-        x = random(rnd, p.inputSize());
-        b = random(rnd, p.k());
+        x = BenchShapes.random(p.inputSize(), 1);
+        b = BenchShapes.random(p.k(), 2);
         y = new float[p.outputSize()];
-        w = conv.pack(p, random(rnd, p.weightSize()), 0);
+        w = conv.pack(p, BenchShapes.random(p.weightSize(), 3), 0);
     }
 
     private float[] run() {

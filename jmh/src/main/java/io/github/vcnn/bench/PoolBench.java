@@ -37,7 +37,7 @@ public class PoolBench {
     @Param({"max2x2s2", "avg3x3s2p1"})
     public String op;
 
-    /** vgg_b: 1x64x112x112 (anchors.md); lenet_p1: 64x32x28x28; lenet_p2: 64x64x14x14. */
+    /** vgg_b: 1x64x112x112 (anchors.md); vgg_b_n16: batch 16 of it; lenet_p1: 64x32x28x28; lenet_p2: 64x64x14x14. */
     @Param({"vgg_b"})
     public String shape;
 
@@ -50,6 +50,7 @@ public class PoolBench {
     static int[] shapeOf(String name) {
         return switch (name) {
             case "vgg_b" -> new int[]{1, 64, 112, 112};
+            case "vgg_b_n16" -> new int[]{16, 64, 112, 112}; // 51 MB in: DRAM-bound, compare with ActivationBench.memcpy big
             case "lenet_p1" -> new int[]{64, 32, 28, 28};
             case "lenet_p2" -> new int[]{64, 64, 14, 14};
             default -> throw new IllegalArgumentException("unknown pool shape " + name);

@@ -36,14 +36,17 @@ import java.util.Arrays;
 public final class AutoConv implements ConvKernels {
     /** Target floats of one staged im2col chunk (taps x positions): 192 Ki floats = 768 KiB, within L2. */
     private static final int STAGE_FLOATS = 192 * 1024;
-    private static final int MIN_CHUNK = 256, MAX_CHUNK = 2048;
+    private static final int MIN_CHUNK = 512, MAX_CHUNK = 2048;
+    /** Position rows shorter than this (all images together) run mostly in C2's scalar pre/post loops. */
+    private static final int SHORT_ROWS = 128;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread buffers plus the geometry of the running core call (so the core allocates nothing). */
     private static final class Scratch {
         float[] xpad, wT;
-        float[][] stage, acc, rowsB, colT, dwAcc;
+        float[][] stage, acc, rowsB, colT, dwAcc, wRows;
+        float[] colFlat;
         // geometry: input [n][c][h][w], output [n][k][outH][outW], kernel r x s, stride, pad (may be negative), dilation, groups
         int n, c, h, w, k, r, s, sh, sw, pt, pl, dh, dw, g, outH, outW;
         // derived padded plane: hp x wp per channel, planeSize floats apart
@@ -89,89 +92,184 @@ public final class AutoConv implements ConvKernels {
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW] of " + p);
         Scratch sc = SCRATCH.get();
         sc.geometry(p);
-        forwardCore(sc, x, xOff, packed.data(), 0, bias, biasOff, act, y, yOff);
+        forwardCore(sc, x, xOff, packed.data(), 0, packed, bias, biasOff, act, y, yOff);
+    }
+
+    /**
+     * The weights as rows {@code [G*taps][kg]} (one row per tap, output channels contiguous) for the
+     * channel-vectorized path, made once per packed-weights object and kept beside it.
+     */
+    private static final java.util.Map<PackedConvWeights, float[][]> ROWS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static float[][] weightRows(PackedConvWeights packed, Scratch sc, float[] w, int wOff) {
+        int allTaps = sc.c * sc.r * sc.s, kg = sc.k / sc.g;
+        if (packed == null) { // weights made per call (the input gradient's transposed kernel): rows per call too
+            sc.wRows = AutoGemm.rows(sc.wRows, allTaps, kg);
+            return transposeWeights(sc.wRows, sc, w, wOff);
+        }
+        float[][] rows = ROWS.get(packed);
+        if (rows == null) {
+            rows = transposeWeights(AutoGemm.rows(null, allTaps, kg), sc, w, wOff);
+            ROWS.put(packed, rows);
+        }
+        return rows;
+    }
+
+    /** rows[g*taps + t][kk] = w[(g*kg + kk)*taps + t]. */
+    private static float[][] transposeWeights(float[][] rows, Scratch sc, float[] w, int wOff) {
+        int kg = sc.k / sc.g, taps = sc.c / sc.g * sc.r * sc.s;
+        for (int g = 0; g < sc.g; g++) {
+            for (int kk = 0; kk < kg; kk++) {
+                int src = wOff + (g * kg + kk) * taps;
+                for (int t = 0; t < taps; t++) rows[g * taps + t][kk] = w[src + t];
+            }
+        }
+        return rows;
     }
 
     /**
      * {@code y[n][k][i][j] = act(b[k] + sum_{c,r,s} xpad[n][g*cg+c][i*sh + r*dh][j*sw + s*dw] * w[k][c][r][s])}
      * for the geometry in {@code sc}; weights {@code [K][C/G][R][S]} from {@code wOff}.
      */
-    private static void forwardCore(Scratch sc, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                                    Epilogue act, float[] y, int yOff) {
+    private static void forwardCore(Scratch sc, float[] x, int xOff, float[] w, int wOff, PackedConvWeights packed,
+                                    float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         int cg = sc.c / sc.g, kg = sc.k / sc.g, taps = cg * sc.r * sc.s;
+        if (kg >= 64 && (long) sc.n * sc.outH * sc.wp < SHORT_ROWS) {
+            // tiny planes, many channels (ResNet's last stage): rows over positions would be a few
+            // vectors long and run mostly in C2's scalar pre/post loops, so vectorize over channels
+            forwardChannelRows(sc, x, xOff, weightRows(packed, sc, w, wOff), bias, biasOff, act, y, yOff);
+            return;
+        }
         boolean wide = sc.sh == 1 && sc.sw == 1;
         int rowW = wide ? sc.wp : sc.outW;               // positions per output row in the stage
         int rows = chunkRows(taps, rowW, sc.outH);
-        int cap = rows * rowW;
-        sc.xpad = AutoGemm.flat(sc.xpad, sc.c * sc.planeSize);
+        int plane = sc.outH * rowW;
+        // small images (LeNet, late ResNet stages at batch > 1): several images share one chunk so rows stay long
+        int images = rows == sc.outH ? Math.clamp(chunkTarget(taps) / plane, 1, sc.n) : 1;
+        int cap = images * rows * rowW;
+        int imageSize = sc.c * sc.planeSize;
+        sc.xpad = AutoGemm.flat(sc.xpad, images * imageSize);
         sc.stage = AutoGemm.rows(sc.stage, taps, cap);
         sc.acc = AutoGemm.rows(sc.acc, kg, cap);
         float[] xpad = sc.xpad;
         float[][] stage = sc.stage, acc = sc.acc;
         int outPlane = sc.outH * sc.outW;
-        for (int n = 0; n < sc.n; n++) {
-            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad);
+        for (int n0 = 0; n0 < sc.n; n0 += images) {
+            int nb = Math.min(images, sc.n - n0);
+            for (int b = 0; b < nb; b++) padInput(sc, x, xOff + (n0 + b) * sc.c * sc.h * sc.w, xpad, b * imageSize);
             for (int g = 0; g < sc.g; g++) {
                 for (int i0 = 0; i0 < sc.outH; i0 += rows) {
                     int nr = Math.min(rows, sc.outH - i0);
-                    int len = nr * rowW;
-                    stageForward(sc, xpad, g * cg, cg, i0, nr, wide, stage);
+                    int len = nr * rowW, total = nb * len;
+                    for (int b = 0; b < nb; b++) stageForward(sc, xpad, b * imageSize, g * cg, cg, i0, nr, wide, stage, b * len);
                     for (int kk = 0; kk < kg; kk++) {
-                        Arrays.fill(acc[kk], 0, len, bias == null ? 0f : bias[biasOff + g * kg + kk]);
+                        Arrays.fill(acc[kk], 0, total, bias == null ? 0f : bias[biasOff + g * kg + kk]);
                     }
                     // acc[k][j] += w[k][t] * stage[t][j]
-                    AutoGemm.accumulate(acc, 0, kg, stage, 0, taps, w, wOff + g * kg * taps, taps, 1, len);
-                    for (int kk = 0; kk < kg; kk++) {
-                        int yPlane = yOff + (n * sc.k + g * kg + kk) * outPlane;
-                        float[] a = acc[kk];
-                        for (int ii = 0; ii < nr; ii++) {
-                            System.arraycopy(a, ii * rowW, y, yPlane + (i0 + ii) * sc.outW, sc.outW);
+                    AutoGemm.accumulate(acc, 0, kg, stage, 0, taps, w, wOff + g * kg * taps, taps, 1, total);
+                    for (int b = 0; b < nb; b++) {
+                        for (int kk = 0; kk < kg; kk++) {
+                            int yPlane = yOff + ((n0 + b) * sc.k + g * kg + kk) * outPlane;
+                            float[] a = acc[kk];
+                            for (int ii = 0; ii < nr; ii++) {
+                                System.arraycopy(a, b * len + ii * rowW, y, yPlane + (i0 + ii) * sc.outW, sc.outW);
+                            }
+                            AutoActivation.applyInPlace(act, y, yPlane + i0 * sc.outW, nr * sc.outW);
                         }
-                        AutoActivation.applyInPlace(act, y, yPlane + i0 * sc.outW, nr * sc.outW);
                     }
                 }
             }
         }
     }
 
+    /**
+     * {@code acc[p][k] += col[p][t] * wRows[t][k]}: positions as accumulator rows, output channels as
+     * the vectorized dimension; {@code col} is the im2col of one image (positions x taps, flat).
+     */
+    private static void forwardChannelRows(Scratch sc, float[] x, int xOff, float[][] wRows, float[] bias, int biasOff,
+                                           Epilogue act, float[] y, int yOff) {
+        int cg = sc.c / sc.g, kg = sc.k / sc.g, taps = cg * sc.r * sc.s;
+        int positions = sc.outH * sc.outW;
+        sc.xpad = AutoGemm.flat(sc.xpad, sc.c * sc.planeSize);
+        sc.colFlat = AutoGemm.flat(sc.colFlat, positions * taps);
+        sc.acc = AutoGemm.rows(sc.acc, positions, kg);
+        float[] xpad = sc.xpad, col = sc.colFlat;
+        float[][] acc = sc.acc;
+        for (int n = 0; n < sc.n; n++) {
+            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad, 0);
+            for (int g = 0; g < sc.g; g++) {
+                // col[p*taps + t] = xpad[g*cg + c][i*sh + r*dh][j*sw + s*dw]
+                int at = 0;
+                for (int i = 0; i < sc.outH; i++) {
+                    for (int j = 0; j < sc.outW; j++) {
+                        for (int c = 0; c < cg; c++) {
+                            int base = (g * cg + c) * sc.planeSize + i * sc.sh * sc.wp + j * sc.sw;
+                            for (int r = 0; r < sc.r; r++) {
+                                int src = base + r * sc.dh * sc.wp;
+                                for (int s = 0; s < sc.s; s++) col[at++] = xpad[src + s * sc.dw];
+                            }
+                        }
+                    }
+                }
+                for (int q = 0; q < positions; q++) {
+                    if (bias == null) Arrays.fill(acc[q], 0, kg, 0f);
+                    else System.arraycopy(bias, biasOff + g * kg, acc[q], 0, kg);
+                }
+                AutoGemm.accumulate(acc, 0, positions, wRows, g * taps, taps, col, 0, taps, 1, kg);
+                int yGroup = yOff + (n * sc.k + g * kg) * positions;
+                for (int q = 0; q < positions; q++) {
+                    float[] a = acc[q];
+                    for (int kk = 0; kk < kg; kk++) y[yGroup + kk * positions + q] = a[kk];
+                }
+                AutoActivation.applyInPlace(act, y, yGroup, kg * positions);
+            }
+        }
+    }
+
     /** Output rows per chunk so that the staged chunk (taps x rows x rowW) stays near {@link #STAGE_FLOATS}. */
     private static int chunkRows(int taps, int rowW, int outH) {
-        int target = Math.clamp(STAGE_FLOATS / Math.max(1, taps), MIN_CHUNK, MAX_CHUNK);
-        return Math.clamp(target / rowW, 1, outH);
+        return Math.clamp(chunkTarget(taps) / rowW, 1, outH);
+    }
+
+    /** Positions per staged chunk for {@code taps} rows. */
+    private static int chunkTarget(int taps) {
+        return Math.clamp(STAGE_FLOATS / Math.max(1, taps), MIN_CHUNK, MAX_CHUNK);
     }
 
     /**
      * xpad[c][ih'][iw'] = x[c][ih' - pt][iw' - pl] inside the input, 0 elsewhere, planes of hp x wp
      * ({@code planeSize} apart, spare row zero). Negative padding crops.
      */
-    private static void padInput(Scratch sc, float[] x, int xImage, float[] xpad) {
-        Arrays.fill(xpad, 0, sc.c * sc.planeSize, 0f);
+    private static void padInput(Scratch sc, float[] x, int xImage, float[] xpad, int xpadOff) {
+        Arrays.fill(xpad, xpadOff, xpadOff + sc.c * sc.planeSize, 0f);
         int r0 = Math.max(0, sc.pt), r1 = Math.min(sc.hp, sc.h + sc.pt);     // padded rows holding input
         int c0 = Math.max(0, sc.pl), c1 = Math.min(sc.wp, sc.w + sc.pl);     // padded columns holding input
         if (r0 >= r1 || c0 >= c1) return;
         for (int c = 0; c < sc.c; c++) {
-            int src = xImage + c * sc.h * sc.w, dst = c * sc.planeSize;
+            int src = xImage + c * sc.h * sc.w, dst = xpadOff + c * sc.planeSize;
             for (int ihp = r0; ihp < r1; ihp++) {
                 System.arraycopy(x, src + (ihp - sc.pt) * sc.w + (c0 - sc.pl), xpad, dst + ihp * sc.wp + c0, c1 - c0);
             }
         }
     }
 
-    /** stage[t][ii*rowW + j] = xpad[c0 + c][(i0+ii)*sh + r*dh][j*sw + s*dw] for t = (c, r, s) of one group. */
-    private static void stageForward(Scratch sc, float[] xpad, int c0, int cg, int i0, int nr, boolean wide, float[][] stage) {
+    /** stage[t][at + ii*rowW + j] = xpad[c0 + c][(i0+ii)*sh + r*dh][j*sw + s*dw] for t = (c, r, s) of one group. */
+    private static void stageForward(Scratch sc, float[] xpad, int xpadOff, int c0, int cg, int i0, int nr, boolean wide,
+                                     float[][] stage, int at) {
         int t = 0;
         for (int c = 0; c < cg; c++) {
-            int plane = (c0 + c) * sc.planeSize;
+            int plane = xpadOff + (c0 + c) * sc.planeSize;
             for (int r = 0; r < sc.r; r++) {
                 for (int s = 0; s < sc.s; s++, t++) {
                     float[] row = stage[t];
                     if (wide) {
                         // stride 1: the chunk is one contiguous run of the padded plane
-                        System.arraycopy(xpad, plane + (i0 + r * sc.dh) * sc.wp + s * sc.dw, row, 0, nr * sc.wp);
+                        System.arraycopy(xpad, plane + (i0 + r * sc.dh) * sc.wp + s * sc.dw, row, at, nr * sc.wp);
                     } else {
                         for (int ii = 0; ii < nr; ii++) {
                             int src = plane + ((i0 + ii) * sc.sh + r * sc.dh) * sc.wp + s * sc.dw;
-                            int dst = ii * sc.outW;
+                            int dst = at + ii * sc.outW;
                             for (int j = 0; j < sc.outW; j++) row[dst + j] = xpad[src + j * sc.sw];
                         }
                     }
@@ -216,7 +314,7 @@ public final class AutoConv implements ConvKernels {
         sc.geometry(p.n(), p.k(), p.outH(), p.outW(), p.c(), r, s, 1, 1,
                 p.dilationH() * (r - 1) - p.padTop(), p.dilationW() * (s - 1) - p.padLeft(),
                 p.dilationH(), p.dilationW(), g, p.h(), p.w());
-        forwardCore(sc, dz, dzOff, wT, 0, null, 0, Epilogue.NONE, dx, dxOff);
+        forwardCore(sc, dz, dzOff, wT, 0, null, null, 0, Epilogue.NONE, dx, dxOff);
     }
 
     /** Stride &gt; 1: dcol[t][p] = sum_k w[k][t] dz[k][p] per chunk of positions, then col2im into a padded plane. */
@@ -297,7 +395,7 @@ public final class AutoConv implements ConvKernels {
         float[][] colT = sc.colT, acc = sc.dwAcc;
         for (int k = 0; k < p.k(); k++) Arrays.fill(acc[k], 0, taps, 0f);
         for (int n = 0; n < sc.n; n++) {
-            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad);
+            padInput(sc, x, xOff + n * sc.c * sc.h * sc.w, xpad, 0);
             for (int g = 0; g < sc.g; g++) {
                 for (int p0 = 0; p0 < outPlane; p0 += chunk) {
                     int np = Math.min(chunk, outPlane - p0);

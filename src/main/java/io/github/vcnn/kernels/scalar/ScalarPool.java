@@ -112,15 +112,14 @@ public final class ScalarPool implements PoolKernels {
             int dyPlane = dyOff + plane * outH * outW;
             for (int ih = 0; ih < p.h(); ih++) {
                 for (int iw = 0; iw < p.w(); iw++) {
+                    // windows i with i*sh - pt <= ih < i*sh - pt + kh, likewise j
+                    int i0 = Math.max(0, Math.ceilDiv(ih + p.padTop() - p.kh() + 1, p.strideH()));
+                    int i1 = Math.min(outH - 1, Math.floorDiv(ih + p.padTop(), p.strideH()));
+                    int j0 = Math.max(0, Math.ceilDiv(iw + p.padLeft() - p.kw() + 1, p.strideW()));
+                    int j1 = Math.min(outW - 1, Math.floorDiv(iw + p.padLeft(), p.strideW()));
                     double sum = 0.0;
-                    for (int i = 0; i < outH; i++) {
-                        int h0 = i * p.strideH() - p.padTop();
-                        if (ih < h0 || ih >= h0 + p.kh()) continue;
-                        for (int j = 0; j < outW; j++) {
-                            int w0 = j * p.strideW() - p.padLeft();
-                            if (iw < w0 || iw >= w0 + p.kw()) continue;
-                            sum += (double) dy[dyPlane + i * outW + j] / divisor(p, i, j);
-                        }
+                    for (int i = i0; i <= i1; i++) {
+                        for (int j = j0; j <= j1; j++) sum += (double) dy[dyPlane + i * outW + j] / divisor(p, i, j);
                     }
                     dx[dxOff + (plane * p.h() + ih) * p.w() + iw] = (float) sum;
                 }

@@ -6,6 +6,7 @@ import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackedConvWeights;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -48,6 +49,9 @@ public final class SimdConv implements ConvKernels {
     private static final int SLACK = 16;
     /** Output columns per tile of the width path (two vectors). */
     private static final int WIDTH_TILE = 2 * L;
+
+    /** Gather offsets of one channel across 16 staged pixel vectors. */
+    private static final int[] STAGE_MAP = {0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240};
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
@@ -199,7 +203,12 @@ public final class SimdConv implements ConvKernels {
                             int k = (kb + v) * L + lane;
                             if (k >= kg) break;
                             int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
-                            for (int i = 0; i < len; i++) y[yb + i] = stage[sb + i * L];
+                            int i = 0;
+                            for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
+                            if (i < len) {
+                                VectorMask<Float> m = F.indexInRange(i, len);
+                                FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
+                            }
                         }
                     }
                 }
@@ -358,7 +367,18 @@ public final class SimdConv implements ConvKernels {
     /** Activation on the 6 x 32 tile results, then up to {@code cols} columns of each to its output row. */
     private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols) {
         activate(rows, 0, 6 * WIDTH_TILE, act);
-        for (int i = 0; i < 6; i++) System.arraycopy(rows, i * WIDTH_TILE, y, ty[i] + yo, cols);
+        if (cols == WIDTH_TILE) {
+            for (int i = 0; i < 6; i++) {
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo);
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L);
+            }
+        } else {
+            VectorMask<Float> lo = F.indexInRange(0, cols), hi = F.indexInRange(L, cols);
+            for (int i = 0; i < 6; i++) {
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo, lo);
+                FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L, hi);
+            }
+        }
     }
 
     /** 6 channels of one group and row (same input planes) x 32 columns; acc + bias to out[6][32]. */
@@ -534,12 +554,16 @@ public final class SimdConv implements ConvKernels {
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * ohw;
         int bandRows = Math.max(1, BAND_PIXELS / ow);
         int rowStep = wk.sh * wk.wp * cg, colStep = wk.sw * cg;
+        int[] pixOff = wk.pixOff = Work.grow(wk.pixOff, bandRows * ow);   // input offset of each band pixel
         for (int n = 0; n < p.n(); n++) {
             wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, dzb);
+            blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, wk.channelMap, dzb);
             float[] xs = wk.xs;
             for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
                 int rows = Math.min(bandRows, oh - oh0);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < ow; j++) pixOff[i * ow + j] = i * rowStep + j * colStep;
+                }
                 for (int g = 0; g < groups; g++) {
                     int xg = g * wk.hp * wk.wp * cg + oh0 * rowStep;
                     for (int kb = 0; kb < kbs; ) {
@@ -552,9 +576,9 @@ public final class SimdConv implements ConvKernels {
                                 int valid = Math.min(tileTaps, wk.inner - u0);
                                 int o = ab + (q * wk.inner + u0) * L;
                                 if (vecs == 2) {
-                                    wTile6x2(xs, xq + u0, rowStep, colStep, rows, ow, dzb, d0, d1, acc, o, o + blockSize, valid);
+                                    wTile6x2(xs, xq + u0, pixOff, rows * ow, dzb, d0, d1, acc, o, o + blockSize, valid);
                                 } else {
-                                    wTile12x1(xs, xq + u0, rowStep, colStep, rows, ow, dzb, d0, acc, o, valid);
+                                    wTile12x1(xs, xq + u0, pixOff, rows * ow, dzb, d0, acc, o, valid);
                                 }
                             }
                         }
@@ -577,15 +601,28 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** dz[k][pix] (one image, NCHW) -> dzb[g][kb][pix][16], lanes past Kg zero. */
-    private static void blockOutput(float[] dz, int off, int groups, int kg, int ohw, float[] dzb) {
+    private static void blockOutput(float[] dz, int off, int groups, int kg, int ohw, int[] channelMap, float[] dzb) {
         int kbs = blocks(kg);
-        if (kg % L != 0) Arrays.fill(dzb, 0, groups * kbs * ohw * L, 0f);
         for (int g = 0; g < groups; g++) {
-            for (int k = 0; k < kg; k++) {
-                int src = off + (g * kg + k) * ohw, dst = ((g * kbs + k / L) * ohw) * L + k % L;
-                for (int i = 0; i < ohw; i++) dzb[dst + i * L] = dz[src + i];
+            for (int kb = 0; kb < kbs; kb++) {
+                int src = off + (g * kg + kb * L) * ohw, dst = (g * kbs + kb) * ohw * L;
+                channelMap(channelMap, ohw, Math.min(L, kg - kb * L));
+                if (kg - kb * L >= L) {
+                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
+                } else {
+                    VectorMask<Float> m = F.indexInRange(0, kg - kb * L);   // gathered lanes past Kg are zero
+                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
+                }
             }
         }
+    }
+
+    /**
+     * Gather offsets of {@code valid} consecutive channels of an NCHW tensor (lane * plane); lanes past
+     * {@code valid} repeat lane 0, because the JDK range-checks masked-off gather lanes too.
+     */
+    private static void channelMap(int[] map, int plane, int valid) {
+        for (int i = 0; i < L; i++) map[i] = i < valid ? i * plane : 0;
     }
 
     /** db[k] = sum over batch and pixels of dz[n][k]. */
@@ -608,91 +645,91 @@ public final class SimdConv implements ConvKernels {
      * acc[v][t] += sum over a band of output pixels of dz[v][pix] * x[pix tap base + t], t in [0, 6):
      * 6 consecutive (s, c) taps of one kernel row x 32 output channels.
      */
-    private static void wTile6x2(float[] x, int xb, int rowStep, int colStep, int rows, int ow,
+    private static void wTile6x2(float[] x, int xb, int[] pixOff, int pixels,
                                  float[] dzb, int d0, int d1, float[] acc, int o0, int o1, int valid) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
         FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        int di = 0;
-        for (int i = 0; i < rows; i++) {
-            int xr = xb + i * rowStep;
-            for (int j = 0; j < ow; j++, di += L) {
-                int xi = xr + j * colStep;
-                FloatVector dv0 = FloatVector.fromArray(F, dzb, d0 + di);
-                FloatVector dv1 = FloatVector.fromArray(F, dzb, d1 + di);
-                FloatVector xv = FloatVector.broadcast(F, x[xi]);
-                a00 = dv0.fma(xv, a00);
-                a01 = dv1.fma(xv, a01);
-                xv = FloatVector.broadcast(F, x[xi + 1]);
-                a10 = dv0.fma(xv, a10);
-                a11 = dv1.fma(xv, a11);
-                xv = FloatVector.broadcast(F, x[xi + 2]);
-                a20 = dv0.fma(xv, a20);
-                a21 = dv1.fma(xv, a21);
-                xv = FloatVector.broadcast(F, x[xi + 3]);
-                a30 = dv0.fma(xv, a30);
-                a31 = dv1.fma(xv, a31);
-                xv = FloatVector.broadcast(F, x[xi + 4]);
-                a40 = dv0.fma(xv, a40);
-                a41 = dv1.fma(xv, a41);
-                xv = FloatVector.broadcast(F, x[xi + 5]);
-                a50 = dv0.fma(xv, a50);
-                a51 = dv1.fma(xv, a51);
-            }
+        // one flat loop over the band's pixels: dz walks linearly, the input through pixOff
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dzb, d0 + px * L);
+            FloatVector dv1 = FloatVector.fromArray(F, dzb, d1 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi]);
+            a00 = dv0.fma(xv, a00);
+            a01 = dv1.fma(xv, a01);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a10 = dv0.fma(xv, a10);
+            a11 = dv1.fma(xv, a11);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a20 = dv0.fma(xv, a20);
+            a21 = dv1.fma(xv, a21);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a30 = dv0.fma(xv, a30);
+            a31 = dv1.fma(xv, a31);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a40 = dv0.fma(xv, a40);
+            a41 = dv1.fma(xv, a41);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a50 = dv0.fma(xv, a50);
+            a51 = dv1.fma(xv, a51);
         }
-        accumulate(acc, o0, a00, o1, a01);
-        if (valid > 1) accumulate(acc, o0 + L, a10, o1 + L, a11);
-        if (valid > 2) accumulate(acc, o0 + 2 * L, a20, o1 + 2 * L, a21);
-        if (valid > 3) accumulate(acc, o0 + 3 * L, a30, o1 + 3 * L, a31);
-        if (valid > 4) accumulate(acc, o0 + 4 * L, a40, o1 + 4 * L, a41);
-        if (valid > 5) accumulate(acc, o0 + 5 * L, a50, o1 + 5 * L, a51);
+        FloatVector.fromArray(F, acc, o0).add(a00).intoArray(acc, o0);
+        FloatVector.fromArray(F, acc, o1).add(a01).intoArray(acc, o1);
+        if (valid > 1) {
+            FloatVector.fromArray(F, acc, o0 + L).add(a10).intoArray(acc, o0 + L);
+            FloatVector.fromArray(F, acc, o1 + L).add(a11).intoArray(acc, o1 + L);
+        }
+        if (valid > 2) {
+            FloatVector.fromArray(F, acc, o0 + 2 * L).add(a20).intoArray(acc, o0 + 2 * L);
+            FloatVector.fromArray(F, acc, o1 + 2 * L).add(a21).intoArray(acc, o1 + 2 * L);
+        }
+        if (valid > 3) {
+            FloatVector.fromArray(F, acc, o0 + 3 * L).add(a30).intoArray(acc, o0 + 3 * L);
+            FloatVector.fromArray(F, acc, o1 + 3 * L).add(a31).intoArray(acc, o1 + 3 * L);
+        }
+        if (valid > 4) {
+            FloatVector.fromArray(F, acc, o0 + 4 * L).add(a40).intoArray(acc, o0 + 4 * L);
+            FloatVector.fromArray(F, acc, o1 + 4 * L).add(a41).intoArray(acc, o1 + 4 * L);
+        }
+        if (valid > 5) {
+            FloatVector.fromArray(F, acc, o0 + 5 * L).add(a50).intoArray(acc, o0 + 5 * L);
+            FloatVector.fromArray(F, acc, o1 + 5 * L).add(a51).intoArray(acc, o1 + 5 * L);
+        }
     }
 
     /** 12 consecutive taps x 16 output channels (the last, odd block of a group). */
-    private static void wTile12x1(float[] x, int xb, int rowStep, int colStep, int rows, int ow,
+    private static void wTile12x1(float[] x, int xb, int[] pixOff, int pixels,
                                   float[] dzb, int d0, float[] acc, int o0, int valid) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
         FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        int di = 0;
-        for (int i = 0; i < rows; i++) {
-            int xr = xb + i * rowStep;
-            for (int j = 0; j < ow; j++, di += L) {
-                int xi = xr + j * colStep;
-                FloatVector dv = FloatVector.fromArray(F, dzb, d0 + di);
-                a0 = dv.fma(FloatVector.broadcast(F, x[xi]), a0);
-                a1 = dv.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
-                a2 = dv.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
-                a3 = dv.fma(FloatVector.broadcast(F, x[xi + 3]), a3);
-                a4 = dv.fma(FloatVector.broadcast(F, x[xi + 4]), a4);
-                a5 = dv.fma(FloatVector.broadcast(F, x[xi + 5]), a5);
-                a6 = dv.fma(FloatVector.broadcast(F, x[xi + 6]), a6);
-                a7 = dv.fma(FloatVector.broadcast(F, x[xi + 7]), a7);
-                a8 = dv.fma(FloatVector.broadcast(F, x[xi + 8]), a8);
-                a9 = dv.fma(FloatVector.broadcast(F, x[xi + 9]), a9);
-                a10 = dv.fma(FloatVector.broadcast(F, x[xi + 10]), a10);
-                a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
-            }
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv = FloatVector.fromArray(F, dzb, d0 + px * L);
+            a0 = dv.fma(FloatVector.broadcast(F, x[xi]), a0);
+            a1 = dv.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
+            a2 = dv.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
+            a3 = dv.fma(FloatVector.broadcast(F, x[xi + 3]), a3);
+            a4 = dv.fma(FloatVector.broadcast(F, x[xi + 4]), a4);
+            a5 = dv.fma(FloatVector.broadcast(F, x[xi + 5]), a5);
+            a6 = dv.fma(FloatVector.broadcast(F, x[xi + 6]), a6);
+            a7 = dv.fma(FloatVector.broadcast(F, x[xi + 7]), a7);
+            a8 = dv.fma(FloatVector.broadcast(F, x[xi + 8]), a8);
+            a9 = dv.fma(FloatVector.broadcast(F, x[xi + 9]), a9);
+            a10 = dv.fma(FloatVector.broadcast(F, x[xi + 10]), a10);
+            a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
         }
-        add(acc, o0, a0);
-        if (valid > 1) add(acc, o0 + L, a1);
-        if (valid > 2) add(acc, o0 + 2 * L, a2);
-        if (valid > 3) add(acc, o0 + 3 * L, a3);
-        if (valid > 4) add(acc, o0 + 4 * L, a4);
-        if (valid > 5) add(acc, o0 + 5 * L, a5);
-        if (valid > 6) add(acc, o0 + 6 * L, a6);
-        if (valid > 7) add(acc, o0 + 7 * L, a7);
-        if (valid > 8) add(acc, o0 + 8 * L, a8);
-        if (valid > 9) add(acc, o0 + 9 * L, a9);
-        if (valid > 10) add(acc, o0 + 10 * L, a10);
-        if (valid > 11) add(acc, o0 + 11 * L, a11);
-    }
-
-    private static void accumulate(float[] acc, int o0, FloatVector v0, int o1, FloatVector v1) {
-        add(acc, o0, v0);
-        add(acc, o1, v1);
-    }
-
-    private static void add(float[] acc, int o, FloatVector v) {
-        FloatVector.fromArray(F, acc, o).add(v).intoArray(acc, o);
+        FloatVector.fromArray(F, acc, o0).add(a0).intoArray(acc, o0);
+        if (valid > 1) FloatVector.fromArray(F, acc, o0 + L).add(a1).intoArray(acc, o0 + L);
+        if (valid > 2) FloatVector.fromArray(F, acc, o0 + 2 * L).add(a2).intoArray(acc, o0 + 2 * L);
+        if (valid > 3) FloatVector.fromArray(F, acc, o0 + 3 * L).add(a3).intoArray(acc, o0 + 3 * L);
+        if (valid > 4) FloatVector.fromArray(F, acc, o0 + 4 * L).add(a4).intoArray(acc, o0 + 4 * L);
+        if (valid > 5) FloatVector.fromArray(F, acc, o0 + 5 * L).add(a5).intoArray(acc, o0 + 5 * L);
+        if (valid > 6) FloatVector.fromArray(F, acc, o0 + 6 * L).add(a6).intoArray(acc, o0 + 6 * L);
+        if (valid > 7) FloatVector.fromArray(F, acc, o0 + 7 * L).add(a7).intoArray(acc, o0 + 7 * L);
+        if (valid > 8) FloatVector.fromArray(F, acc, o0 + 8 * L).add(a8).intoArray(acc, o0 + 8 * L);
+        if (valid > 9) FloatVector.fromArray(F, acc, o0 + 9 * L).add(a9).intoArray(acc, o0 + 9 * L);
+        if (valid > 10) FloatVector.fromArray(F, acc, o0 + 10 * L).add(a10).intoArray(acc, o0 + 10 * L);
+        if (valid > 11) FloatVector.fromArray(F, acc, o0 + 11 * L).add(a11).intoArray(acc, o0 + 11 * L);
     }
 
     // ------------------------------------------------------------------------------ per-thread work
@@ -706,7 +743,10 @@ public final class SimdConv implements ConvKernels {
         float[] dwb = new float[0];
         final float[] stage = new float[2 * CHUNK * L];
         final int[] pixelBase = new int[12];
+        /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
+        final int[] channelMap = new int[L];
         int[] segOff = new int[0];
+        int[] pixOff = new int[0];
         // geometry: groups, channels per group in (cg) and out (kg), kernel, stride, output size,
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
@@ -778,13 +818,20 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
-            for (int ch = 0; ch < c; ch++) {
-                int g = ch / cg, cl = ch % cg;
+            // 16 channels of one pixel per gather (NCHW -> channel-last)
+            int step = spreadW * cg;
+            for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
+                int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
+                VectorMask<Float> m = F.indexInRange(0, valid);
+                channelMap(channelMap, h * w, valid);
                 for (int i = iLo; i < iHi; i++) {
-                    int srcRow = off + (ch * h + i) * w;
+                    int srcRow = off + (ch0 * h + i) * w;
                     int dstRow = ((g * hp + i * spreadH + padT) * wp + padL) * cg + cl;
-                    int step = spreadW * cg;
-                    for (int j = jLo; j < jHi; j++) xs[dstRow + j * step] = src[srcRow + j];
+                    if (valid == L) {
+                        for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + j * step);
+                    } else {
+                        for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + j * step, m);
+                    }
                 }
             }
         }
@@ -814,6 +861,10 @@ public final class SimdConv implements ConvKernels {
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[Math.max(n, a.length + (a.length >> 1))];
+        }
+
+        static int[] grow(int[] a, int n) {
+            return a.length >= n ? a : new int[Math.max(n, a.length + (a.length >> 1))];
         }
 
         private static int ceilDiv(int a, int b) {

@@ -2,7 +2,6 @@ package io.github.vcnn.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,14 +35,20 @@ final class SimdMath {
     private static final float P3 = 4.1665795894e-2f;
     private static final float P4 = 1.6666665459e-1f;
     private static final float P5 = 5.0000001201e-1f;
+    private static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23
+    private static final int ROUND_MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
 
     /**
      * e^x lanewise, within ~2 ulp for x in [-87.3, 88.4]; larger x give FLT_MAX-ish values
      * (3.4e38 rather than +inf), smaller x give ~1.2e-38 rather than 0; NaN stays NaN.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI); // NaN propagates through max/min
-        FloatVector n = floor(xc.mul(LOG2E).add(0.5f));
+        // clamp by compare + blend (Java's max/min semantics cost several instructions on x86); NaN compares false, stays NaN
+        FloatVector xc = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+        xc = xc.blend(EXP_HI, xc.compare(VectorOperators.GT, EXP_HI));
+        // round(x / ln2) by the 1.5 * 2^23 trick: the sum's low mantissa bits hold the rounded integer
+        FloatVector t = xc.mul(LOG2E).add(ROUND_MAGIC);
+        FloatVector n = t.sub(ROUND_MAGIC);
         FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
         FloatVector p = FloatVector.broadcast(F, P0).fma(r, FloatVector.broadcast(F, P1))
@@ -53,17 +58,9 @@ final class SimdMath {
                 .fma(r, FloatVector.broadcast(F, P5));
         FloatVector r2 = r.mul(r);
         FloatVector er = p.fma(r2, r).add(1f); // 1 + r + r^2 * p(r)
-        // 2^n through the exponent bits; n in [-126, 128) after the clamp, n + 127 in [1, 254].
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector scale = bits.reinterpretAsFloats();
-        return er.mul(scale);
-    }
-
-    /** floor for |x| < 2^23 (enough for the exponent of exp): truncate, then step down where truncation rounded up. */
-    private static FloatVector floor(FloatVector x) {
-        FloatVector t = (FloatVector) x.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
-        VectorMask<Float> up = t.compare(VectorOperators.GT, x);
-        return t.sub(1f, up);
+        // 2^n from the same bits: n + 127 in [1, 254] after the clamp, shifted into the exponent field
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return er.mul(bits.reinterpretAsFloats());
     }
 
     /** 1 / (1 + e^-z) lanewise. */

@@ -62,7 +62,8 @@ final class SimdPool implements PoolKernels {
                 && p.padTop() == 0 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0;
         if (twoByTwo) {
             for (int pl = 0; pl < planes; pl++) {
-                max2x2s2(p, x, xOff + pl * inPlane, y, yOff + pl * outPlane, argmax, argmaxOff + pl * outPlane);
+                max2x2s2(p, x, xOff + pl * inPlane, y, yOff + pl * outPlane, argmax, argmaxOff + pl * outPlane,
+                        yOff + p.outputSize(), argmaxOff + p.outputSize());
             }
         } else if (argmax == null) {
             float[] row = rowBuffer(p, Float.NEGATIVE_INFINITY);
@@ -106,13 +107,13 @@ final class SimdPool implements PoolKernels {
      * vertical max, then even/odd columns by permute and their max (with argmax: a first-wins compare chain over the four
      * candidates in window order). A ceil-mode partial last column/row goes through {@link #maxWindow}.
      */
-    private static void max2x2s2(PoolParams p, float[] x, int xp, float[] y, int yp, int[] argmax, int ap) {
+    private static void max2x2s2(PoolParams p, float[] x, int xp, float[] y, int yp, int[] argmax, int ap, int yEnd, int aEnd) {
         int w = p.w(), outW = p.outW(), outH = p.outH();
         int fullW = w / 2, fullH = p.h() / 2; // windows that lie inside the input
         for (int oh = 0; oh < fullH; oh++) {
             int r0 = xp + 2 * oh * w;
-            if (argmax == null) max2x2Row(x, r0, r0 + w, y, yp + oh * outW, fullW);
-            else max2x2RowArgmax(x, r0, w, 2 * oh * w, y, yp + oh * outW, argmax, ap + oh * outW, fullW);
+            if (argmax == null) max2x2Row(x, r0, r0 + w, y, yp + oh * outW, fullW, yEnd);
+            else max2x2RowArgmax(x, r0, w, 2 * oh * w, y, yp + oh * outW, argmax, ap + oh * outW, fullW, Math.min(yEnd - yp, aEnd - ap) + yp);
             for (int ow = fullW; ow < outW; ow++) maxWindow(p, x, xp, oh, ow, y, yp, argmax, ap);
         }
         for (int oh = fullH; oh < outH; oh++) {
@@ -122,12 +123,18 @@ final class SimdPool implements PoolKernels {
 
     // The row kernels are separate small methods: one big method with all vector paths exhausts C1's registers,
     // its tier-3 compile fails and C2 never sees it (vectors then stay boxed objects).
+    //
+    // Spilling instead of masking: a row's last vector may be stored whole when it stays inside the output tensor
+    // (yEnd): the extra lanes land on outputs written later (the rest of the row, the next rows and planes are
+    // computed in increasing order), and its loads may run past the row while inside the array. Masked stores are
+    // slow on this CPU, and small planes (LeNet's 28x28, 14x14) are all tail.
 
     /** y[yr + ow] = max of x[r0|r1][2ow, 2ow+1] for ow in [0, outs). */
-    private static void max2x2Row(float[] x, int r0, int r1, float[] y, int yr, int outs) {
+    private static void max2x2Row(float[] x, int r0, int r1, float[] y, int yr, int outs, int yEnd) {
         FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
         int ow = 0;
-        for (int vecEnd = outs - outs % VL; ow < vecEnd; ow += VL) {
+        int vecEnd = Math.min(outs, Math.min(yEnd - yr - VL, (x.length - r1) / 2 - VL) + 1); // last start that stays in bounds
+        for (; ow < vecEnd; ow += VL) {
             int c = 2 * ow;
             FloatVector lo = FloatVector.fromArray(F, x, r0 + c).max(FloatVector.fromArray(F, x, r1 + c));
             FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).max(FloatVector.fromArray(F, x, r1 + c + VL));
@@ -142,16 +149,18 @@ final class SimdPool implements PoolKernels {
         }
     }
 
-    /** As {@link #max2x2Row} plus argmax; rowIndex = index of row r0 inside its plane (2 oh W). */
-    private static void max2x2RowArgmax(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int outs) {
+    /** As {@link #max2x2Row} plus argmax; rowIndex = index of row r0 inside its plane (2 oh W). Full vectors unmasked. */
+    private static void max2x2RowArgmax(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int outs, int yEnd) {
         FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
         IntVector lane2 = IntVector.zero(I).addIndex(2); // 0, 2, 4, ...: column offsets of the window starts
         int r1 = r0 + w;
-        for (int ow = 0; ow < outs; ow += VL) {
+        int ow = 0;
+        // yEnd bounds both y and argmax (the caller passes the tighter of the two, relative to yr)
+        int vecEnd = Math.min(outs, Math.min(yEnd - yr - VL, (x.length - r1) / 2 - VL) + 1);
+        for (; ow < vecEnd; ow += VL) {
             int c = 2 * ow;
-            VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
-            FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
-            FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
+            FloatVector a0 = FloatVector.fromArray(F, x, r0 + c), a1 = FloatVector.fromArray(F, x, r0 + c + VL);
+            FloatVector b0 = FloatVector.fromArray(F, x, r1 + c), b1 = FloatVector.fromArray(F, x, r1 + c + VL);
             // window order: (r0, even), (r0, odd), (r1, even), (r1, odd); later candidates win only when greater or NaN
             FloatVector best = even.selectFrom(a0, a1);
             IntVector idx0 = lane2.add(rowIndex + c);
@@ -169,10 +178,40 @@ final class SimdPool implements PoolKernels {
             take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
             best = best.blend(v, take);
             idx = idx.blend(idx1.add(1), take.cast(I));
-            VectorMask<Float> store = F.indexInRange(ow, outs);
-            best.intoArray(y, yr + ow, store);
-            idx.intoArray(argmax, ar + ow, store.cast(I));
+            best.intoArray(y, yr + ow);
+            idx.intoArray(argmax, ar + ow);
         }
+        if (ow < outs) max2x2RowArgmaxTail(x, r0, w, rowIndex, y, yr, argmax, ar, ow, outs);
+    }
+
+    /** The last, partial vector of {@link #max2x2RowArgmax}, under masks (masked stores are slow: only here). */
+    private static void max2x2RowArgmaxTail(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int ow, int outs) {
+        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
+        IntVector lane2 = IntVector.zero(I).addIndex(2);
+        int r1 = r0 + w;
+        int c = 2 * ow;
+        VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
+        FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
+        FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
+        FloatVector best = even.selectFrom(a0, a1);
+        IntVector idx0 = lane2.add(rowIndex + c);
+        IntVector idx1 = lane2.add(rowIndex + w + c);
+        IntVector idx = idx0;
+        FloatVector v = odd.selectFrom(a0, a1);
+        VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, take);
+        idx = idx.blend(idx0.add(1), take.cast(I));
+        v = even.selectFrom(b0, b1);
+        take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, take);
+        idx = idx.blend(idx1, take.cast(I));
+        v = odd.selectFrom(b0, b1);
+        take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
+        best = best.blend(v, take);
+        idx = idx.blend(idx1.add(1), take.cast(I));
+        VectorMask<Float> store = F.indexInRange(ow, outs);
+        best.intoArray(y, yr + ow, store);
+        idx.intoArray(argmax, ar + ow, store.cast(I));
     }
 
     @Override
@@ -210,7 +249,7 @@ final class SimdPool implements PoolKernels {
         boolean threeByThree = p.kh() == 3 && p.kw() == 3 && p.strideH() == 2 && p.strideW() == 2
                 && p.padTop() == 1 && p.padLeft() == 1 && p.padBottom() == 1 && p.padRight() == 1;
         if (threeByThree) {
-            for (int pl = 0; pl < planes; pl++) avg3x3s2p1(p, x, xOff + pl * inPlane, y, yOff + pl * outPlane);
+            for (int pl = 0; pl < planes; pl++) avg3x3s2p1(p, x, xOff + pl * inPlane, y, yOff + pl * outPlane, yOff + p.outputSize());
         } else {
             float[][] s = SCRATCH.get();
             float[] row = rowBuffer(p, 0f);
@@ -251,7 +290,7 @@ final class SimdPool implements PoolKernels {
      * whose even lanes are the window centres and odd lanes the right columns; the left column is the previous odd
      * lane, carried from the block before. Windows touching the padding take {@link #avgWindow}.
      */
-    private static void avg3x3s2p1(PoolParams p, float[] x, int xp, float[] y, int yp) {
+    private static void avg3x3s2p1(PoolParams p, float[] x, int xp, float[] y, int yp, int yEnd) {
         int w = p.w(), h = p.h(), outW = p.outW(), outH = p.outH();
         int lastRow = (h - 2) / 2, lastCol = (w - 2) / 2; // last oh/ow whose window lies inside the input
         for (int oh = 0; oh < outH; oh++) {
@@ -262,21 +301,23 @@ final class SimdPool implements PoolKernels {
             avgWindow(p, x, xp, oh, 0, y, yp);
             if (lastCol >= 1) {
                 // interior windows hold 9 valid taps, so both count_include_pad modes divide by 9
-                avg3x3Row(x, xp + (2 * oh - 1) * w, w, y, yp + oh * outW, lastCol, 1f / 9f);
+                avg3x3Row(x, xp + (2 * oh - 1) * w, w, y, yp + oh * outW, lastCol, 1f / 9f, yEnd);
             }
             for (int ow = Math.max(lastCol + 1, 1); ow < outW; ow++) avgWindow(p, x, xp, oh, ow, y, yp);
         }
     }
 
     /** Outputs ow in [1, lastCol] of one row: (sum of the 3x3 window at rows r0..r0+2, columns 2ow-1..2ow+1) * inv. */
-    private static void avg3x3Row(float[] x, int r0, int w, float[] y, int yr, int lastCol, float inv) {
+    private static void avg3x3Row(float[] x, int r0, int w, float[] y, int yr, int lastCol, float inv, int yEnd) {
         FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
         FloatVector previous = FloatVector.fromArray(F, PREVIOUS, 0);
         int r1 = r0 + w, r2 = r1 + w;
         // lane VL-1 of the carried vector: the vertical sum of column 1, the left column of window ow = 1
         FloatVector carry = FloatVector.broadcast(F, x[r0 + 1] + x[r1 + 1] + x[r2 + 1]);
         int ow = 1;
-        for (; ow + VL - 1 <= lastCol; ow += VL) {
+        // whole vectors while the store stays in the tensor and the loads in the array (spilling, see above)
+        int vecEnd = Math.min(lastCol, Math.min(yEnd - yr - VL, (x.length - r2) / 2 - VL)) + 1;
+        for (; ow < vecEnd; ow += VL) {
             int c = 2 * ow;
             FloatVector lo = FloatVector.fromArray(F, x, r0 + c).add(FloatVector.fromArray(F, x, r1 + c)).add(FloatVector.fromArray(F, x, r2 + c));
             FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).add(FloatVector.fromArray(F, x, r1 + c + VL)).add(FloatVector.fromArray(F, x, r2 + c + VL));
@@ -285,11 +326,12 @@ final class SimdPool implements PoolKernels {
             left.add(even.selectFrom(lo, hi)).add(right).mul(inv).intoArray(y, yr + ow);
             carry = right;
         }
-        if (ow <= lastCol) avg3x3RowTail(x, r0, w, y, yr, ow, lastCol, inv, carry);
+        if (ow <= lastCol) avg3x3RowTail(x, r0, w, y, yr, ow, lastCol, inv, carry.lane(VL - 1));
     }
 
     /** The last, partial vector of {@link #avg3x3Row} (its own method to keep each method small enough for C1). */
-    private static void avg3x3RowTail(float[] x, int r0, int w, float[] y, int yr, int ow, int lastCol, float inv, FloatVector carry) {
+    private static void avg3x3RowTail(float[] x, int r0, int w, float[] y, int yr, int ow, int lastCol, float inv, float leftSum) {
+        FloatVector carry = FloatVector.broadcast(F, leftSum); // lane VL-1: vertical sum of the column left of window ow
         FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
         FloatVector previous = FloatVector.fromArray(F, PREVIOUS, 0);
         int r1 = r0 + w, r2 = r1 + w;

@@ -315,6 +315,56 @@ class SimdOpsTest {
         }
     }
 
+    @Test
+    void poolFastPathsMatchScalarKernels() {
+        // the shapes the fast paths serve (LeNet, VGG-like planes), bit-equal max/argmax, close average
+        PoolKernels scalar = io.github.vcnn.kernels.Kernels.scalar().pool();
+        Random r = new Random(SEED + 9);
+        int[][] planes = {{28, 28}, {14, 14}, {112, 112}, {57, 45}, {9, 131}, {4, 4}, {7, 7}, {3, 35}};
+        for (int[] hw : planes) {
+            for (boolean ceil : new boolean[]{false, true}) {
+                PoolParams max = new PoolParams(2, 3, hw[0], hw[1], 2, 2, 2, 2, 0, 0, 0, 0, ceil, false);
+                PoolParams avg = new PoolParams(2, 3, hw[0], hw[1], 3, 3, 2, 2, 1, 1, 1, 1, ceil, r.nextBoolean());
+                float[] x = random(r, max.inputSize());
+                // outputs followed by guard values: the fast paths store whole vectors past a row's end, never past the tensor
+                int outs = max.outputSize(), guard = 2 * SimdMath.VL;
+                float[] y1 = new float[outs], y2 = new float[outs + guard];
+                int[] i1 = new int[outs], i2 = new int[outs + guard];
+                Arrays.fill(y2, outs, y2.length, 42f);
+                Arrays.fill(i2, outs, i2.length, 42);
+                scalar.maxFwd(max, x, 0, y1, 0, i1, 0);
+                POOL.maxFwd(max, x, 0, y2, 0, i2, 0);
+                assertArrayEquals(y1, Arrays.copyOf(y2, outs), max + seed());
+                assertArrayEquals(i1, Arrays.copyOf(i2, outs), max + " argmax" + seed());
+                POOL.maxFwd(max, x, 0, y2, 0, null, 0);
+                assertArrayEquals(y1, Arrays.copyOf(y2, outs), max + " without argmax" + seed());
+                for (int g = outs; g < outs + guard; g++) {
+                    assertEquals(42f, y2[g], max + ": wrote past the output" + seed());
+                    assertEquals(42, i2[g], max + ": wrote past the argmax" + seed());
+                }
+                float[] a1 = new float[avg.outputSize()], a2 = new float[avg.outputSize() + guard];
+                Arrays.fill(a2, avg.outputSize(), a2.length, 42f);
+                scalar.avgFwd(avg, x, 0, a1, 0);
+                POOL.avgFwd(avg, x, 0, a2, 0);
+                Tolerance.assertClose(avg + seed(), a1, Arrays.copyOf(a2, avg.outputSize()), 1e-5);
+                for (int g = avg.outputSize(); g < a2.length; g++) assertEquals(42f, a2[g], avg + ": wrote past the output" + seed());
+            }
+        }
+    }
+
+    @Test
+    void crossEntropyMayWriteProbsOverTheLogits() {
+        Random r = new Random(SEED + 10);
+        int rows = 5, cols = 23;
+        float[] logits = random(r, rows * cols);
+        int[] labels = {0, 22, 7, 7, 13};
+        float[] probs = new float[rows * cols];
+        float loss = SOFTMAX.crossEntropy(rows, cols, logits, 0, labels, 0, probs, 0, null, 0);
+        float[] inPlace = logits.clone();
+        assertEquals(loss, SOFTMAX.crossEntropy(rows, cols, inPlace, 0, labels, 0, inPlace, 0, null, 0), 0f, "in-place loss" + seed());
+        assertArrayEquals(probs, inPlace, "in-place probs" + seed());
+    }
+
     // =============================================================================================== activations
 
     @Test
