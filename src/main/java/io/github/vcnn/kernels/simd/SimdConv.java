@@ -639,6 +639,17 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** db[k] = sum over batch and pixels of dz[n][k]. */
+    /**
+     * The lanes added in index order. Not {@code reduceLanes(ADD)}: its order differs between the interpreter
+     * (sequential) and C2 (a tree), so the same call would round differently before and after compilation and
+     * training would not be bit-reproducible. Called once per channel, outside any hot loop.
+     */
+    private static float laneSum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
+    }
+
     private static void biasGradient(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff) {
         int vecEnd = F.loopBound(ohw);
         for (int ch = 0; ch < k; ch++) {
@@ -650,7 +661,7 @@ public final class SimdConv implements ConvKernels {
                 for (; i < vecEnd; i += L) sum = sum.add(FloatVector.fromArray(F, dz, base + i));
                 for (; i < ohw; i++) tail += dz[base + i];
             }
-            db[dbOff + ch] = sum.reduceLanes(VectorOperators.ADD) + tail;
+            db[dbOff + ch] = laneSum(sum) + tail;
         }
     }
 
