@@ -110,15 +110,15 @@ final class SimdActivation implements ActivationKernels {
         for (; i < len; i++) dx[dxOff + i] = (y[yOff + i] > lo && y[yOff + i] < hi) ? dy[dyOff + i] : 0f;
     }
 
-    // y = x > 0 ? x : 0 (a NaN input gives 0, as the scalar reference)
+    // y = max(x, 0): zero where x <= 0; NaN compares false and stays NaN (PyTorch, Math.max)
     static void relu(float[] x, int xOff, float[] y, int yOff, int len) {
         FloatVector zero = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
-            zero.blend(v, v.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
+            v.blend(zero, v.compare(VectorOperators.LE, zero)).intoArray(y, yOff + i);
         }
-        for (; i < len; i++) y[yOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
+        for (; i < len; i++) y[yOff + i] = Math.max(x[xOff + i], 0f);
     }
 
     private static void leakyRelu(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
