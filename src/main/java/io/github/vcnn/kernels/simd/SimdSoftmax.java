@@ -163,7 +163,7 @@ final class SimdSoftmax implements SoftmaxKernels {
             e.intoArray(out, outOff + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = SimdMath.sum(acc);
         for (; i < len; i++) {
             float e = (float) Math.exp(x[xOff + i] - max);
             out[outOff + i] = e;
@@ -178,7 +178,7 @@ final class SimdSoftmax implements SoftmaxKernels {
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             acc = acc.add(SimdMath.exp(FloatVector.fromArray(F, x, xOff + i).sub(max)));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = SimdMath.sum(acc);
         for (; i < len; i++) sum += (float) Math.exp(x[xOff + i] - max);
         return sum;
     }
