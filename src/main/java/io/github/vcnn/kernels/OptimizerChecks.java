@@ -19,7 +19,7 @@ public final class OptimizerChecks {
         Checks.finiteNonNegative("weightDecay", weightDecay);
         if (momentum != 0f) Checks.span("buf (momentum buffer)", buf, bufOff, len, "sgd");
         if (nesterov && (momentum <= 0f || dampening != 0f)) {
-            throw new IllegalArgumentException("nesterov needs momentum > 0 and dampening == 0, got momentum=" + momentum
+            throw new IllegalArgumentException("nesterov: Nesterov momentum needs momentum > 0 and dampening == 0, got momentum=" + momentum
                     + " dampening=" + dampening);
         }
     }

@@ -36,7 +36,7 @@ public final class SoftmaxChecks {
         for (int r = 0; r < rows; r++) {
             int label = labels[labelsOff + r];
             if (label < 0 || label >= cols) {
-                throw new IllegalArgumentException("labels: row " + r + " has label " + label + ", outside [0, " + cols + ")");
+                throw new IllegalArgumentException("labels[" + r + "] = " + label + " (row " + r + ") is outside [0, " + cols + ")");
             }
         }
     }

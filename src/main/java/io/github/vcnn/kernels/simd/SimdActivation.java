@@ -1,7 +1,7 @@
 package io.github.vcnn.kernels.simd;
 
+import io.github.vcnn.kernels.ActivationChecks;
 import io.github.vcnn.kernels.ActivationKernels;
-import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.Epilogue;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -18,13 +18,7 @@ final class SimdActivation implements ActivationKernels {
 
     @Override
     public void fwd(Epilogue act, float[] x, int xOff, float[] y, int yOff, int len) {
-        Checks.notNull("act", act);
-        Checks.length("len", len);
-        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
-            String shape = "activation " + act + " over " + len + " values";
-            Checks.array("x", x, xOff, len, shape);
-            Checks.array("y", y, yOff, len, shape);
-        }
+        ActivationChecks.fwd(act, x, xOff, y, yOff, len);
         apply(act, x, xOff, y, yOff, len);
     }
 
@@ -43,14 +37,7 @@ final class SimdActivation implements ActivationKernels {
 
     @Override
     public void bwd(Epilogue act, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
-        Checks.notNull("act", act);
-        Checks.length("len", len);
-        if (!(SimdMath.fits(y, yOff, len) && SimdMath.fits(dy, dyOff, len) && SimdMath.fits(dx, dxOff, len))) {
-            String shape = "activation backward " + act + " over " + len + " values";
-            Checks.array("y", y, yOff, len, shape);
-            Checks.array("dy", dy, dyOff, len, shape);
-            Checks.array("dx", dx, dxOff, len, shape);
-        }
+        ActivationChecks.bwd(act, y, yOff, dy, dyOff, dx, dxOff, len);
         switch (act.kind()) {
             case NONE -> {
                 if (dy != dx || dyOff != dxOff) System.arraycopy(dy, dyOff, dx, dxOff, len);

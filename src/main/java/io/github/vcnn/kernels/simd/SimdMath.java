@@ -70,21 +70,6 @@ final class SimdMath {
         return one.div(one.add(exp(z.neg())));
     }
 
-    // Fast argument checks: the message (with its shape string) is built only when one fails, in Checks,
-    // so a valid call allocates nothing.
-
-    static boolean fits(float[] a, int off, long len) {
-        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
-    }
-
-    static boolean fits(int[] a, int off, long len) {
-        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
-    }
-
-    static boolean fitsOrNull(float[] a, int off, long len) {
-        return a == null || fits(a, off, len);
-    }
-
     /**
      * Rotations by VL/2, VL/4, ..., 1 lanes: adding each rotation of v to v folds the lanes pairwise,
      * so after log2(VL) steps every lane holds the sum, always added in the same order.
