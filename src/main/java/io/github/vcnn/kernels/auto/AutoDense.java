@@ -31,7 +31,6 @@ public final class AutoDense implements DenseKernels {
     AutoDense() {
     }
 
-
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

@@ -15,7 +15,6 @@ public final class AutoElementwise implements ElementwiseKernels {
     AutoElementwise() {
     }
 
-
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu) {
         ElementwiseChecks.binary("add", a, aOff, b, bOff, y, yOff, len);

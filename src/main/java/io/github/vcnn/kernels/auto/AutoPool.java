@@ -130,7 +130,6 @@ public final class AutoPool implements PoolKernels {
         }
     }
 
-
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
         PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);

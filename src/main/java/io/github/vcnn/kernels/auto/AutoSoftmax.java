@@ -12,8 +12,6 @@ public final class AutoSoftmax implements SoftmaxKernels {
     AutoSoftmax() {
     }
 
-
-
     /** max + log(sum exp(x - max)) of one row; -inf when every logit is -inf. */
     private static double logSumExp(float[] x, int row, int cols) {
         float max = Float.NEGATIVE_INFINITY;

@@ -11,7 +11,6 @@ public final class ScalarDense implements DenseKernels {
     ScalarDense() {
     }
 
-
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,

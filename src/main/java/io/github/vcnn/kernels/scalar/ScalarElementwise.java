@@ -9,7 +9,6 @@ public final class ScalarElementwise implements ElementwiseKernels {
     ScalarElementwise() {
     }
 
-
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu) {
         ElementwiseChecks.binary("add", a, aOff, b, bOff, y, yOff, len);

@@ -24,7 +24,6 @@ public final class ScalarOptimizer implements OptimizerKernels {
         }
     }
 
-
     @Override
     public void adam(int len, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff,
                      float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled, int step) {

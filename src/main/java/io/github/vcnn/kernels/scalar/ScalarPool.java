@@ -117,8 +117,6 @@ public final class ScalarPool implements PoolKernels {
         }
     }
 
-
-
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
         PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);

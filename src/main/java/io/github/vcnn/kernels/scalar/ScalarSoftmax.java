@@ -9,8 +9,6 @@ public final class ScalarSoftmax implements SoftmaxKernels {
     ScalarSoftmax() {
     }
 
-
-
     /** log(sum_j exp(x[j])) of one row, computed as max + log(sum exp(x - max)) so that large logits do not overflow. */
     private static double logSumExp(float[] x, int rowOff, int cols) {
         float max = Float.NEGATIVE_INFINITY;

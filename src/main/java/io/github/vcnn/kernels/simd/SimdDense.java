@@ -83,8 +83,6 @@ final class SimdDense implements DenseKernels {
         }
     }
 
-
-
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {
         for (int i = 0; i < m; i++) {
             int row = cOff + i * ldc;

@@ -456,7 +456,6 @@ final class SimdPool implements PoolKernels {
     // ---------------------------------------------------------------------------------------------------------------
     // global pooling
 
-
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
         PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);

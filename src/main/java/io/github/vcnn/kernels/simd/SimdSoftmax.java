@@ -109,7 +109,6 @@ final class SimdSoftmax implements SoftmaxKernels {
         return (float) (total / len);
     }
 
-
     private static float rowMax(float[] x, int off, int len) {
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0;
