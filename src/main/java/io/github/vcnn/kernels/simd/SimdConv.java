@@ -25,9 +25,15 @@ import java.util.Arrays;
  *
  * <p>Forward: a register tile of 6 output pixels x 2 channel vectors (12 accumulators; 12 x 1 for an
  * odd last block) sums {@code w[kb][r][s][c][:] * x[pixel][r][s][c]} (weight vector times broadcast
- * input), applies bias and activation on the accumulators, and parks the 16-channel pixel vectors in a
- * small per-thread staging block that is then transposed into the NCHW output. Pixels of a tile are
- * consecutive output pixels in row-major order and may span rows, so small images waste no lanes.
+ * input), adds the bias, and parks the 16-channel pixel vectors in a small per-thread staging block;
+ * the activation runs there as one vector pass and gathers transpose the block into the NCHW output.
+ * Pixels of a tile are consecutive output pixels in row-major order and may span rows, so small images
+ * waste no lanes. Vectors never cross a method boundary (C2 would box them where it does not inline).
+ *
+ * <p>Width path: with fewer than 8 output channels per group (depthwise) or a reduction C/G*R*S &lt; 64
+ * (a first layer on a grey image) the tile is instead 6 output channels x 32 output columns of one row,
+ * over a planar scratch {@code [C][Hp][Wq]} whose rows are split into {@code strideW} column phases, so
+ * the input columns of one tap are contiguous for any stride; results are stored straight into NCHW rows.
  *
  * <p>bwdData is the same kernel run on {@code dz} with the rotated, channel-swapped weights (packed per
  * call, they are small) and padding {@code dil*(R-1) - pad}; for stride &gt; 1 the scratch copy
@@ -147,10 +153,17 @@ public final class SimdConv implements ConvKernels {
         if (bias != null) {
             for (int k = 0; k < p.k(); k++) b[((k / kg) * kbs + (k % kg) / L) * L + (k % kg) % L] = bias[biasOff + k];
         }
-        wk.plan(groups, p.cg(), kg, p.r(), p.s(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), p.outH(), p.outW(), true);
+        // a strided 1x1 conv reads only every stride-th pixel: copy just those and run it with stride 1
+        boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
+        wk.plan(groups, p.cg(), kg, p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
+                p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
         for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            if (sampled) {
+                wk.fillSampled(x, xOff + n * inPlane, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
+            } else {
+                wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            }
             convImage(wk, w.data(), act, y, yOff + n * outPlane);
         }
     }
@@ -818,8 +831,24 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
-            // 16 channels of one pixel per gather (NCHW -> channel-last)
             int step = spreadW * cg;
+            if (cg < 4) {
+                // few channels per pixel: a plain strided copy (a contiguous one for one channel) beats gathers
+                for (int ch = 0; ch < c; ch++) {
+                    int g = ch / cg, cl = ch % cg;
+                    for (int i = iLo; i < iHi; i++) {
+                        int srcRow = off + (ch * h + i) * w;
+                        int dstRow = ((g * hp + i * spreadH + padT) * wp + padL) * cg + cl;
+                        if (step == 1) {
+                            System.arraycopy(src, srcRow + jLo, xs, dstRow + jLo, jHi - jLo);
+                        } else {
+                            for (int j = jLo; j < jHi; j++) xs[dstRow + j * step] = src[srcRow + j];
+                        }
+                    }
+                }
+                return;
+            }
+            // 16 channels of one pixel per gather (NCHW -> channel-last)
             for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
                 int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
                 VectorMask<Float> m = F.indexInRange(0, valid);
@@ -831,6 +860,35 @@ public final class SimdConv implements ConvKernels {
                         for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + j * step);
                     } else {
                         for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + j * step, m);
+                    }
+                }
+            }
+        }
+
+        /**
+         * The channel-last scratch of a strided 1x1 convolution planned with stride 1: xs[g][oh][ow][cg]
+         * = x[g*cg + c][oh*strideH - padT][ow*strideW - padL], zero where that falls into the padding.
+         */
+        void fillSampled(float[] src, int off, int c, int h, int w, int strideH, int strideW, int padT, int padL) {
+            int size = groups * hp * wp * cg;
+            xs = grow(xs, size + SLACK);
+            Arrays.fill(xs, 0, size + SLACK, 0f);
+            for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
+                int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
+                VectorMask<Float> m = F.indexInRange(0, valid);
+                channelMap(channelMap, h * w, valid);
+                for (int row = 0; row < hp; row++) {
+                    int i = row * strideH - padT;
+                    if (i < 0 || i >= h) continue;
+                    int srcRow = off + (ch0 * h + i) * w, dstRow = (g * hp + row) * wp * cg + cl;
+                    for (int col = 0; col < wp; col++) {
+                        int j = col * strideW - padL;
+                        if (j < 0 || j >= w) continue;
+                        if (valid == L) {
+                            FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + col * cg);
+                        } else {
+                            FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + col * cg, m);
+                        }
                     }
                 }
             }

@@ -10,6 +10,7 @@ import io.github.vcnn.testing.TorchCases;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (K = 17, 33), odd blocks, 1x1, stride 2/3, asymmetric padding, dilation, groups and depthwise,
  * batch &gt; 1, every epilogue, non-zero offsets.
  */
+@EnabledIf(value = "io.github.vcnn.kernels.Kernels#simdAvailable",
+        disabledReason = "the Vector API module is not enabled (run with --add-modules jdk.incubator.vector)")
 class SimdConvTest {
     private static final SimdConv CONV = new SimdConv();
     private static final long SEED = Long.getLong("vcnn.test.seed", System.nanoTime());
@@ -116,6 +119,8 @@ class SimdConvTest {
                 ConvParams.of(1, 32, 14, 14, 64, 5, 5, 1, 2),                // lenet c2
                 ConvParams.of(1, 64, 9, 9, 64, 3, 3, 1, 1),                  // resnet-like
                 ConvParams.of(1, 3, 23, 23, 64, 7, 7, 2, 3),                 // resnet conv1-like
+                new ConvParams(1, 80, 9, 8, 24, 1, 1, 2, 3, 1, 0, 2, 1, 1, 1, 1),   // strided 1x1 (sampled copy), asymmetric pad
+                ConvParams.of(2, 64, 11, 11, 20, 1, 1, 2, 0),                // resnet downsample-like
                 ConvParams.of(1, 1, 1, 1, 1, 1, 1, 1, 0));                   // smallest
         for (ConvParams p : shapes) {
             for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.1f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f))) {
