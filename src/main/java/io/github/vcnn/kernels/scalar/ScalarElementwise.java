@@ -14,7 +14,7 @@ public final class ScalarElementwise implements ElementwiseKernels {
         ElementwiseChecks.binary("add", a, aOff, b, bOff, y, yOff, len);
         for (int i = 0; i < len; i++) {
             float v = a[aOff + i] + b[bOff + i];
-            y[yOff + i] = relu && !(v > 0f) ? 0f : v;
+            y[yOff + i] = relu ? Math.max(v, 0f) : v; // max: NaN propagates, as in PyTorch
         }
     }
 

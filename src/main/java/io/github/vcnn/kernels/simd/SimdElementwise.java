@@ -21,12 +21,9 @@ final class SimdElementwise implements ElementwiseKernels {
             FloatVector zero = FloatVector.zero(F);
             for (int bound = F.loopBound(len); i < bound; i += VL) {
                 FloatVector s = FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i));
-                zero.blend(s, s.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
+                s.blend(zero, s.compare(VectorOperators.LE, zero)).intoArray(y, yOff + i); // NaN stays NaN
             }
-            for (; i < len; i++) {
-                float s = a[aOff + i] + b[bOff + i];
-                y[yOff + i] = s > 0f ? s : 0f;
-            }
+            for (; i < len; i++) y[yOff + i] = Math.max(a[aOff + i] + b[bOff + i], 0f);
         } else {
             for (int bound = F.loopBound(len); i < bound; i += VL) {
                 FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
