@@ -3,6 +3,9 @@ package io.github.vcnn.kernels;
 /**
  * Argument checks shared by every kernel variant, so that all three reject bad input the same
  * way: an {@link IllegalArgumentException} naming the argument and the shapes, before any write.
+ * The complete check of each kernel entry point is one method of its family's class ({@link ConvChecks},
+ * {@link PoolChecks}, {@link ActivationChecks}, {@link DenseChecks}, {@link SoftmaxChecks},
+ * {@link ElementwiseChecks}, {@link OptimizerChecks}), which every variant calls first.
  */
 public final class Checks {
     private Checks() {
@@ -24,7 +27,7 @@ public final class Checks {
     /** The array holds {@code len} elements from {@code off}. */
     public static void array(String name, float[] a, int off, long len, Object shape) {
         if (a == null) throw new IllegalArgumentException(name + " is null (needs " + len + " floats for " + shape + ")");
-        if (off < 0 || len < 0 || off + len > a.length) {
+        if (!fits(a, off, len)) {
             throw new IllegalArgumentException(name + " needs " + len + " floats from offset " + off
                     + " but has length " + a.length + " (" + shape + ")");
         }
@@ -33,7 +36,7 @@ public final class Checks {
     /** The array holds {@code len} elements from {@code off}. */
     public static void array(String name, int[] a, int off, long len, Object shape) {
         if (a == null) throw new IllegalArgumentException(name + " is null (needs " + len + " ints for " + shape + ")");
-        if (off < 0 || len < 0 || off + len > a.length) {
+        if (!fits(a, off, len)) {
             throw new IllegalArgumentException(name + " needs " + len + " ints from offset " + off
                     + " but has length " + a.length + " (" + shape + ")");
         }
