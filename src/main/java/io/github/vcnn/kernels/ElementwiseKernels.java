@@ -3,7 +3,7 @@ package io.github.vcnn.kernels;
 /** Elementwise arithmetic on flat runs of floats. Stateless and thread-safe. */
 public interface ElementwiseKernels {
 
-    /** {@code y = a + b}, then ReLU when {@code relu} (residual connections); y may alias a or b. */
+    /** {@code y = a + b}, then ReLU ({@code max(v, 0)}, NaN stays NaN) when {@code relu} (residual connections); y may alias a or b. */
     void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu);
 
     /** {@code y += alpha * x}. */

@@ -42,7 +42,7 @@ public record Epilogue(Activation kind, float alpha, float min, float max) {
     public float apply(float z) {
         return switch (kind) {
             case NONE -> z;
-            case RELU -> z > 0f ? z : 0f;
+            case RELU -> Math.max(z, 0f); // NaN stays NaN, as in PyTorch and the vector kernels
             case LEAKY_RELU -> z > 0f ? z : alpha * z;
             case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-z)));
             case CLIP -> Math.min(Math.max(z, min), max);

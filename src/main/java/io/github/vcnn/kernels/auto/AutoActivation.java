@@ -1,7 +1,7 @@
 package io.github.vcnn.kernels.auto;
 
+import io.github.vcnn.kernels.ActivationChecks;
 import io.github.vcnn.kernels.ActivationKernels;
-import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.Epilogue;
 
 /**
@@ -22,11 +22,7 @@ public final class AutoActivation implements ActivationKernels {
 
     @Override
     public void fwd(Epilogue act, float[] x, int xOff, float[] y, int yOff, int len) {
-        Checks.notNull("act (epilogue)", act);
-        Checks.length("len", len);
-        String shape = "activation " + act + " over " + len + " values";
-        Checks.array("x", x, xOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        ActivationChecks.fwd(act, x, xOff, y, yOff, len);
         if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, len);
         applyInPlace(act, y, yOff, len);
     }
@@ -59,12 +55,7 @@ public final class AutoActivation implements ActivationKernels {
 
     @Override
     public void bwd(Epilogue act, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
-        Checks.notNull("act (epilogue)", act);
-        Checks.length("len", len);
-        String shape = "activation backward " + act + " over " + len + " values";
-        Checks.array("y", y, yOff, len, shape);
-        Checks.array("dy", dy, dyOff, len, shape);
-        Checks.array("dx", dx, dxOff, len, shape);
+        ActivationChecks.bwd(act, y, yOff, dy, dyOff, dx, dxOff, len);
         if (yOff == dyOff && dyOff == dxOff) {
             bwdSameOffset(act, y, dy, dx, yOff, len);
             return;

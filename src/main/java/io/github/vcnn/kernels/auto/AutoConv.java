@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.auto;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
@@ -80,8 +80,7 @@ public final class AutoConv implements ConvKernels {
 
     @Override
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
-        Checks.notNull("params", p);
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S] of " + p);
+        ConvChecks.pack(p, w, wOff);
         float[] copy = new float[p.weightSize()];
         System.arraycopy(w, wOff, copy, 0, copy.length);
         return new PackedConvWeights(AutoKernels.NAME, p, copy, 1);
@@ -91,12 +90,7 @@ public final class AutoConv implements ConvKernels {
 
     @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.notNull("w (packed weights)", packed).checkFor(AutoKernels.NAME, p);
-        Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K] of " + p);
-        Checks.notNull("act (epilogue)", act);
-        Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW] of " + p);
+        ConvChecks.fwd(AutoKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         Scratch sc = SCRATCH.get();
         sc.geometry(p);
         forwardCore(sc, x, xOff, packed.data(), 0, packed, bias, biasOff, act, y, yOff);
@@ -289,10 +283,7 @@ public final class AutoConv implements ConvKernels {
 
     @Override
     public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW] of " + p);
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S] of " + p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         Scratch sc = SCRATCH.get();
         if (p.strideH() == 1 && p.strideW() == 1) {
             bwdDataAsForward(sc, p, dz, dzOff, w, wOff, dx, dxOff);
@@ -385,11 +376,7 @@ public final class AutoConv implements ConvKernels {
 
     @Override
     public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW] of " + p);
-        Checks.array("dw", dw, dwOff, p.weightSize(), "weight gradient [K][C/groups][R][S] of " + p);
-        Checks.optionalArray("db", db, dbOff, p.k(), "bias gradient [K] of " + p);
+        ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         Scratch sc = SCRATCH.get();
         sc.geometry(p);
         int cg = p.cg(), kg = p.kg(), taps = cg * p.r() * p.s();

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.auto;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ElementwiseChecks;
 import io.github.vcnn.kernels.ElementwiseKernels;
 
 /**
@@ -15,17 +15,9 @@ public final class AutoElementwise implements ElementwiseKernels {
     AutoElementwise() {
     }
 
-    private static void check3(String op, int len, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff) {
-        Checks.length("len", len);
-        String shape = op + " over " + len + " values";
-        Checks.array("a", a, aOff, len, shape);
-        Checks.array("b", b, bOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
-    }
-
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu) {
-        check3("add", len, a, aOff, b, bOff, y, yOff);
+        ElementwiseChecks.binary("add", a, aOff, b, bOff, y, yOff, len);
         if (aOff == bOff && bOff == yOff) {
             addSame(a, b, y, yOff, len, relu);
             return;
@@ -51,11 +43,7 @@ public final class AutoElementwise implements ElementwiseKernels {
 
     @Override
     public void axpy(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
-        Checks.length("len", len);
-        Checks.finite("alpha", alpha);
-        String shape = "axpy over " + len + " values";
-        Checks.array("x", x, xOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        ElementwiseChecks.scaled("axpy", len, alpha, x, xOff, y, yOff);
         if (xOff == yOff) {
             for (int i = 0; i < len; i++) y[yOff + i] += alpha * x[xOff + i];
             return;
@@ -73,7 +61,7 @@ public final class AutoElementwise implements ElementwiseKernels {
 
     @Override
     public void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len) {
-        check3("mul", len, a, aOff, b, bOff, y, yOff);
+        ElementwiseChecks.binary("mul", a, aOff, b, bOff, y, yOff, len);
         if (aOff == bOff && bOff == yOff) {
             for (int i = 0; i < len; i++) y[yOff + i] = a[yOff + i] * b[yOff + i];
             return;
@@ -91,11 +79,7 @@ public final class AutoElementwise implements ElementwiseKernels {
 
     @Override
     public void scale(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
-        Checks.length("len", len);
-        Checks.finite("alpha", alpha);
-        String shape = "scale over " + len + " values";
-        Checks.array("x", x, xOff, len, shape);
-        Checks.array("y", y, yOff, len, shape);
+        ElementwiseChecks.scaled("scale", len, alpha, x, xOff, y, yOff);
         // copy (overlap-safe), then scale in place with a single index expression
         if (x != y || xOff != yOff) System.arraycopy(x, xOff, y, yOff, len);
         for (int i = 0; i < len; i++) y[yOff + i] = alpha * y[yOff + i];
@@ -103,8 +87,7 @@ public final class AutoElementwise implements ElementwiseKernels {
 
     @Override
     public double sumOfSquares(int len, float[] x, int xOff) {
-        Checks.length("len", len);
-        Checks.array("x", x, xOff, len, "sum of squares over " + len + " values");
+        ElementwiseChecks.sumOfSquares(len, x, xOff);
         // squares in a staged row (vectorized), summed in double so long inputs keep their accuracy
         double total = 0.0;
         float[] squares = STAGE.get()[0];

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.auto;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.PoolChecks;
 import io.github.vcnn.kernels.PoolKernels;
 import io.github.vcnn.kernels.PoolParams;
 
@@ -20,10 +20,7 @@ public final class AutoPool implements PoolKernels {
 
     @Override
     public void maxFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff, int[] argmax, int argmaxOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.array("y", y, yOff, p.outputSize(), "output [N][C][outH][outW] of " + p);
-        if (argmax != null) Checks.array("argmax", argmax, argmaxOff, p.outputSize(), "argmax [N][C][outH][outW] of " + p);
+        PoolChecks.maxFwd(p, x, xOff, y, yOff, argmax, argmaxOff);
         int outH = p.outH(), outW = p.outW(), h = p.h(), w = p.w();
         for (int plane = 0; plane < p.n() * p.c(); plane++) {
             int xPlane = xOff + plane * h * w;
@@ -61,10 +58,7 @@ public final class AutoPool implements PoolKernels {
 
     @Override
     public void maxBwd(PoolParams p, float[] dy, int dyOff, int[] argmax, int argmaxOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dy", dy, dyOff, p.outputSize(), "output gradient [N][C][outH][outW] of " + p);
-        Checks.array("argmax", argmax, argmaxOff, p.outputSize(), "argmax [N][C][outH][outW] of " + p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        PoolChecks.maxBwd(p, dy, dyOff, argmax, argmaxOff, dx, dxOff);
         int hw = p.h() * p.w(), outHW = p.outH() * p.outW();
         for (int o = 0; o < p.outputSize(); o++) { // every index checked before anything is written
             int at = argmax[argmaxOff + o];
@@ -89,9 +83,7 @@ public final class AutoPool implements PoolKernels {
 
     @Override
     public void avgFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.array("y", y, yOff, p.outputSize(), "output [N][C][outH][outW] of " + p);
+        PoolChecks.avgFwd(p, x, xOff, y, yOff);
         int outH = p.outH(), outW = p.outW(), h = p.h(), w = p.w();
         for (int plane = 0; plane < p.n() * p.c(); plane++) {
             int xPlane = xOff + plane * h * w;
@@ -115,9 +107,7 @@ public final class AutoPool implements PoolKernels {
 
     @Override
     public void avgBwd(PoolParams p, float[] dy, int dyOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dy", dy, dyOff, p.outputSize(), "output gradient [N][C][outH][outW] of " + p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        PoolChecks.avgBwd(p, dy, dyOff, dx, dxOff);
         int outH = p.outH(), outW = p.outW(), h = p.h(), w = p.w();
         Arrays.fill(dx, dxOff, dxOff + p.inputSize(), 0f);
         // scatter form: each dy / divisor is added to every input tap of its window
@@ -140,19 +130,9 @@ public final class AutoPool implements PoolKernels {
         }
     }
 
-    private static void checkGlobal(int n, int c, int hw, float[] in, int inOff, String inName, long inLen,
-                                    float[] out, int outOff, String outName, long outLen) {
-        String shape = "global pool [N " + n + "][C " + c + "][H*W " + hw + "]";
-        Checks.positive("n", n, shape);
-        Checks.positive("c", c, shape);
-        Checks.positive("hw", hw, shape);
-        Checks.array(inName, in, inOff, inLen, shape);
-        Checks.array(outName, out, outOff, outLen, shape);
-    }
-
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        checkGlobal(n, c, hw, x, xOff, "x", (long) n * c * hw, y, yOff, "y", (long) n * c);
+        PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);
         for (int plane = 0; plane < n * c; plane++) {
             int base = xOff + plane * hw;
             double sum = 0.0;
@@ -163,7 +143,7 @@ public final class AutoPool implements PoolKernels {
 
     @Override
     public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        checkGlobal(n, c, hw, x, xOff, "x", (long) n * c * hw, y, yOff, "y", (long) n * c);
+        PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);
         for (int plane = 0; plane < n * c; plane++) {
             int base = xOff + plane * hw;
             float max = Float.NEGATIVE_INFINITY;
@@ -174,7 +154,7 @@ public final class AutoPool implements PoolKernels {
 
     @Override
     public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
-        checkGlobal(n, c, hw, dy, dyOff, "dy", (long) n * c, dx, dxOff, "dx", (long) n * c * hw);
+        PoolChecks.globalBwd(n, c, hw, dy, dyOff, dx, dxOff);
         for (int plane = 0; plane < n * c; plane++) {
             float share = (float) ((double) dy[dyOff + plane] / hw);
             Arrays.fill(dx, dxOff + plane * hw, dxOff + (plane + 1) * hw, share);

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.auto;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.SoftmaxChecks;
 import io.github.vcnn.kernels.SoftmaxKernels;
 
 /**
@@ -10,20 +10,6 @@ import io.github.vcnn.kernels.SoftmaxKernels;
 public final class AutoSoftmax implements SoftmaxKernels {
 
     AutoSoftmax() {
-    }
-
-    private static String shape(int rows, int cols) {
-        return "[rows " + rows + "][cols " + cols + "]";
-    }
-
-    private static void checkRows(int rows, int cols, String xName, float[] x, int xOff, String yName, float[] y, int yOff, boolean yOptional) {
-        String shape = shape(rows, cols);
-        Checks.positive("rows", rows, shape);
-        Checks.positive("cols", cols, shape);
-        long len = (long) rows * cols;
-        Checks.array(xName, x, xOff, len, shape);
-        if (yOptional) Checks.optionalArray(yName, y, yOff, len, shape);
-        else Checks.array(yName, y, yOff, len, shape);
     }
 
     /** max + log(sum exp(x - max)) of one row; -inf when every logit is -inf. */
@@ -38,7 +24,7 @@ public final class AutoSoftmax implements SoftmaxKernels {
 
     @Override
     public void softmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        checkRows(rows, cols, "x", x, xOff, "y", y, yOff, false);
+        SoftmaxChecks.rows(rows, cols, x, xOff, y, yOff);
         for (int r = 0; r < rows; r++) {
             int xr = xOff + r * cols, yr = yOff + r * cols;
             double lse = logSumExp(x, xr, cols);
@@ -48,7 +34,7 @@ public final class AutoSoftmax implements SoftmaxKernels {
 
     @Override
     public void logSoftmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        checkRows(rows, cols, "x", x, xOff, "y", y, yOff, false);
+        SoftmaxChecks.rows(rows, cols, x, xOff, y, yOff);
         for (int r = 0; r < rows; r++) {
             int xr = xOff + r * cols, yr = yOff + r * cols;
             double lse = logSumExp(x, xr, cols);
@@ -59,15 +45,7 @@ public final class AutoSoftmax implements SoftmaxKernels {
     @Override
     public float crossEntropy(int rows, int cols, float[] logits, int logitsOff, int[] labels, int labelsOff,
                               float[] probs, int probsOff, float[] dlogits, int dlogitsOff) {
-        checkRows(rows, cols, "logits", logits, logitsOff, "probs", probs, probsOff, true);
-        Checks.optionalArray("dlogits", dlogits, dlogitsOff, (long) rows * cols, shape(rows, cols));
-        Checks.array("labels", labels, labelsOff, rows, "labels [rows " + rows + "]");
-        for (int r = 0; r < rows; r++) {
-            int label = labels[labelsOff + r];
-            if (label < 0 || label >= cols) {
-                throw new IllegalArgumentException("labels: row " + r + " has label " + label + ", outside [0, " + cols + ")");
-            }
-        }
+        SoftmaxChecks.crossEntropy(rows, cols, logits, logitsOff, labels, labelsOff, probs, probsOff, dlogits, dlogitsOff);
         // loss_r = logsumexp(x_r) - x_r[label]; d(mean loss)/dx = (softmax - onehot) / rows
         double total = 0.0;
         double invRows = 1.0 / rows;
@@ -88,11 +66,7 @@ public final class AutoSoftmax implements SoftmaxKernels {
 
     @Override
     public float mse(int len, float[] pred, int predOff, float[] target, int targetOff, float[] dpred, int dpredOff) {
-        String shape = "mse over " + len + " values";
-        Checks.positive("len", len, shape);
-        Checks.array("pred", pred, predOff, len, shape);
-        Checks.array("target", target, targetOff, len, shape);
-        Checks.optionalArray("dpred", dpred, dpredOff, len, shape);
+        SoftmaxChecks.mse(len, pred, predOff, target, targetOff, dpred, dpredOff);
         double sum = 0.0;
         double scale = 2.0 / len;
         for (int i = 0; i < len; i++) {

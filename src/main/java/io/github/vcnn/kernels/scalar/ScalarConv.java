@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.scalar;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
@@ -17,8 +17,7 @@ public final class ScalarConv implements ConvKernels {
 
     @Override
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
-        Checks.notNull("params", p);
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S] of " + p);
+        ConvChecks.pack(p, w, wOff);
         float[] copy = new float[p.weightSize()];
         System.arraycopy(w, wOff, copy, 0, copy.length);
         return new PackedConvWeights(ScalarKernels.NAME, p, copy, 1);
@@ -26,12 +25,7 @@ public final class ScalarConv implements ConvKernels {
 
     @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.notNull("w (packed weights)", packed).checkFor(ScalarKernels.NAME, p);
-        Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K] of " + p);
-        Checks.notNull("act (epilogue)", act);
-        Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW] of " + p);
+        ConvChecks.fwd(ScalarKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         float[] w = packed.data();
         int outH = p.outH(), outW = p.outW(), cg = p.cg(), kg = p.kg();
         int rs = p.r() * p.s();
@@ -64,10 +58,7 @@ public final class ScalarConv implements ConvKernels {
 
     @Override
     public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW] of " + p);
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S] of " + p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         int outH = p.outH(), outW = p.outW(), cg = p.cg(), kg = p.kg();
         int rs = p.r() * p.s();
         // dx[n][c][ih][iw] = sum over the (k, r, s) whose tap lands on (ih, iw):
@@ -105,11 +96,7 @@ public final class ScalarConv implements ConvKernels {
 
     @Override
     public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW] of " + p);
-        Checks.array("dw", dw, dwOff, p.weightSize(), "weight gradient [K][C/groups][R][S] of " + p);
-        Checks.optionalArray("db", db, dbOff, p.k(), "bias gradient [K] of " + p);
+        ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         int outH = p.outH(), outW = p.outW(), cg = p.cg(), kg = p.kg();
         // dw[k][c][r][s] = sum_{n,i,j} dz[n][k][i][j] * x[n][g*cg+c][i*sh + r*dh - pt][j*sw + s*dw - pl]
         for (int k = 0; k < p.k(); k++) {

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.scalar;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
@@ -11,31 +11,11 @@ public final class ScalarDense implements DenseKernels {
     ScalarDense() {
     }
 
-    /** Checks a row-major {@code rows x cols} matrix stored with leading dimension {@code ld}. */
-    static void matrix(String name, float[] a, int off, int rows, int cols, int ld, String shape) {
-        if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException("ld" + name + " (leading dimension of " + name + ") is " + ld + ", needs >= " + Math.max(1, cols)
-                    + " for " + rows + "x" + cols + " (" + shape + ")");
-        }
-        long len = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
-        Checks.array(name, a, off, len, name + " " + rows + "x" + cols + " ld " + ld + " (" + shape + ")");
-    }
-
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        String shape = "sgemm C[" + m + "x" + n + "] = " + alpha + " * " + (transA ? "A^T" : "A") + "[" + m + "x" + k + "] * "
-                + (transB ? "B^T" : "B") + "[" + k + "x" + n + "] + " + beta + " * C";
-        Checks.nonNegative("m", m, shape);
-        Checks.nonNegative("n", n, shape);
-        Checks.nonNegative("k", k, shape);
-        Checks.finite("alpha", alpha);
-        Checks.finite("beta", beta);
-        // storage shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed)
-        matrix("a", a, aOff, transA ? k : m, transA ? m : k, lda, shape);
-        matrix("b", b, bOff, transB ? n : k, transB ? k : n, ldb, shape);
-        matrix("c", c, cOff, m, n, ldc, shape);
+        DenseChecks.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double sum = 0.0;
@@ -56,12 +36,7 @@ public final class ScalarDense implements DenseKernels {
 
     @Override
     public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, (long) p.batch() * p.in(), "input [batch][in] of " + p);
-        Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in] of " + p);
-        Checks.optionalArray("bias", bias, biasOff, p.out(), "bias [out] of " + p);
-        Checks.notNull("act (epilogue)", act);
-        Checks.array("y", y, yOff, (long) p.batch() * p.out(), "output [batch][out] of " + p);
+        DenseChecks.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff);
         // y[b][o] = act(bias[o] + sum_i x[b][i] * w[o][i])
         for (int bt = 0; bt < p.batch(); bt++) {
             for (int o = 0; o < p.out(); o++) {
@@ -74,10 +49,7 @@ public final class ScalarDense implements DenseKernels {
 
     @Override
     public void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), "output gradient [batch][out] of " + p);
-        Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in] of " + p);
-        Checks.array("dx", dx, dxOff, (long) p.batch() * p.in(), "input gradient [batch][in] of " + p);
+        DenseChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         // dx[b][i] = sum_o dz[b][o] * w[o][i]
         for (int bt = 0; bt < p.batch(); bt++) {
             for (int i = 0; i < p.in(); i++) {
@@ -90,11 +62,7 @@ public final class ScalarDense implements DenseKernels {
 
     @Override
     public void bwdWeights(DenseParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, (long) p.batch() * p.in(), "input [batch][in] of " + p);
-        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), "output gradient [batch][out] of " + p);
-        Checks.array("dw", dw, dwOff, (long) p.out() * p.in(), "weight gradient [out][in] of " + p);
-        Checks.optionalArray("db", db, dbOff, p.out(), "bias gradient [out] of " + p);
+        DenseChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         // dw[o][i] = sum_b dz[b][o] * x[b][i]
         for (int o = 0; o < p.out(); o++) {
             for (int i = 0; i < p.in(); i++) {

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.scalar;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.PoolChecks;
 import io.github.vcnn.kernels.PoolKernels;
 import io.github.vcnn.kernels.PoolParams;
 
@@ -12,10 +12,7 @@ public final class ScalarPool implements PoolKernels {
 
     @Override
     public void maxFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff, int[] argmax, int argmaxOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.array("y", y, yOff, p.outputSize(), "output [N][C][outH][outW] of " + p);
-        if (argmax != null) Checks.array("argmax", argmax, argmaxOff, p.outputSize(), "argmax [N][C][outH][outW] of " + p);
+        PoolChecks.maxFwd(p, x, xOff, y, yOff, argmax, argmaxOff);
         int outH = p.outH(), outW = p.outW();
         for (int plane = 0; plane < p.n() * p.c(); plane++) {
             int xPlane = xOff + plane * p.h() * p.w();
@@ -49,10 +46,7 @@ public final class ScalarPool implements PoolKernels {
 
     @Override
     public void maxBwd(PoolParams p, float[] dy, int dyOff, int[] argmax, int argmaxOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dy", dy, dyOff, p.outputSize(), "output gradient [N][C][outH][outW] of " + p);
-        Checks.array("argmax", argmax, argmaxOff, p.outputSize(), "argmax [N][C][outH][outW] of " + p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        PoolChecks.maxBwd(p, dy, dyOff, argmax, argmaxOff, dx, dxOff);
         int hw = p.h() * p.w(), outHW = p.outH() * p.outW();
         // check every index before writing anything
         for (int o = 0; o < p.outputSize(); o++) {
@@ -81,9 +75,7 @@ public final class ScalarPool implements PoolKernels {
 
     @Override
     public void avgFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W] of " + p);
-        Checks.array("y", y, yOff, p.outputSize(), "output [N][C][outH][outW] of " + p);
+        PoolChecks.avgFwd(p, x, xOff, y, yOff);
         int outH = p.outH(), outW = p.outW();
         for (int plane = 0; plane < p.n() * p.c(); plane++) {
             int xPlane = xOff + plane * p.h() * p.w();
@@ -103,9 +95,7 @@ public final class ScalarPool implements PoolKernels {
 
     @Override
     public void avgBwd(PoolParams p, float[] dy, int dyOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dy", dy, dyOff, p.outputSize(), "output gradient [N][C][outH][outW] of " + p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W] of " + p);
+        PoolChecks.avgBwd(p, dy, dyOff, dx, dxOff);
         int outH = p.outH(), outW = p.outW();
         // gather form: dx[ih][iw] = sum over the windows covering (ih, iw) of dy / divisor
         for (int plane = 0; plane < p.n() * p.c(); plane++) {
@@ -127,23 +117,9 @@ public final class ScalarPool implements PoolKernels {
         }
     }
 
-    private static String globalShape(int n, int c, int hw) {
-        return "global pool [N " + n + "][C " + c + "][H*W " + hw + "]";
-    }
-
-    private static void checkGlobal(int n, int c, int hw, float[] in, int inOff, String inName, long inLen,
-                                    float[] out, int outOff, String outName, long outLen) {
-        String shape = globalShape(n, c, hw);
-        Checks.positive("n", n, shape);
-        Checks.positive("c", c, shape);
-        Checks.positive("hw", hw, shape);
-        Checks.array(inName, in, inOff, inLen, shape);
-        Checks.array(outName, out, outOff, outLen, shape);
-    }
-
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        checkGlobal(n, c, hw, x, xOff, "x", (long) n * c * hw, y, yOff, "y", (long) n * c);
+        PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);
         for (int plane = 0; plane < n * c; plane++) {
             double sum = 0.0;
             for (int i = 0; i < hw; i++) sum += x[xOff + plane * hw + i];
@@ -153,7 +129,7 @@ public final class ScalarPool implements PoolKernels {
 
     @Override
     public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        checkGlobal(n, c, hw, x, xOff, "x", (long) n * c * hw, y, yOff, "y", (long) n * c);
+        PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);
         for (int plane = 0; plane < n * c; plane++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < hw; i++) {
@@ -167,7 +143,7 @@ public final class ScalarPool implements PoolKernels {
 
     @Override
     public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
-        checkGlobal(n, c, hw, dy, dyOff, "dy", (long) n * c, dx, dxOff, "dx", (long) n * c * hw);
+        PoolChecks.globalBwd(n, c, hw, dy, dyOff, dx, dxOff);
         for (int plane = 0; plane < n * c; plane++) {
             float share = (float) ((double) dy[dyOff + plane] / hw);
             for (int i = 0; i < hw; i++) dx[dxOff + plane * hw + i] = share;

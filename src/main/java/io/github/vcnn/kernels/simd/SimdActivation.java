@@ -1,7 +1,7 @@
 package io.github.vcnn.kernels.simd;
 
+import io.github.vcnn.kernels.ActivationChecks;
 import io.github.vcnn.kernels.ActivationKernels;
-import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.Epilogue;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -18,13 +18,7 @@ final class SimdActivation implements ActivationKernels {
 
     @Override
     public void fwd(Epilogue act, float[] x, int xOff, float[] y, int yOff, int len) {
-        Checks.notNull("act", act);
-        Checks.length("len", len);
-        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
-            String shape = "activation " + act + " over " + len + " values";
-            Checks.array("x", x, xOff, len, shape);
-            Checks.array("y", y, yOff, len, shape);
-        }
+        ActivationChecks.fwd(act, x, xOff, y, yOff, len);
         apply(act, x, xOff, y, yOff, len);
     }
 
@@ -43,14 +37,7 @@ final class SimdActivation implements ActivationKernels {
 
     @Override
     public void bwd(Epilogue act, float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int len) {
-        Checks.notNull("act", act);
-        Checks.length("len", len);
-        if (!(SimdMath.fits(y, yOff, len) && SimdMath.fits(dy, dyOff, len) && SimdMath.fits(dx, dxOff, len))) {
-            String shape = "activation backward " + act + " over " + len + " values";
-            Checks.array("y", y, yOff, len, shape);
-            Checks.array("dy", dy, dyOff, len, shape);
-            Checks.array("dx", dx, dxOff, len, shape);
-        }
+        ActivationChecks.bwd(act, y, yOff, dy, dyOff, dx, dxOff, len);
         switch (act.kind()) {
             case NONE -> {
                 if (dy != dx || dyOff != dxOff) System.arraycopy(dy, dyOff, dx, dxOff, len);
@@ -110,15 +97,15 @@ final class SimdActivation implements ActivationKernels {
         for (; i < len; i++) dx[dxOff + i] = (y[yOff + i] > lo && y[yOff + i] < hi) ? dy[dyOff + i] : 0f;
     }
 
-    // y = x > 0 ? x : 0 (a NaN input gives 0, as the scalar reference)
+    // y = max(x, 0): zero where x <= 0; NaN compares false and stays NaN (PyTorch, Math.max)
     static void relu(float[] x, int xOff, float[] y, int yOff, int len) {
         FloatVector zero = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector v = FloatVector.fromArray(F, x, xOff + i);
-            zero.blend(v, v.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
+            v.blend(zero, v.compare(VectorOperators.LE, zero)).intoArray(y, yOff + i);
         }
-        for (; i < len; i++) y[yOff + i] = x[xOff + i] > 0f ? x[xOff + i] : 0f;
+        for (; i < len; i++) y[yOff + i] = Math.max(x[xOff + i], 0f);
     }
 
     private static void leakyRelu(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
@@ -36,22 +36,7 @@ final class SimdDense implements DenseKernels {
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        Checks.finite("alpha", alpha);
-        Checks.finite("beta", beta);
-        // stored shapes: A is m x k (k x m when transposed), B is k x n (n x k when transposed)
-        int aRows = transA ? k : m, aCols = transA ? m : k;
-        int bRows = transB ? n : k, bCols = transB ? k : n;
-        if (!(m >= 0 && n >= 0 && k >= 0 && matrixFits(a, aOff, lda, aRows, aCols) && matrixFits(b, bOff, ldb, bRows, bCols)
-                && matrixFits(c, cOff, ldc, m, n))) {
-            String shape = "sgemm[" + (transA ? "A^T" : "A") + " * " + (transB ? "B^T" : "B") + ", m=" + m + " n=" + n + " k=" + k
-                    + ", lda=" + lda + " ldb=" + ldb + " ldc=" + ldc + "]";
-            Checks.nonNegative("m", m, shape);
-            Checks.nonNegative("n", n, shape);
-            Checks.nonNegative("k", k, shape);
-            checkMatrix("A", a, aOff, lda, aRows, aCols, "lda", shape);
-            checkMatrix("B", b, bOff, ldb, bRows, bCols, "ldb", shape);
-            checkMatrix("C", c, cOff, ldc, m, n, "ldc", shape);
-        }
+        DenseChecks.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             scaleC(m, n, beta, c, cOff, ldc); // BLAS: A and B are not read
@@ -62,33 +47,21 @@ final class SimdDense implements DenseKernels {
 
     @Override
     public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.notNull("act", act);
-        Checks.array("x", x, xOff, (long) p.batch() * p.in(), p);
-        Checks.array("w", w, wOff, (long) p.out() * p.in(), p);
-        Checks.optionalArray("bias", bias, biasOff, p.out(), p);
-        Checks.array("y", y, yOff, (long) p.batch() * p.out(), p);
+        DenseChecks.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff);
         // y[batch][out] = act(x[batch][in] * W[out][in]^T + b[out])
         gemm(false, true, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), w, wOff, p.in(), 0f, y, yOff, p.out(), bias, biasOff, act);
     }
 
     @Override
     public void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), p);
-        Checks.array("w", w, wOff, (long) p.out() * p.in(), p);
-        Checks.array("dx", dx, dxOff, (long) p.batch() * p.in(), p);
+        DenseChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         // dx[batch][in] = dz[batch][out] * W[out][in]
         gemm(false, false, p.batch(), p.in(), p.out(), 1f, dz, dzOff, p.out(), w, wOff, p.in(), 0f, dx, dxOff, p.in(), null, 0, Epilogue.NONE);
     }
 
     @Override
     public void bwdWeights(DenseParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, (long) p.batch() * p.in(), p);
-        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), p);
-        Checks.array("dw", dw, dwOff, (long) p.out() * p.in(), p);
-        Checks.optionalArray("db", db, dbOff, p.out(), p);
+        DenseChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         // dW[out][in] = dz[batch][out]^T * x[batch][in]
         gemm(true, false, p.out(), p.in(), p.batch(), 1f, dz, dzOff, p.out(), x, xOff, p.in(), 0f, dw, dwOff, p.in(), null, 0, Epilogue.NONE);
         if (db != null) columnSums(p.batch(), p.out(), dz, dzOff, db, dbOff);
@@ -108,18 +81,6 @@ final class SimdDense implements DenseKernels {
             for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(F, dz, dzOff + r * cols + j, m));
             acc.intoArray(db, dbOff + j, m);
         }
-    }
-
-    private static boolean matrixFits(float[] x, int off, int ld, int rows, int cols) {
-        return ld >= Math.max(1, cols) && SimdMath.fits(x, off, rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols);
-    }
-
-    private static void checkMatrix(String name, float[] x, int off, int ld, int rows, int cols, String ldName, String shape) {
-        if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException(ldName + " = " + ld + " is smaller than the " + cols + " columns of " + name + ": " + shape);
-        }
-        long len = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
-        Checks.array(name, x, off, len, shape);
     }
 
     private static void scaleC(int m, int n, float beta, float[] c, int cOff, int ldc) {

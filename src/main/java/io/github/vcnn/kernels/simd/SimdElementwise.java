@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ElementwiseChecks;
 import io.github.vcnn.kernels.ElementwiseKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -15,24 +15,15 @@ final class SimdElementwise implements ElementwiseKernels {
 
     @Override
     public void add(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len, boolean relu) {
-        Checks.length("len", len);
-        if (!(SimdMath.fits(a, aOff, len) && SimdMath.fits(b, bOff, len) && SimdMath.fits(y, yOff, len))) {
-            String shape = "add over " + len + " values";
-            Checks.array("a", a, aOff, len, shape);
-            Checks.array("b", b, bOff, len, shape);
-            Checks.array("y", y, yOff, len, shape);
-        }
+        ElementwiseChecks.binary("add", a, aOff, b, bOff, y, yOff, len);
         int i = 0;
         if (relu) {
             FloatVector zero = FloatVector.zero(F);
             for (int bound = F.loopBound(len); i < bound; i += VL) {
                 FloatVector s = FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i));
-                zero.blend(s, s.compare(VectorOperators.GT, zero)).intoArray(y, yOff + i);
+                s.blend(zero, s.compare(VectorOperators.LE, zero)).intoArray(y, yOff + i); // NaN stays NaN
             }
-            for (; i < len; i++) {
-                float s = a[aOff + i] + b[bOff + i];
-                y[yOff + i] = s > 0f ? s : 0f;
-            }
+            for (; i < len; i++) y[yOff + i] = Math.max(a[aOff + i] + b[bOff + i], 0f);
         } else {
             for (int bound = F.loopBound(len); i < bound; i += VL) {
                 FloatVector.fromArray(F, a, aOff + i).add(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
@@ -43,13 +34,7 @@ final class SimdElementwise implements ElementwiseKernels {
 
     @Override
     public void axpy(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
-        Checks.length("len", len);
-        Checks.finite("alpha", alpha);
-        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
-            String shape = "axpy over " + len + " values";
-            Checks.array("x", x, xOff, len, shape);
-            Checks.array("y", y, yOff, len, shape);
-        }
+        ElementwiseChecks.scaled("axpy", len, alpha, x, xOff, y, yOff);
         FloatVector av = FloatVector.broadcast(F, alpha);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
@@ -60,13 +45,7 @@ final class SimdElementwise implements ElementwiseKernels {
 
     @Override
     public void mul(float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, int len) {
-        Checks.length("len", len);
-        if (!(SimdMath.fits(a, aOff, len) && SimdMath.fits(b, bOff, len) && SimdMath.fits(y, yOff, len))) {
-            String shape = "mul over " + len + " values";
-            Checks.array("a", a, aOff, len, shape);
-            Checks.array("b", b, bOff, len, shape);
-            Checks.array("y", y, yOff, len, shape);
-        }
+        ElementwiseChecks.binary("mul", a, aOff, b, bOff, y, yOff, len);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, a, aOff + i).mul(FloatVector.fromArray(F, b, bOff + i)).intoArray(y, yOff + i);
@@ -76,13 +55,7 @@ final class SimdElementwise implements ElementwiseKernels {
 
     @Override
     public void scale(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
-        Checks.length("len", len);
-        Checks.finite("alpha", alpha);
-        if (!(SimdMath.fits(x, xOff, len) && SimdMath.fits(y, yOff, len))) {
-            String shape = "scale over " + len + " values";
-            Checks.array("x", x, xOff, len, shape);
-            Checks.array("y", y, yOff, len, shape);
-        }
+        ElementwiseChecks.scaled("scale", len, alpha, x, xOff, y, yOff);
         int i = 0;
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, x, xOff + i).mul(alpha).intoArray(y, yOff + i);
@@ -92,8 +65,7 @@ final class SimdElementwise implements ElementwiseKernels {
 
     @Override
     public double sumOfSquares(int len, float[] x, int xOff) {
-        Checks.length("len", len);
-        if (!SimdMath.fits(x, xOff, len)) Checks.array("x", x, xOff, len, "sumOfSquares over " + len + " values");
+        ElementwiseChecks.sumOfSquares(len, x, xOff);
         return sumOfSquares(x, xOff, len);
     }
 

@@ -3,6 +3,7 @@ package io.github.vcnn.kernels.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -69,23 +70,28 @@ final class SimdMath {
         return one.div(one.add(exp(z.neg())));
     }
 
-    // Fast argument checks: the message (with its shape string) is built only when one fails, in Checks,
-    // so a valid call allocates nothing.
+    /**
+     * Rotations by VL/2, VL/4, ..., 1 lanes: adding each rotation of v to v folds the lanes pairwise,
+     * so after log2(VL) steps every lane holds the sum, always added in the same order.
+     */
+    private static final VectorShuffle<Float>[] FOLDS = folds();
 
-    static boolean fits(float[] a, int off, long len) {
-        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] folds() {
+        int steps = Integer.numberOfTrailingZeros(VL); // VL is a power of two for every species
+        VectorShuffle<Float>[] folds = new VectorShuffle[steps];
+        for (int k = 0, step = VL / 2; k < steps; k++, step /= 2) folds[k] = VectorShuffle.iota(F, step, 1, true);
+        return folds;
     }
 
-    static boolean fits(int[] a, int off, long len) {
-        return a != null && off >= 0 && len >= 0 && off + len <= a.length;
-    }
-
-    static boolean fitsOrNull(float[] a, int off, long len) {
-        return a == null || fits(a, off, len);
-    }
-
-    /** Sum of all lanes in double, for the once-per-row/plane reductions. */
+    /**
+     * Sum of all lanes, for the once-per-row/plane reductions, in a fixed order: lane i pairs with
+     * lane i + VL/2, then + VL/4, ... (a tree). Not {@code reduceLanes(ADD)}, whose float order may
+     * differ between the interpreter and C2 and so made the same call round differently before and after
+     * JIT compilation (training was not bit-reproducible).
+     */
     static double sum(FloatVector v) {
-        return v.reduceLanes(VectorOperators.ADD);
+        for (VectorShuffle<Float> fold : FOLDS) v = v.add(v.rearrange(fold));
+        return v.lane(0);
     }
 }

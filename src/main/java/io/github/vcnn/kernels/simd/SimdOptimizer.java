@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.OptimizerChecks;
 import io.github.vcnn.kernels.OptimizerKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,21 +16,7 @@ final class SimdOptimizer implements OptimizerKernels {
     @Override
     public void sgd(int len, float[] p, int pOff, float[] g, int gOff, float[] buf, int bufOff,
                     float lr, float momentum, float dampening, float weightDecay, boolean nesterov, boolean firstStep) {
-        Checks.length("len", len);
-        Checks.finiteNonNegative("lr", lr);
-        Checks.finiteNonNegative("momentum", momentum);
-        Checks.finite("dampening", dampening);
-        Checks.finiteNonNegative("weightDecay", weightDecay);
-        if (nesterov && (momentum <= 0 || dampening != 0)) {
-            throw new IllegalArgumentException("Nesterov momentum requires momentum > 0 and dampening == 0, got momentum="
-                    + momentum + " dampening=" + dampening);
-        }
-        if (!(SimdMath.fits(p, pOff, len) && SimdMath.fits(g, gOff, len) && (momentum == 0 || SimdMath.fits(buf, bufOff, len)))) {
-            String shape = "sgd over " + len + " parameters";
-            Checks.array("p", p, pOff, len, shape);
-            Checks.array("g", g, gOff, len, shape);
-            Checks.array("buf", buf, bufOff, len, shape);
-        }
+        OptimizerChecks.sgd(len, p, pOff, g, gOff, buf, bufOff, lr, momentum, dampening, weightDecay, nesterov);
 
         FloatVector vlr = FloatVector.broadcast(F, lr), vwd = FloatVector.broadcast(F, weightDecay);
         FloatVector vmom = FloatVector.broadcast(F, momentum), vdamp = FloatVector.broadcast(F, 1f - dampening);
@@ -63,20 +49,7 @@ final class SimdOptimizer implements OptimizerKernels {
     @Override
     public void adam(int len, float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff,
                      float lr, float beta1, float beta2, float eps, float weightDecay, boolean decoupled, int step) {
-        Checks.length("len", len);
-        Checks.finiteNonNegative("lr", lr);
-        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
-        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
-        Checks.finiteNonNegative("eps", eps);
-        Checks.finiteNonNegative("weightDecay", weightDecay);
-        if (step < 1) throw new IllegalArgumentException("step counts from 1, got " + step);
-        if (!(SimdMath.fits(p, pOff, len) && SimdMath.fits(g, gOff, len) && SimdMath.fits(m, mOff, len) && SimdMath.fits(v, vOff, len))) {
-            String shape = (decoupled ? "adamw" : "adam") + " over " + len + " parameters";
-            Checks.array("p", p, pOff, len, shape);
-            Checks.array("g", g, gOff, len, shape);
-            Checks.array("m", m, mOff, len, shape);
-            Checks.array("v", v, vOff, len, shape);
-        }
+        OptimizerChecks.adam(len, p, pOff, g, gOff, m, mOff, v, vOff, lr, beta1, beta2, eps, weightDecay, decoupled, step);
 
         // torch: step_size = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps; p -= step_size * m / denom
         double bc1 = 1 - Math.pow(beta1, step);

@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.PoolChecks;
 import io.github.vcnn.kernels.PoolKernels;
 import io.github.vcnn.kernels.PoolParams;
 import jdk.incubator.vector.FloatVector;
@@ -52,10 +52,7 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void maxFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff, int[] argmax, int argmaxOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), p);
-        Checks.array("y", y, yOff, p.outputSize(), p);
-        if (argmax != null) Checks.array("argmax", argmax, argmaxOff, p.outputSize(), p);
+        PoolChecks.maxFwd(p, x, xOff, y, yOff, argmax, argmaxOff);
         int planes = p.n() * p.c();
         int inPlane = p.h() * p.w(), outPlane = p.outH() * p.outW();
         boolean twoByTwo = p.kh() == 2 && p.kw() == 2 && p.strideH() == 2 && p.strideW() == 2
@@ -216,10 +213,7 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void maxBwd(PoolParams p, float[] dy, int dyOff, int[] argmax, int argmaxOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dy", dy, dyOff, p.outputSize(), p);
-        Checks.array("argmax", argmax, argmaxOff, p.outputSize(), p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        PoolChecks.maxBwd(p, dy, dyOff, argmax, argmaxOff, dx, dxOff);
         int inPlane = p.h() * p.w(), outPlane = p.outH() * p.outW(), total = p.outputSize();
         // checked before dx is touched: an index outside its plane would scatter into another plane
         for (int i = 0; i < total; i++) {
@@ -241,9 +235,7 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void avgFwd(PoolParams p, float[] x, int xOff, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), p);
-        Checks.array("y", y, yOff, p.outputSize(), p);
+        PoolChecks.avgFwd(p, x, xOff, y, yOff);
         int planes = p.n() * p.c();
         int inPlane = p.h() * p.w(), outPlane = p.outH() * p.outW();
         boolean threeByThree = p.kh() == 3 && p.kw() == 3 && p.strideH() == 2 && p.strideW() == 2
@@ -348,9 +340,7 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void avgBwd(PoolParams p, float[] dy, int dyOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dy", dy, dyOff, p.outputSize(), p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        PoolChecks.avgBwd(p, dy, dyOff, dx, dxOff);
         Arrays.fill(dx, dxOff, dxOff + p.inputSize(), 0f);
         int planes = p.n() * p.c(), w = p.w();
         int inPlane = p.h() * w, outH = p.outH(), outW = p.outW(), outPlane = outH * outW;
@@ -466,25 +456,9 @@ final class SimdPool implements PoolKernels {
     // ---------------------------------------------------------------------------------------------------------------
     // global pooling
 
-    /** Checks of the global pools; the message is built only when one fails. */
-    private static void checkGlobal(String op, int n, int c, int hw, String inName, float[] in, int inOff, long inLen,
-                                    String outName, float[] out, int outOff, long outLen) {
-        if (n > 0 && c > 0 && hw > 0 && (long) n * c * hw <= Integer.MAX_VALUE - 64
-                && SimdMath.fits(in, inOff, inLen) && SimdMath.fits(out, outOff, outLen)) {
-            return;
-        }
-        String shape = op + "[x " + n + "x" + c + "x(" + hw + ")]";
-        Checks.positive("n", n, shape);
-        Checks.positive("c", c, shape);
-        Checks.positive("hw", hw, shape);
-        if ((long) n * c * hw > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor too large for a Java array: " + shape);
-        Checks.array(inName, in, inOff, inLen, shape);
-        Checks.array(outName, out, outOff, outLen, shape);
-    }
-
     @Override
     public void globalAvgFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        checkGlobal("globalAvgPool", n, c, hw, "x", x, xOff, (long) n * c * hw, "y", y, yOff, (long) n * c);
+        PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);
         for (int pl = 0; pl < n * c; pl++) {
             int xp = xOff + pl * hw;
             FloatVector acc = FloatVector.zero(F);
@@ -498,7 +472,7 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void globalMaxFwd(int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
-        checkGlobal("globalMaxPool", n, c, hw, "x", x, xOff, (long) n * c * hw, "y", y, yOff, (long) n * c);
+        PoolChecks.globalFwd(n, c, hw, x, xOff, y, yOff);
         for (int pl = 0; pl < n * c; pl++) {
             int xp = xOff + pl * hw;
             FloatVector acc = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -512,7 +486,7 @@ final class SimdPool implements PoolKernels {
 
     @Override
     public void globalAvgBwd(int n, int c, int hw, float[] dy, int dyOff, float[] dx, int dxOff) {
-        checkGlobal("globalAvgPool backward", n, c, hw, "dy", dy, dyOff, (long) n * c, "dx", dx, dxOff, (long) n * c * hw);
+        PoolChecks.globalBwd(n, c, hw, dy, dyOff, dx, dxOff);
         for (int pl = 0; pl < n * c; pl++) {
             float gs = dy[dyOff + pl] / hw;
             FloatVector g = FloatVector.broadcast(F, gs);

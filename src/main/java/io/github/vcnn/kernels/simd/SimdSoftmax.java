@@ -1,6 +1,6 @@
 package io.github.vcnn.kernels.simd;
 
-import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.SoftmaxChecks;
 import io.github.vcnn.kernels.SoftmaxKernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -17,7 +17,7 @@ final class SimdSoftmax implements SoftmaxKernels {
 
     @Override
     public void softmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        checkRows("softmax", rows, cols, x, xOff, y, yOff);
+        SoftmaxChecks.rows(rows, cols, x, xOff, y, yOff);
         for (int r = 0; r < rows; r++) {
             int xr = xOff + r * cols, yr = yOff + r * cols;
             float max = rowMax(x, xr, cols);
@@ -28,7 +28,7 @@ final class SimdSoftmax implements SoftmaxKernels {
 
     @Override
     public void logSoftmax(int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        checkRows("logSoftmax", rows, cols, x, xOff, y, yOff);
+        SoftmaxChecks.rows(rows, cols, x, xOff, y, yOff);
         for (int r = 0; r < rows; r++) {
             int xr = xOff + r * cols, yr = yOff + r * cols;
             float max = rowMax(x, xr, cols);
@@ -46,24 +46,7 @@ final class SimdSoftmax implements SoftmaxKernels {
     @Override
     public float crossEntropy(int rows, int cols, float[] logits, int logitsOff, int[] labels, int labelsOff,
                               float[] probs, int probsOff, float[] dlogits, int dlogitsOff) {
-        long size = (long) rows * cols;
-        if (!(rows > 0 && cols > 0 && SimdMath.fits(logits, logitsOff, size) && SimdMath.fits(labels, labelsOff, rows)
-                && SimdMath.fitsOrNull(probs, probsOff, size) && SimdMath.fitsOrNull(dlogits, dlogitsOff, size))) {
-            String shape = "crossEntropy[" + rows + " x " + cols + "]";
-            Checks.positive("rows", rows, shape);
-            Checks.positive("cols", cols, shape);
-            Checks.array("logits", logits, logitsOff, size, shape);
-            Checks.array("labels", labels, labelsOff, rows, shape);
-            Checks.optionalArray("probs", probs, probsOff, size, shape);
-            Checks.optionalArray("dlogits", dlogits, dlogitsOff, size, shape);
-        }
-        for (int r = 0; r < rows; r++) {
-            int label = labels[labelsOff + r];
-            if (label < 0 || label >= cols) {
-                throw new IllegalArgumentException("labels[" + r + "] = " + label + " is outside [0, " + cols + "): crossEntropy["
-                        + rows + " x " + cols + "]");
-            }
-        }
+        SoftmaxChecks.crossEntropy(rows, cols, logits, logitsOff, labels, labelsOff, probs, probsOff, dlogits, dlogitsOff);
         double loss = 0;
         float invRows = 1f / rows;
         for (int r = 0; r < rows; r++) {
@@ -101,14 +84,7 @@ final class SimdSoftmax implements SoftmaxKernels {
 
     @Override
     public float mse(int len, float[] pred, int predOff, float[] target, int targetOff, float[] dpred, int dpredOff) {
-        if (!(len > 0 && SimdMath.fits(pred, predOff, len) && SimdMath.fits(target, targetOff, len)
-                && SimdMath.fitsOrNull(dpred, dpredOff, len))) {
-            String shape = "mse over " + len + " values";
-            Checks.positive("len", len, shape);
-            Checks.array("pred", pred, predOff, len, shape);
-            Checks.array("target", target, targetOff, len, shape);
-            Checks.optionalArray("dpred", dpred, dpredOff, len, shape);
-        }
+        SoftmaxChecks.mse(len, pred, predOff, target, targetOff, dpred, dpredOff);
         float gradScale = 2f / len;
         double total = 0;
         FloatVector acc = FloatVector.zero(F);
@@ -133,16 +109,6 @@ final class SimdSoftmax implements SoftmaxKernels {
         return (float) (total / len);
     }
 
-    private static void checkRows(String op, int rows, int cols, float[] x, int xOff, float[] y, int yOff) {
-        long size = (long) rows * cols;
-        if (rows > 0 && cols > 0 && SimdMath.fits(x, xOff, size) && SimdMath.fits(y, yOff, size)) return;
-        String shape = op + "[" + rows + " x " + cols + "]";
-        Checks.positive("rows", rows, shape);
-        Checks.positive("cols", cols, shape);
-        Checks.array("x", x, xOff, size, shape);
-        Checks.array("y", y, yOff, size, shape);
-    }
-
     private static float rowMax(float[] x, int off, int len) {
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0;
@@ -163,7 +129,7 @@ final class SimdSoftmax implements SoftmaxKernels {
             e.intoArray(out, outOff + i);
             acc = acc.add(e);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = SimdMath.sum(acc);
         for (; i < len; i++) {
             float e = (float) Math.exp(x[xOff + i] - max);
             out[outOff + i] = e;
@@ -178,7 +144,7 @@ final class SimdSoftmax implements SoftmaxKernels {
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             acc = acc.add(SimdMath.exp(FloatVector.fromArray(F, x, xOff + i).sub(max)));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = SimdMath.sum(acc);
         for (; i < len; i++) sum += (float) Math.exp(x[xOff + i] - max);
         return sum;
     }

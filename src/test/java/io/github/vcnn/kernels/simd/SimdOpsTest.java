@@ -5,12 +5,15 @@ import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.ElementwiseKernels;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.Kernels;
 import io.github.vcnn.kernels.OptimizerKernels;
 import io.github.vcnn.kernels.PoolKernels;
 import io.github.vcnn.kernels.PoolParams;
 import io.github.vcnn.kernels.SoftmaxKernels;
 import io.github.vcnn.testing.Tolerance;
 import io.github.vcnn.testing.TorchCases;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -35,13 +38,28 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SimdOpsTest {
     private static final long SEED = Long.getLong("vcnn.test.seed", System.nanoTime());
-    private static final SimdKernels K = SimdKernels.INSTANCE;
-    private static final PoolKernels POOL = K.pool();
-    private static final ActivationKernels ACT = K.activation();
-    private static final DenseKernels DENSE = K.dense();
-    private static final SoftmaxKernels SOFTMAX = K.softmax();
-    private static final ElementwiseKernels ELEM = K.elementwise();
-    private static final OptimizerKernels OPT = K.optimizer();
+    // Not final: assigned in setUp() only once the Vector API is known to be there, because touching
+    // SimdKernels without the module fails class initialisation instead of skipping.
+    private static SimdKernels K;
+    private static PoolKernels POOL;
+    private static ActivationKernels ACT;
+    private static DenseKernels DENSE;
+    private static SoftmaxKernels SOFTMAX;
+    private static ElementwiseKernels ELEM;
+    private static OptimizerKernels OPT;
+
+    @BeforeAll
+    static void setUp() {
+        Assumptions.assumeTrue(Kernels.simdAvailable(),
+                "jdk.incubator.vector is not readable (run with " + Kernels.ENABLE_HINT + "): simd kernels skipped");
+        K = SimdKernels.INSTANCE;
+        POOL = K.pool();
+        ACT = K.activation();
+        DENSE = K.dense();
+        SOFTMAX = K.softmax();
+        ELEM = K.elementwise();
+        OPT = K.optimizer();
+    }
 
     private static String seed() {
         return " [seed " + SEED + "L, rerun with -Dvcnn.test.seed=" + SEED + "]";

@@ -1,0 +1,43 @@
+package io.github.vcnn.kernels;
+
+/**
+ * The argument checks of {@link ConvKernels}, one method per entry point, shared by every variant so that
+ * all reject bad input with the same message, naming the argument first, before anything is written.
+ * A passing call allocates nothing (shape descriptions are built only on failure).
+ */
+public final class ConvChecks {
+    private ConvChecks() {
+    }
+
+    public static void pack(ConvParams p, float[] w, int wOff) {
+        Checks.notNull("params", p);
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S]", p);
+    }
+
+    /** {@code variant} is the provider name the packed weights must come from. */
+    public static void fwd(String variant, ConvParams p, float[] x, int xOff, PackedConvWeights packed,
+                           float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
+        Checks.notNull("w (packed weights)", packed).checkFor(variant, p);
+        Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
+        Checks.notNull("act (epilogue)", act);
+        Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
+    }
+
+    public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW]", p);
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S]", p);
+        Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W]", p);
+    }
+
+    public static void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff,
+                                  float[] db, int dbOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
+        Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW]", p);
+        Checks.array("dw", dw, dwOff, p.weightSize(), "weight gradient [K][C/groups][R][S]", p);
+        Checks.optionalArray("db", db, dbOff, p.k(), "bias gradient [K]", p);
+    }
+}

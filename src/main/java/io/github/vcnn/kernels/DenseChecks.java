@@ -1,0 +1,76 @@
+package io.github.vcnn.kernels;
+
+/**
+ * The argument checks of {@link DenseKernels}, shared by every variant (same messages, argument named first,
+ * nothing written before they pass). A passing call allocates nothing.
+ */
+public final class DenseChecks {
+    private DenseChecks() {
+    }
+
+    /** Row-major storage: A is m x k (k x m when transposed), B is k x n (n x k when transposed), C is m x n. */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        if (m >= 0 && n >= 0 && k >= 0 && Float.isFinite(alpha) && Float.isFinite(beta)
+                && matrixFits(a, aOff, aRows, aCols, lda) && matrixFits(b, bOff, bRows, bCols, ldb)
+                && matrixFits(c, cOff, m, n, ldc)) {
+            return;
+        }
+        String shape = "sgemm C[" + m + "x" + n + "] = " + alpha + " * " + (transA ? "A^T" : "A") + "[" + m + "x" + k + "] * "
+                + (transB ? "B^T" : "B") + "[" + k + "x" + n + "] + " + beta + " * C";
+        Checks.nonNegative("m", m, shape);
+        Checks.nonNegative("n", n, shape);
+        Checks.nonNegative("k", k, shape);
+        Checks.finite("alpha", alpha);
+        Checks.finite("beta", beta);
+        matrix("a", a, aOff, aRows, aCols, lda, shape);
+        matrix("b", b, bOff, bRows, bCols, ldb, shape);
+        matrix("c", c, cOff, m, n, ldc, shape);
+    }
+
+    private static long matrixLength(int rows, int cols, int ld) {
+        return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+    }
+
+    private static boolean matrixFits(float[] a, int off, int rows, int cols, int ld) {
+        return ld >= Math.max(1, cols) && Checks.fits(a, off, matrixLength(rows, cols, ld));
+    }
+
+    /** A row-major {@code rows x cols} matrix stored with leading dimension {@code ld}. */
+    private static void matrix(String name, float[] a, int off, int rows, int cols, int ld, String shape) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException("ld" + name + " (leading dimension of " + name + ") is " + ld + ", needs >= "
+                    + Math.max(1, cols) + " for " + rows + "x" + cols + " (" + shape + ")");
+        }
+        Checks.array(name, a, off, matrixLength(rows, cols, ld), name + " " + rows + "x" + cols + " ld " + ld + " (" + shape + ")");
+    }
+
+    public static void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                           Epilogue act, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, (long) p.batch() * p.in(), "input [batch][in]", p);
+        Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in]", p);
+        Checks.optionalArray("bias", bias, biasOff, p.out(), "bias [out]", p);
+        Checks.notNull("act (epilogue)", act);
+        Checks.array("y", y, yOff, (long) p.batch() * p.out(), "output [batch][out]", p);
+    }
+
+    public static void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        Checks.notNull("params", p);
+        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), "output gradient [batch][out]", p);
+        Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in]", p);
+        Checks.array("dx", dx, dxOff, (long) p.batch() * p.in(), "input gradient [batch][in]", p);
+    }
+
+    public static void bwdWeights(DenseParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff,
+                                  float[] db, int dbOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, (long) p.batch() * p.in(), "input [batch][in]", p);
+        Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), "output gradient [batch][out]", p);
+        Checks.array("dw", dw, dwOff, (long) p.out() * p.in(), "weight gradient [out][in]", p);
+        Checks.optionalArray("db", db, dbOff, p.out(), "bias gradient [out]", p);
+    }
+}
