@@ -102,4 +102,27 @@ class ActivationSpecialValuesTest {
             }
         }
     }
+
+    /** The conv epilogue too: a 1x1 identity convolution passes the special values to the fused activation. */
+    @Test
+    void convolutionEpilogueMatchesScalarInEveryVariant() {
+        int k = 16;                                    // one full channel block in the simd kernel
+        ConvParams p = ConvParams.builder().input(1, k, 1, LEN).kernel(k, 1, 1).build();
+        float[] x = new float[p.inputSize()];
+        for (int c = 0; c < k; c++) System.arraycopy(input(), 0, x, c * LEN, LEN);
+        float[] w = new float[p.weightSize()];
+        for (int c = 0; c < k; c++) w[c * k + c] = 1f;  // identity weights; 0 * inf = NaN turns infinities into NaN too: what is checked is that NaN survives the epilogue
+        for (Epilogue act : EPILOGUES) {
+            float[] ref = new float[p.outputSize()];
+            Kernels.scalar().activation().fwd(act, x, 0, ref, 0, x.length);
+            for (KernelProvider kp : Kernels.available()) {
+                float[] y = new float[p.outputSize()];
+                kp.conv().fwd(p, x, 0, w, 0, null, 0, act, y, 0);
+                for (int i = 0; i < ref.length; i++) {
+                    String what = kp.name() + " conv epilogue " + act + " at " + i + " (x=" + x[i] + ")";
+                    if (Float.isNaN(ref[i])) assertTrue(Float.isNaN(y[i]), what + ": expected NaN, got " + y[i]);
+                }
+            }
+        }
+    }
 }

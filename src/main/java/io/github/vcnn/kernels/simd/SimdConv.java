@@ -1,6 +1,7 @@
 package io.github.vcnn.kernels.simd;
 
 import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
@@ -68,8 +69,7 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
-        Checks.notNull("params", p);
-        Checks.array("w", w, wOff, p.weightSize(), p);
+        ConvChecks.pack(p, w, wOff);
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];
         packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), data);
@@ -137,13 +137,7 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        Checks.notNull("params", p);
-        Checks.notNull("w (packed weights)", w);
-        Checks.notNull("act (epilogue)", act);
-        w.checkFor(VARIANT, p);
-        Checks.array("x", x, xOff, p.inputSize(), p);
-        Checks.optionalArray("bias", bias, biasOff, p.k(), p);
-        Checks.array("y", y, yOff, p.outputSize(), p);
+        ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -492,7 +486,7 @@ public final class SimdConv implements ConvKernels {
             case RELU -> {
                 for (int i = from; i < end; i += L) {
                     FloatVector z = FloatVector.fromArray(F, a, i);
-                    ZERO.blend(z, z.compare(VectorOperators.GT, 0f)).intoArray(a, i);
+                    z.blend(ZERO, z.compare(VectorOperators.LE, 0f)).intoArray(a, i);   // NaN stays NaN, as PyTorch
                 }
             }
             case LEAKY_RELU -> {
@@ -522,10 +516,7 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
-        Checks.notNull("params", p);
-        Checks.array("dz", dz, dzOff, p.outputSize(), p);
-        Checks.array("w", w, wOff, p.weightSize(), p);
-        Checks.array("dx", dx, dxOff, p.inputSize(), p);
+        ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -549,11 +540,7 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
-        Checks.notNull("params", p);
-        Checks.array("x", x, xOff, p.inputSize(), p);
-        Checks.array("dz", dz, dzOff, p.outputSize(), p);
-        Checks.array("dw", dw, dwOff, p.weightSize(), p);
-        Checks.optionalArray("db", db, dbOff, p.k(), p);
+        ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         checkScratch(p);
 
         Work wk = WORK.get();
