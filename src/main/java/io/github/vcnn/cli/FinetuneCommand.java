@@ -1,7 +1,6 @@
 package io.github.vcnn.cli;
 
 import io.github.vcnn.kernels.KernelProvider;
-import io.github.vcnn.kernels.Kernels;
 import io.github.vcnn.nn.Architectures;
 import io.github.vcnn.nn.Model;
 import io.github.vcnn.nn.Sequential;
@@ -10,6 +9,7 @@ import io.github.vcnn.train.Dataset;
 import io.github.vcnn.train.SoftmaxCrossEntropy;
 import io.github.vcnn.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -28,6 +28,9 @@ import java.util.concurrent.Callable;
                 + "on classes 5-9 from 1,000 labelled images, and compare with training from scratch on the same images."})
 public final class FinetuneCommand implements Callable<Integer> {
 
+    @Mixin
+    TrainingOptions opts;
+
     @Option(names = "--pretrain-epochs", defaultValue = "2", description = "epochs of pre-training on classes 0-4 (default ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
@@ -37,32 +40,18 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--labelled", defaultValue = "1000", description = "labelled images of classes 5-9 (default ${DEFAULT-VALUE})")
     int labelled;
 
-    @Option(names = "--batch", defaultValue = "64", description = "batch size (default ${DEFAULT-VALUE})")
-    int batch;
 
-    @Option(names = "--threads", defaultValue = "1", description = "threads per batch (default ${DEFAULT-VALUE})")
-    int threads;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
-    double lr;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed (default ${DEFAULT-VALUE})")
-    long seed;
 
     @Option(names = "--out", defaultValue = "vcnn-finetune", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST folder (default: ~/.cache/vcnn/fashion-mnist, then /usr/share/datasets/fashion-mnist)")
-    Path data;
 
     @Option(names = "--limit", paramLabel = "N", description = "pre-train on the first N images of classes 0-4 only (quick runs)")
     Integer limit;
 
-    @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: chosen at start-up)")
-    String kernels;
 
-    @Option(names = "--no-progress", description = "no progress bar")
-    boolean noProgress;
 
     public FinetuneCommand() {
     }
@@ -72,13 +61,13 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (pretrainEpochs < 1 || epochs < 1 || labelled < 1 || batch < 1 || threads < 1 || (limit != null && limit < 1)) {
+        if (pretrainEpochs < 1 || epochs < 1 || labelled < 1 || opts.batch < 1 || opts.threads < 1 || (limit != null && limit < 1)) {
             System.err.println("--pretrain-epochs, --epochs, --labelled, --batch, --threads and --limit must be >= 1");
             return 2;
         }
-        TrainSupport.Data d = TrainSupport.loadFashionMnist(data);
+        TrainSupport.Data d = TrainSupport.loadFashionMnist(opts.data);
         if (d == null) return 1;
-        KernelProvider k = kernels == null ? Kernels.get() : Kernels.byName(kernels);
+        KernelProvider k = opts.kernelProvider();
         Dataset source = d.train().classes(0, 5);
         if (limit != null) source = source.first(limit);
         Dataset target = d.train().classes(5, 10).first(labelled);
@@ -89,8 +78,8 @@ public final class FinetuneCommand implements Callable<Integer> {
 
         // 1. Pre-train on classes 0-4.
         Path pretrained = out.resolve("pretrained-0-4.safetensors");
-        try (Sequential base = Architectures.leNetFm(5, seed)) {
-            base.kernels(k).threads(threads);
+        try (Sequential base = Architectures.leNetFm(5, opts.seed)) {
+            base.kernels(k).threads(opts.threads);
             Outcome pre = fit("pre-train", base, source, d.test().classes(0, 5), pretrainEpochs);
             base.save(pretrained);
             System.out.printf(Locale.ROOT, "pre-trained: test accuracy on classes 0-4 %.2f%% -> %s%n", 100 * pre.accuracy(), pretrained);
@@ -98,9 +87,9 @@ public final class FinetuneCommand implements Callable<Integer> {
 
         // 2. Frozen features: load the two conv blocks, freeze them, train a new head.
         Outcome frozen;
-        try (Sequential m = Architectures.leNetFm(5, seed + 1)) {
+        try (Sequential m = Architectures.leNetFm(5, opts.seed + 1)) {
             Model.loadFirstLayers(m, pretrained, Architectures.LENET_FM_FEATURE_LAYERS);
-            m.freezeFirst(Architectures.LENET_FM_FEATURE_LAYERS).kernels(k).threads(threads);
+            m.freezeFirst(Architectures.LENET_FM_FEATURE_LAYERS).kernels(k).threads(opts.threads);
             System.out.print(m.summary());
             frozen = fit("frozen conv + new head", m, target, targetTest, epochs);
             m.save(out.resolve("finetuned-5-9.safetensors"));
@@ -108,8 +97,8 @@ public final class FinetuneCommand implements Callable<Integer> {
 
         // 3. The same network from scratch on the same 1,000 images.
         Outcome scratch;
-        try (Sequential m = Architectures.leNetFm(5, seed + 1)) {
-            m.kernels(k).threads(threads);
+        try (Sequential m = Architectures.leNetFm(5, opts.seed + 1)) {
+            m.kernels(k).threads(opts.threads);
             scratch = fit("from scratch", m, target, targetTest, epochs);
         }
 
@@ -123,10 +112,10 @@ public final class FinetuneCommand implements Callable<Integer> {
     }
 
     private Outcome fit(String label, Sequential model, Dataset train, Dataset test, int n) throws java.io.IOException {
-        Adam adam = new Adam(lr).weightDecay(1e-4);
+        Adam adam = new Adam(opts.lr).weightDecay(1e-4);
         List<Trainer.EpochResult> results;
-        try (TrainSupport.Progress progress = new TrainSupport.Progress(label, n, train.count(), !noProgress)) {
-            results = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(n).batchSize(batch).seed(seed)
+        try (TrainSupport.Progress progress = new TrainSupport.Progress(label, n, train.count(), !opts.noProgress)) {
+            results = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(n).batchSize(opts.batch).seed(opts.seed)
                     .onBatch(progress)
                     .onEpoch(r -> System.out.printf(Locale.ROOT, "  %s epoch %d/%d  loss %.4f  test accuracy %.2f%%  %,.0f img/s%n",
                             label, r.epoch(), n, r.loss(), 100 * r.testAccuracy(), r.imagesPerSecond()))

@@ -1,6 +1,5 @@
 package io.github.vcnn.cli;
 
-import io.github.vcnn.kernels.Kernels;
 import io.github.vcnn.nn.Architectures;
 import io.github.vcnn.nn.Model;
 import io.github.vcnn.nn.Sequential;
@@ -9,6 +8,7 @@ import io.github.vcnn.train.Dataset;
 import io.github.vcnn.train.SoftmaxCrossEntropy;
 import io.github.vcnn.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -30,45 +30,34 @@ import java.util.concurrent.Callable;
                 "Writes epoch-N.safetensors checkpoints, model.safetensors, history.csv and curves.png into --out."})
 public final class TrainCommand implements Callable<Integer> {
 
+    @Mixin
+    TrainingOptions opts;
+
     @Option(names = "--epochs", defaultValue = "5", description = "epochs (default ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--batch", defaultValue = "64", description = "batch size (default ${DEFAULT-VALUE})")
-    int batch;
 
-    @Option(names = "--threads", defaultValue = "1", description = "threads per batch (default ${DEFAULT-VALUE}); a seed gives bit-identical weights with 1 to 4 threads")
-    int threads;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
-    double lr;
 
     @Option(names = "--l2", defaultValue = "1e-4", description = "L2 regularization lambda on the weights, not the biases (default ${DEFAULT-VALUE})")
     double l2;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of initialisation, dropout and shuffling (default ${DEFAULT-VALUE})")
-    long seed;
 
     @Option(names = "--out", defaultValue = "vcnn-train", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Fashion-MNIST folder (default: ~/.cache/vcnn/fashion-mnist, then /usr/share/datasets/fashion-mnist)")
-    Path data;
 
     @Option(names = "--limit", paramLabel = "N", description = "train on the first N training images only (quick runs)")
     Integer limit;
 
-    @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: chosen at start-up)")
-    String kernels;
 
-    @Option(names = "--no-progress", description = "no progress bar (e.g. for logs)")
-    boolean noProgress;
 
     public TrainCommand() {
     }
 
     @Override
     public Integer call() throws Exception {
-        if (epochs < 1 || batch < 1 || threads < 1) {
+        if (epochs < 1 || opts.batch < 1 || opts.threads < 1) {
             System.err.println("--epochs, --batch and --threads must be >= 1");
             return 2;
         }
@@ -76,28 +65,28 @@ public final class TrainCommand implements Callable<Integer> {
             System.err.println("--limit must be >= 1");
             return 2;
         }
-        TrainSupport.Data d = TrainSupport.loadFashionMnist(data);
+        TrainSupport.Data d = TrainSupport.loadFashionMnist(opts.data);
         if (d == null) return 1;
         Dataset train = limit == null ? d.train() : d.train().first(limit);
         Dataset test = d.test();
 
-        Sequential model = Architectures.leNetFm(10, seed);
-        model.kernels(kernels == null ? Kernels.get() : Kernels.byName(kernels)).threads(threads);
-        Adam adam = new Adam(lr).weightDecay(l2);
+        Sequential model = Architectures.leNetFm(10, opts.seed);
+        model.kernels(opts.kernelProvider()).threads(opts.threads);
+        Adam adam = new Adam(opts.lr).weightDecay(l2);
         Files.createDirectories(out);
 
         System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %,d training, %,d test images; kernels %s, %d thread%s, seed %d%n",
-                d.dir(), train.count(), test.count(), model.kernels().name(), threads, threads == 1 ? "" : "s", seed);
+                d.dir(), train.count(), test.count(), model.kernels().name(), opts.threads, opts.threads == 1 ? "" : "s", opts.seed);
         System.out.print(model.summary());
-        System.out.printf(Locale.ROOT, "Adam lr %g, L2 %g, batch %d, %d epoch%s%n", lr, l2, batch, epochs, epochs == 1 ? "" : "s");
+        System.out.printf(Locale.ROOT, "Adam lr %g, L2 %g, batch %d, %d epoch%s%n", opts.lr, l2, opts.batch, epochs, epochs == 1 ? "" : "s");
 
         List<double[]> lossPoints = new ArrayList<>();
         double[] window = new double[2]; // running sum and count of batch losses
         List<Trainer.EpochResult> results = new ArrayList<>();
-        int batches = (train.count() + batch - 1) / batch;
+        int batches = (train.count() + opts.batch - 1) / opts.batch;
         StringBuilder csv = new StringBuilder("epoch,loss,test_accuracy,seconds,images_per_second\n");
-        try (TrainSupport.Progress progress = new TrainSupport.Progress("epoch", epochs, train.count(), !noProgress)) {
-            Trainer trainer = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(epochs).batchSize(batch).seed(seed)
+        try (TrainSupport.Progress progress = new TrainSupport.Progress("epoch", epochs, train.count(), !opts.noProgress)) {
+            Trainer trainer = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(epochs).batchSize(opts.batch).seed(opts.seed)
                     .onBatch((epoch, b, n, done, loss) -> {
                         progress.batchDone(epoch, b, n, done, loss);
                         window[0] += loss;

@@ -100,6 +100,8 @@ final class TrainSupport {
         acc.addSeries("test accuracy", epochs, pct);
         loss.getStyler().setLegendVisible(false);
         acc.getStyler().setLegendVisible(false);
+        acc.getStyler().setYAxisDecimalPattern("0.0#");   // one epoch gives one point: no 82.74000000000001 labels
+        loss.getStyler().setYAxisDecimalPattern("0.0##");
         BitmapEncoder.saveBitmap(List.of(loss, acc), 1, 2, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
