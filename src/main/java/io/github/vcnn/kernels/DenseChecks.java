@@ -48,6 +48,23 @@ public final class DenseChecks {
         Checks.array(name, a, off, matrixLength(rows, cols, ld), name + " " + rows + "x" + cols + " ld " + ld + " (" + shape + ")");
     }
 
+    public static void pack(DenseParams p, float[] w, int wOff) {
+        Checks.notNull("params", p);
+        Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in]", p);
+    }
+
+    /** {@code variant} is the provider name the packed weights must come from. */
+    public static void fwd(String variant, DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff,
+                           Epilogue act, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.array("x", x, xOff, (long) p.batch() * p.in(), "input [batch][in]", p);
+        Checks.notNull("w (packed weights)", packed).checkFor(variant, p);
+        Checks.optionalArray("bias", bias, biasOff, p.out(), "bias [out]", p);
+        Checks.notNull("act (epilogue)", act);
+        Checks.array("y", y, yOff, (long) p.batch() * p.out(), "output [batch][out]", p);
+    }
+
+    /** The unpacked-weights forward ({@code w[out][in]}), checked before it packs. */
     public static void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                            Epilogue act, float[] y, int yOff) {
         Checks.notNull("params", p);

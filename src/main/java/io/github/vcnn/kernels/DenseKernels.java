@@ -13,8 +13,31 @@ public interface DenseKernels {
                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                float beta, float[] c, int cOff, int ldc);
 
-    /** {@code y[batch][out] = act(x[batch][in] * W^T + b)}, {@code W[out][in]}, {@code bias} may be null. */
-    void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff);
+    /**
+     * Re-lays out {@code w[out][in]} (from {@code wOff}) once for {@link #fwd(DenseParams, float[], int, PackedDenseWeights,
+     * float[], int, Epilogue, float[], int) fwd}; the result depends on {@code in} and {@code out} only, not the batch.
+     */
+    PackedDenseWeights pack(DenseParams p, float[] w, int wOff);
+
+    /**
+     * {@code y[batch][out] = act(x[batch][in] * W^T + b)}.
+     *
+     * @param x    input {@code [batch][in]} from {@code xOff}
+     * @param w    weights packed by this object's {@link #pack}
+     * @param bias {@code [out]} from {@code biasOff}, or null for no bias
+     * @param act  fused epilogue
+     * @param y    output {@code [batch][out]} from {@code yOff}, overwritten
+     */
+    void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff);
+
+    /**
+     * Forward with unpacked weights {@code W[out][in]}: packs per call (an allocation and a pass over W each time);
+     * use {@link #pack} once for repeated calls.
+     */
+    default void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        DenseChecks.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff); // every argument checked before packing
+        fwd(p, x, xOff, pack(p, w, wOff), bias, biasOff, act, y, yOff);
+    }
 
     /** {@code dx[batch][in] = dz[batch][out] * W}; {@code dx} overwritten. */
     void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff);

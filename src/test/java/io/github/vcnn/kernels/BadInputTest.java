@@ -42,6 +42,7 @@ class BadInputTest {
     private static final ConvParams CONV_OTHER_K = ConvParams.of(2, 3, 5, 5, 8, 3, 3, 1, 1);
     private static final PoolParams POOL = PoolParams.of(1, 2, 6, 6, 2, 2, 0);
     private static final DenseParams DENSE = new DenseParams(2, 5, 3);
+    private static final DenseParams DENSE_OTHER_IN = new DenseParams(2, 6, 3), DENSE_OTHER_OUT = new DenseParams(2, 5, 4);
     private static final int ROWS = 4, COLS = 5, LEN = 10;
 
     private static float[] f(long n) {
@@ -188,6 +189,29 @@ class BadInputTest {
         bad.add(new Bad("dense fwd short bias", "bias", k -> denseFwd(k, DENSE, f(dx), f(dw), shortOf(3), Epilogue.NONE, f(dy))));
         bad.add(new Bad("dense fwd null epilogue", "act|epilogue", k -> denseFwd(k, DENSE, f(dx), f(dw), f(3), null, f(dy))));
         bad.add(new Bad("dense fwd short y", "y", k -> denseFwd(k, DENSE, f(dx), f(dw), f(3), Epilogue.RELU, shortOf(dy))));
+        bad.add(new Bad("dense pack null params", "params", k -> new Attempt(() -> k.dense().pack(null, f(dw), 0))));
+        bad.add(new Bad("dense pack null w", "w", k -> new Attempt(() -> k.dense().pack(DENSE, null, 0))));
+        bad.add(new Bad("dense pack short w", "w", k -> new Attempt(() -> k.dense().pack(DENSE, shortOf(dw), 0))));
+        bad.add(new Bad("dense pack w offset past the data", "w", k -> new Attempt(() -> k.dense().pack(DENSE, f(dw), 1))));
+        bad.add(new Bad("dense pack negative w offset", "w", k -> new Attempt(() -> k.dense().pack(DENSE, f(dw), -1))));
+        bad.add(new Bad("dense fwd (packed) null params", "params", k -> {
+            float[] y = f(dy);
+            return new Attempt(() -> k.dense().fwd(null, f(dx), 0, k.dense().pack(DENSE, f(dw), 0), f(3), 0, Epilogue.RELU, y, 0), y);
+        }));
+        bad.add(new Bad("dense fwd (packed) short x", "x", k -> densePackedFwd(k, shortOf(dx), null, f(3), Epilogue.RELU, f(dy))));
+        bad.add(new Bad("dense fwd null packed weights", "w|weights|packed", k -> {
+            float[] y = f(dy);
+            return new Attempt(() -> k.dense().fwd(DENSE, f(dx), 0, (PackedDenseWeights) null, f(3), 0, Epilogue.RELU, y, 0), y);
+        }));
+        bad.add(new Bad("dense fwd weights packed for another in", "w|weights|packed", k -> densePackedFwd(k, f(dx),
+                k.dense().pack(DENSE_OTHER_IN, f(DENSE_OTHER_IN.out() * DENSE_OTHER_IN.in()), 0), f(3), Epilogue.RELU, f(dy))));
+        bad.add(new Bad("dense fwd weights packed for another out", "w|weights|packed", k -> densePackedFwd(k, f(dx),
+                k.dense().pack(DENSE_OTHER_OUT, f(DENSE_OTHER_OUT.out() * DENSE_OTHER_OUT.in()), 0), f(3), Epilogue.RELU, f(dy))));
+        bad.add(new Bad("dense fwd weights packed by another variant", "w|weights|packed", k -> densePackedFwd(k, f(dx),
+                new PackedDenseWeights(k.name() + "-not", DENSE, "[out][in]", f(dw)), f(3), Epilogue.RELU, f(dy))));
+        bad.add(new Bad("dense fwd (packed) short bias", "bias", k -> densePackedFwd(k, f(dx), null, shortOf(3), Epilogue.RELU, f(dy))));
+        bad.add(new Bad("dense fwd (packed) null epilogue", "act|epilogue", k -> densePackedFwd(k, f(dx), null, f(3), null, f(dy))));
+        bad.add(new Bad("dense fwd (packed) short y", "y", k -> densePackedFwd(k, f(dx), null, f(3), Epilogue.RELU, shortOf(dy))));
         bad.add(new Bad("dense bwdData short dz", "dz", k -> denseBwdData(k, DENSE, shortOf(dy), f(dw), f(dx))));
         bad.add(new Bad("dense bwdData short w", "w", k -> denseBwdData(k, DENSE, f(dy), shortOf(dw), f(dx))));
         bad.add(new Bad("dense bwdData short dx", "dx", k -> denseBwdData(k, DENSE, f(dy), f(dw), shortOf(dx))));
@@ -334,6 +358,12 @@ class BadInputTest {
 
     private static Attempt denseFwd(KernelProvider k, DenseParams p, float[] x, float[] w, float[] b, Epilogue act, float[] y) {
         return new Attempt(() -> k.dense().fwd(p, x, 0, w, 0, b, 0, act, y, 0), y);
+    }
+
+    /** A packed-weights dense forward on {@code DENSE}; {@code packed} null means valid weights packed by {@code k}. */
+    private static Attempt densePackedFwd(KernelProvider k, float[] x, PackedDenseWeights packed, float[] b, Epilogue act, float[] y) {
+        PackedDenseWeights w = packed != null ? packed : k.dense().pack(DENSE, f((long) DENSE.out() * DENSE.in()), 0);
+        return new Attempt(() -> k.dense().fwd(DENSE, x, 0, w, b, 0, act, y, 0), y);
     }
 
     private static Attempt denseBwdData(KernelProvider k, DenseParams p, float[] dz, float[] w, float[] dx) {

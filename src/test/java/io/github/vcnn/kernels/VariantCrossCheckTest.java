@@ -393,6 +393,14 @@ class VariantCrossCheckTest {
                 k.dense().fwd(p, x, off, w, off, bias, off, act, y, off);
                 close(ctx + " fwd y", yRef, off, y, off, yLen, 2e-4);
                 guards(ctx + " fwd y", y, off, yLen);
+                // packed once for another batch size, from a copy scribbled over afterwards: the packing owns its data
+                float[] wCopy = w.clone();
+                PackedDenseWeights packed = k.dense().pack(new DenseParams(p.batch() + 3, p.in(), p.out()), wCopy, off);
+                Arrays.fill(wCopy, Float.NaN);
+                float[] yPacked = out(off, yLen, tail);
+                k.dense().fwd(p, x, off, packed, bias, off, act, yPacked, off);
+                close(ctx + " packed fwd y", yRef, off, yPacked, off, yLen, 2e-4);
+                guards(ctx + " packed fwd y", yPacked, off, yLen);
                 k.dense().bwdData(p, dz, off, w, off, dx, off);
                 close(ctx + " bwdData dx", dxRef, off, dx, off, xLen, 2e-4);
                 guards(ctx + " bwdData dx", dx, off, xLen);

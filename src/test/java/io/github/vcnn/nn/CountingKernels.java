@@ -4,19 +4,23 @@ import io.github.vcnn.kernels.*;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Wraps a kernel set and counts the conv/dense backward and activation calls, to prove what a step does not compute. */
+/**
+ * Wraps a kernel set and counts the conv/dense backward, activation and weight-packing calls, to prove what a step
+ * does not compute.
+ */
 final class CountingKernels implements KernelProvider {
     final KernelProvider inner;
     final AtomicInteger convBwdData = new AtomicInteger(), convBwdWeights = new AtomicInteger();
     final AtomicInteger denseBwdData = new AtomicInteger(), denseBwdWeights = new AtomicInteger();
     final AtomicInteger activationFwd = new AtomicInteger(), packs = new AtomicInteger();
+    final AtomicInteger densePacks = new AtomicInteger();
 
     CountingKernels(KernelProvider inner) {
         this.inner = inner;
     }
 
     void reset() {
-        for (AtomicInteger a : new AtomicInteger[]{convBwdData, convBwdWeights, denseBwdData, denseBwdWeights, activationFwd, packs}) a.set(0);
+        for (AtomicInteger a : new AtomicInteger[]{convBwdData, convBwdWeights, denseBwdData, denseBwdWeights, activationFwd, packs, densePacks}) a.set(0);
     }
 
     @Override
@@ -86,8 +90,14 @@ final class CountingKernels implements KernelProvider {
             }
 
             @Override
-            public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-                d.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff);
+            public PackedDenseWeights pack(DenseParams p, float[] w, int wOff) {
+                densePacks.incrementAndGet();
+                return d.pack(p, w, wOff);
+            }
+
+            @Override
+            public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+                d.fwd(p, x, xOff, w, bias, biasOff, act, y, yOff);
             }
 
             @Override

@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackedDenseWeights;
 
 /**
  * Blocked SGEMM whose inner loop is an axpy over a row of {@code op(B)}:
@@ -11,7 +12,8 @@ import io.github.vcnn.kernels.Epilogue;
  * reduction ({@link #KC}) the rows of {@code op(B)} are staged into per-thread rows indexed from 0
  * (transposed on the way when {@code transB}), the C block accumulates in per-thread rows, and
  * {@link AutoGemm#accumulate} runs the 4x3 register block over them. alpha, beta and C are applied
- * once when the block is written back. The dense layer is three calls of it.
+ * once when the block is written back. The dense layer is three calls of it; its forward reads
+ * {@code W^T} packed once by {@link #pack}.
  */
 public final class AutoDense implements DenseKernels {
     /** Columns of C per block: a 4-row accumulator block of this width stays in L1. */
@@ -87,11 +89,28 @@ public final class AutoDense implements DenseKernels {
         }
     }
 
+    /**
+     * Packs {@code W^T [in][out]}: the forward's op(B) is then staged row by row with array copies instead of
+     * being transposed on every call.
+     */
     @Override
-    public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        DenseChecks.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff);
-        // y[batch][out] = x[batch][in] * W[out][in]^T, then bias and activation row by row
-        gemm(false, true, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), w, wOff, p.in(), 0f, y, yOff, p.out());
+    public PackedDenseWeights pack(DenseParams p, float[] w, int wOff) {
+        DenseChecks.pack(p, w, wOff);
+        int in = p.in(), out = p.out();
+        float[] wt = new float[in * out];
+        // wt[i][o] = w[o][i]
+        for (int o = 0; o < out; o++) {
+            int src = wOff + o * in;
+            for (int i = 0; i < in; i++) wt[i * out + o] = w[src + i];
+        }
+        return new PackedDenseWeights(AutoKernels.NAME, p, "[in][out] (W^T)", wt);
+    }
+
+    @Override
+    public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        DenseChecks.fwd(AutoKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
+        // y[batch][out] = x[batch][in] * Wt[in][out], then bias and activation row by row
+        gemm(false, false, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), packed.data(), 0, p.out(), 0f, y, yOff, p.out());
         int out = p.out();
         for (int bt = 0; bt < p.batch(); bt++) {
             int row = yOff + bt * out;

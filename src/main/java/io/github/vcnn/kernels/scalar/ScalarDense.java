@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackedDenseWeights;
 
 /** Reference SGEMM and fully connected layer, row-major, sums in double. */
 public final class ScalarDense implements DenseKernels {
@@ -34,14 +35,24 @@ public final class ScalarDense implements DenseKernels {
         }
     }
 
+    /** Packing is a plain copy: the reference reads {@code W[out][in]} as it is. */
     @Override
-    public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        DenseChecks.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff);
+    public PackedDenseWeights pack(DenseParams p, float[] w, int wOff) {
+        DenseChecks.pack(p, w, wOff);
+        float[] copy = new float[p.out() * p.in()];
+        System.arraycopy(w, wOff, copy, 0, copy.length);
+        return new PackedDenseWeights(ScalarKernels.NAME, p, "[out][in]", copy);
+    }
+
+    @Override
+    public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        DenseChecks.fwd(ScalarKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
+        float[] w = packed.data();
         // y[b][o] = act(bias[o] + sum_i x[b][i] * w[o][i])
         for (int bt = 0; bt < p.batch(); bt++) {
             for (int o = 0; o < p.out(); o++) {
                 double sum = bias == null ? 0.0 : bias[biasOff + o];
-                for (int i = 0; i < p.in(); i++) sum += (double) x[xOff + bt * p.in() + i] * w[wOff + o * p.in() + i];
+                for (int i = 0; i < p.in(); i++) sum += (double) x[xOff + bt * p.in() + i] * w[o * p.in() + i];
                 y[yOff + bt * p.out() + o] = act.apply((float) sum);
             }
         }

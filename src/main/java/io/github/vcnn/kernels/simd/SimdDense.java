@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackedDenseWeights;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * six broadcasts and twelve FMAs. Cache blocking: {@code KC x NR} B micro-panel stays in L1 while
  * the {@code MC x KC} packed A block streams from L2. The dense forward's bias and activation are
  * applied to each {@code MC x NC} block of C right after its last K block, while it is still in cache.
- * Packing buffers are per thread and reused.
+ * Packing buffers are per thread and reused. The dense forward's op(B) = {@code W^T} is packed once by
+ * {@link #pack} into whole panels, so per call only x (op(A)) is packed.
  */
 final class SimdDense implements DenseKernels {
     private static final VectorSpecies<Float> F = SimdMath.F;
@@ -45,11 +47,31 @@ final class SimdDense implements DenseKernels {
         gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, null, 0, Epilogue.NONE);
     }
 
+    /**
+     * Packs op(B) of the forward, {@code W^T}, once into the column panels the micro-kernel reads:
+     * {@code [ceil(out/NR)][in][NR]}, columns past {@code out} zero. Any K block of a panel is then a contiguous
+     * {@code kc x NR} run, so the forward streams it straight from here without packing B.
+     */
     @Override
-    public void fwd(DenseParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        DenseChecks.fwd(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff);
-        // y[batch][out] = act(x[batch][in] * W[out][in]^T + b[out])
-        gemm(false, true, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), w, wOff, p.in(), 0f, y, yOff, p.out(), bias, biasOff, act);
+    public PackedDenseWeights pack(DenseParams p, float[] w, int wOff) {
+        DenseChecks.pack(p, w, wOff);
+        long size = (long) panels(p.out()) * NR * p.in();
+        if (size > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("packed weights too large for a Java array: " + p);
+        float[] data = new float[(int) size];
+        packB(true, w, wOff, p.in(), 0, p.in(), 0, p.out(), data);
+        return new PackedDenseWeights(SimdConv.VARIANT, p, "[out/" + NR + "][in][" + NR + "] (W^T panels)", data);
+    }
+
+    private static int panels(int n) {
+        return (n + NR - 1) / NR;
+    }
+
+    @Override
+    public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        DenseChecks.fwd(SimdConv.VARIANT, p, x, xOff, packed, bias, biasOff, act, y, yOff);
+        // y[batch][out] = act(x[batch][in] * W[out][in]^T + b[out]), W^T read from its packed panels
+        gemm(false, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), false, null, 0, 0, packed.data(),
+                0f, y, yOff, p.out(), bias, biasOff, act);
     }
 
     @Override
@@ -101,8 +123,18 @@ final class SimdDense implements DenseKernels {
     static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff, Epilogue act) {
+        gemm(transA, m, n, k, alpha, a, aOff, lda, transB, b, bOff, ldb, null, beta, c, cOff, ldc, bias, biasOff, act);
+    }
+
+    /**
+     * The blocked product. op(B) comes either from {@code b} (packed per block into the per-thread buffer) or, when
+     * {@code bPacked} is not null, already packed as whole panels {@code [ceil(n/NR)][k][NR]} (then {@code b} is unused).
+     */
+    private static void gemm(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                             boolean transB, float[] b, int bOff, int ldb, float[] bPacked,
+                             float beta, float[] c, int cOff, int ldc, float[] bias, int biasOff, Epilogue act) {
         float[][] scratch = SCRATCH.get();
-        float[] ap = scratch[0], bp = scratch[1], tile = scratch[2];
+        float[] ap = scratch[0], tile = scratch[2];
         boolean epilogue = bias != null || !act.isIdentity();
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -110,13 +142,25 @@ final class SimdDense implements DenseKernels {
                 int kc = Math.min(KC, k - pc);
                 boolean last = pc + kc == k;
                 float betaBlock = pc == 0 ? beta : 1f; // later K blocks accumulate onto the first
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                // where the kc x NR micro-panel of column jc + jr starts: blockBase + (jr / NR) * panelStride
+                float[] bp;
+                int blockBase, panelStride;
+                if (bPacked == null) {
+                    bp = scratch[1];
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+                    blockBase = 0;
+                    panelStride = NR * kc;
+                } else {
+                    bp = bPacked;
+                    blockBase = jc * k + pc * NR; // panel jc/NR starts at jc * k, its row pc at pc * NR
+                    panelStride = NR * k;
+                }
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(transA, a, aOff, lda, ic, mc, pc, kc, ap);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
-                        int bBase = jr * kc; // panel jr/NR starts at (jr/NR) * NR * kc
+                        int bBase = blockBase + (jr / NR) * panelStride;
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             kernel(kc, ap, ir * kc, bp, bBase, c, cOff + (ic + ir) * ldc + jc + jr, ldc, mr, nr, alpha, betaBlock, tile);

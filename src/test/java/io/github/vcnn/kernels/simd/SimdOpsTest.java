@@ -497,7 +497,8 @@ class SimdOpsTest {
         Random r = new Random(SEED + 4);
         List<Epilogue> acts = List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.2f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f));
         for (int t = 0; t < 25; t++) {
-            DenseParams p = new DenseParams(1 + r.nextInt(20), 1 + r.nextInt(300), 1 + r.nextInt(50));
+            DenseParams p = t == 0 ? new DenseParams(3, 300, 2100) // the packed W^T panels span several NC and KC blocks
+                    : new DenseParams(1 + r.nextInt(20), 1 + r.nextInt(300), 1 + r.nextInt(50));
             Epilogue act = acts.get(t % acts.size());
             boolean withBias = t % 4 != 3;
             float[] x = random(r, p.batch() * p.in()), w = random(r, p.out() * p.in()), b = random(r, p.out());
