@@ -3,6 +3,7 @@ package io.github.vcnn.nn;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.KernelProvider;
+import io.github.vcnn.kernels.PackedDenseWeights;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,12 +11,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** Fully connected layer (PyTorch's {@code nn.Linear}): {@code y = x W^T + b}, weight {@code [out][in]}, bias {@code [out]}. */
+/**
+ * Fully connected layer (PyTorch's {@code nn.Linear}): {@code y = x W^T + b}, weight {@code [out][in]}, bias {@code [out]}.
+ * The kernels' packed weight layout is built once after each change of the weights (lazily, before the next
+ * forward pass), not on every call; the backward pass reads the plain weights.
+ */
 public final class Linear extends Layer {
     private final int inFeatures, outFeatures;
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
+    private volatile PackedDenseWeights packed;
+    private volatile boolean dirty = true;
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -75,6 +82,22 @@ public final class Linear extends Layer {
     void initialize(SplittableRandom random, Layer next) {
         initWeights(weight.data(), inFeatures, outFeatures, random, next);
         if (bias != null) Arrays.fill(bias.data(), 0f);
+        parametersChanged();
+    }
+
+    @Override
+    void parametersChanged() {
+        dirty = true;
+    }
+
+    @Override
+    void prepare(KernelProvider kernels) {
+        PackedDenseWeights current = packed;
+        if (dirty || current == null || !current.variant().equals(kernels.name())) {
+            dirty = false;
+            // Packing depends on in and out only; one packing serves every batch size.
+            packed = kernels.dense().pack(new DenseParams(1, inFeatures, outFeatures), weight.data(), 0);
+        }
     }
 
     @Override
@@ -109,7 +132,7 @@ public final class Linear extends Layer {
             void forward(float[] x, int xOff, boolean training, long stepIndex, int sampleBase) {
                 this.x = x;
                 this.xOff = xOff;
-                kernels.dense().fwd(p, x, xOff, weight.data(), 0, bias == null ? null : bias.data(), 0, fused, y, 0);
+                kernels.dense().fwd(p, x, xOff, packed, bias == null ? null : bias.data(), 0, fused, y, 0);
             }
 
             @Override

@@ -149,12 +149,14 @@ class SequentialTest {
             m.forward(x, 0, 4, out, 0);
             assertEquals(0, k.activationFwd.get(), "ReLU after Conv2d/Linear runs inside the kernel epilogue");
             assertTrue(k.packs.get() <= 2, "weights are packed once, not per call: " + k.packs.get());
+            assertTrue(k.densePacks.get() <= 2, "dense weights are packed once, not per call: " + k.densePacks.get());
             k.reset();
             m.train().trainStep(x, 0, 4, new SoftmaxCrossEntropy().on(Targets.labels(labels(4, 5)), 0));
             new Adam(1e-3).step(m);
             m.forward(x, 0, 4, out, 0);
             m.forward(x, 0, 4, out, 0);
             assertEquals(2, k.packs.get(), "one re-pack per conv after the update");
+            assertEquals(2, k.densePacks.get(), "one re-pack per linear after the update");
         }
     }
 
