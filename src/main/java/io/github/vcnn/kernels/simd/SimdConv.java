@@ -40,7 +40,8 @@ import java.util.Arrays;
  * call, they are small) and padding {@code dil*(R-1) - pad}; for stride &gt; 1 the scratch copy
  * spreads {@code dz} with {@code stride-1} zeros between elements (the transposed convolution).
  * bwdWeights broadcasts input values against 16-channel vectors of a channel-blocked copy of {@code dz},
- * 6 taps x 2 channel vectors per register tile, over a band of output rows at a time.
+ * 6 taps x 2 channel vectors per register tile, over a band of output rows at a time. With one input
+ * channel at stride 1 it vectorizes over output pixels instead (no dz transpose, which dominated there).
  *
  * <p>Stateless and thread-safe: every buffer lives in a grow-only per-thread {@link Work}.
  */
