@@ -40,7 +40,8 @@ import java.util.Arrays;
  * call, they are small) and padding {@code dil*(R-1) - pad}; for stride &gt; 1 the scratch copy
  * spreads {@code dz} with {@code stride-1} zeros between elements (the transposed convolution).
  * bwdWeights broadcasts input values against 16-channel vectors of a channel-blocked copy of {@code dz},
- * 6 taps x 2 channel vectors per register tile, over a band of output rows at a time.
+ * 6 taps x 2 channel vectors per register tile, over a band of output rows at a time. With one input
+ * channel at stride 1 it vectorizes over output pixels instead (no dz transpose, which dominated there).
  *
  * <p>Stateless and thread-safe: every buffer lives in a grow-only per-thread {@link Work}.
  */
@@ -555,6 +556,13 @@ public final class SimdConv implements ConvKernels {
         int bandRows = Math.max(1, BAND_PIXELS / ow);
         int rowStep = wk.sh * wk.wp * cg, colStep = wk.sw * cg;
         int[] pixOff = wk.pixOff = Work.grow(wk.pixOff, bandRows * ow);   // input offset of each band pixel
+        // one input channel at stride 1 (5x5 on a grey image): vectorize over pixels, skip the dz transpose
+        if (groups == 1 && cg == 1 && wk.sh == 1 && wk.sw == 1 && wk.inner >= 3 && wk.inner <= 5 && kg % 4 == 0
+                && (oh * wk.wp + L - 1) / L * L + wk.segOff[wk.nseg - 1] + 4 <= wk.hp * wk.wp + SLACK) {
+            bwdWeightsGrey(p, wk, x, xOff, dz, dzOff, dw, dwOff);
+            if (db != null) biasGradient(p.n(), p.k(), ohw, dz, dzOff, db, dbOff);
+            return;
+        }
         for (int n = 0; n < p.n(); n++) {
             wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
             blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, wk.channelMap, dzb);
@@ -598,6 +606,104 @@ public final class SimdConv implements ConvKernels {
             }
         }
         if (db != null) biasGradient(p.n(), p.k(), ohw, dz, dzOff, db, dbOff);
+    }
+
+    /**
+     * bwdWeights for one input channel at stride 1 (a first layer on a grey image): vectorized over 16
+     * output pixels instead of channels, so dz needs no channel-blocking transpose. dz rows are copied
+     * into zero-padded rows of the scratch width, making output pixel p read input p + tap offset for
+     * every tap; vector partial sums per (k, tap) are summed lane by lane, in index order, once per call.
+     */
+    private static void bwdWeightsGrey(ConvParams p, Work wk, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff) {
+        int k = p.k(), oh = p.outH(), ow = p.outW(), wp = wk.wp, inner = wk.inner, nseg = wk.nseg, taps = nseg * inner;
+        int span = (oh * wp + L - 1) / L * L;   // padded dz row length: whole vectors
+        float[] dzp = wk.dzb = Work.grow(wk.dzb, k * span);
+        Arrays.fill(dzp, 0, k * span, 0f);   // the padding columns stay zero across images
+        float[] acc = wk.dwb = Work.grow(wk.dwb, k * taps * L);
+        Arrays.fill(acc, 0, k * taps * L, 0f);
+        int inPlane = p.h() * p.w(), outPlane = k * oh * ow;
+        for (int n = 0; n < p.n(); n++) {
+            wk.fillInput(x, xOff + n * inPlane, 1, p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            for (int ch = 0; ch < k; ch++) {
+                for (int i = 0; i < oh; i++) System.arraycopy(dz, dzOff + n * outPlane + (ch * oh + i) * ow, dzp, ch * span + i * wp, ow);
+            }
+            for (int k0 = 0; k0 < k; k0 += 4) {
+                for (int q = 0; q < nseg; q++) {
+                    wTileGrey4x5(wk.xs, wk.segOff[q], inner, dzp, k0 * span, span, acc, (k0 * taps + q * inner) * L, taps * L);
+                }
+            }
+        }
+        for (int ch = 0; ch < k; ch++) {
+            for (int t = 0; t < taps; t++) {
+                int o = (ch * taps + t) * L;
+                float sum = 0f;
+                for (int l = 0; l < L; l++) sum += acc[o + l];
+                dw[dwOff + ch * taps + t] = sum;
+            }
+        }
+    }
+
+    /**
+     * acc[c][t][:] += sum over vectors v of dz[k0 + c][v] * x[v + xb + t], 4 output channels x up to 5
+     * consecutive taps of one kernel row; taps past {@code valid} read the scratch slack and are not stored.
+     */
+    private static void wTileGrey4x5(float[] x, int xb, int valid, float[] dzp, int d0, int span, float[] acc, int o0, int oStep) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00, a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a13 = a00, a14 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00, a34 = a00;
+        int d1 = d0 + span, d2 = d1 + span, d3 = d2 + span;
+        for (int v = 0; v < span; v += L) {
+            FloatVector z0 = FloatVector.fromArray(F, dzp, d0 + v);
+            FloatVector z1 = FloatVector.fromArray(F, dzp, d1 + v);
+            FloatVector z2 = FloatVector.fromArray(F, dzp, d2 + v);
+            FloatVector z3 = FloatVector.fromArray(F, dzp, d3 + v);
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + v);
+            a00 = z0.fma(x0, a00);
+            a10 = z1.fma(x0, a10);
+            a20 = z2.fma(x0, a20);
+            a30 = z3.fma(x0, a30);
+            FloatVector x1 = FloatVector.fromArray(F, x, xb + v + 1);
+            a01 = z0.fma(x1, a01);
+            a11 = z1.fma(x1, a11);
+            a21 = z2.fma(x1, a21);
+            a31 = z3.fma(x1, a31);
+            FloatVector x2 = FloatVector.fromArray(F, x, xb + v + 2);
+            a02 = z0.fma(x2, a02);
+            a12 = z1.fma(x2, a12);
+            a22 = z2.fma(x2, a22);
+            a32 = z3.fma(x2, a32);
+            FloatVector x3 = FloatVector.fromArray(F, x, xb + v + 3);
+            a03 = z0.fma(x3, a03);
+            a13 = z1.fma(x3, a13);
+            a23 = z2.fma(x3, a23);
+            a33 = z3.fma(x3, a33);
+            FloatVector x4 = FloatVector.fromArray(F, x, xb + v + 4);
+            a04 = z0.fma(x4, a04);
+            a14 = z1.fma(x4, a14);
+            a24 = z2.fma(x4, a24);
+            a34 = z3.fma(x4, a34);
+        }
+        { int o = o0; FloatVector.fromArray(F, acc, o).add(a00).intoArray(acc, o); }
+        if (valid > 1) { int o = o0 + L; FloatVector.fromArray(F, acc, o).add(a01).intoArray(acc, o); }
+        if (valid > 2) { int o = o0 + 2 * L; FloatVector.fromArray(F, acc, o).add(a02).intoArray(acc, o); }
+        if (valid > 3) { int o = o0 + 3 * L; FloatVector.fromArray(F, acc, o).add(a03).intoArray(acc, o); }
+        if (valid > 4) { int o = o0 + 4 * L; FloatVector.fromArray(F, acc, o).add(a04).intoArray(acc, o); }
+        { int o = o0 + oStep; FloatVector.fromArray(F, acc, o).add(a10).intoArray(acc, o); }
+        if (valid > 1) { int o = o0 + oStep + L; FloatVector.fromArray(F, acc, o).add(a11).intoArray(acc, o); }
+        if (valid > 2) { int o = o0 + oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a12).intoArray(acc, o); }
+        if (valid > 3) { int o = o0 + oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a13).intoArray(acc, o); }
+        if (valid > 4) { int o = o0 + oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a14).intoArray(acc, o); }
+        { int o = o0 + 2 * oStep; FloatVector.fromArray(F, acc, o).add(a20).intoArray(acc, o); }
+        if (valid > 1) { int o = o0 + 2 * oStep + L; FloatVector.fromArray(F, acc, o).add(a21).intoArray(acc, o); }
+        if (valid > 2) { int o = o0 + 2 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a22).intoArray(acc, o); }
+        if (valid > 3) { int o = o0 + 2 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a23).intoArray(acc, o); }
+        if (valid > 4) { int o = o0 + 2 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a24).intoArray(acc, o); }
+        { int o = o0 + 3 * oStep; FloatVector.fromArray(F, acc, o).add(a30).intoArray(acc, o); }
+        if (valid > 1) { int o = o0 + 3 * oStep + L; FloatVector.fromArray(F, acc, o).add(a31).intoArray(acc, o); }
+        if (valid > 2) { int o = o0 + 3 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a32).intoArray(acc, o); }
+        if (valid > 3) { int o = o0 + 3 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a33).intoArray(acc, o); }
+        if (valid > 4) { int o = o0 + 3 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a34).intoArray(acc, o); }
     }
 
     /** dz[k][pix] (one image, NCHW) -> dzb[g][kb][pix][16], lanes past Kg zero. */

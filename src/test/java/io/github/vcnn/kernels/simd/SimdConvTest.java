@@ -116,6 +116,9 @@ class SimdConvTest {
                 new ConvParams(1, 8, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 8),    // depthwise x2, stride 2
                 new ConvParams(1, 4, 5, 5, 8, 3, 3, 1, 1, 4, 4, 0, 3, 1, 1, 1),     // padding larger than the kernel
                 ConvParams.of(2, 1, 28, 28, 32, 5, 5, 1, 2),                 // lenet c1
+                new ConvParams(2, 1, 10, 13, 12, 3, 4, 1, 1, 1, 2, 0, 1, 1, 1, 1),  // grey bwdWeights path: 3x4, asymmetric pad
+                new ConvParams(1, 1, 12, 12, 8, 3, 3, 1, 1, 2, 2, 2, 2, 2, 1, 1),   // grey bwdWeights path, row dilation 2
+                ConvParams.of(1, 1, 9, 9, 6, 5, 5, 1, 2),                    // grey, K not a multiple of 4 (blocked path)
                 ConvParams.of(1, 32, 14, 14, 64, 5, 5, 1, 2),                // lenet c2
                 ConvParams.of(1, 64, 9, 9, 64, 3, 3, 1, 1),                  // resnet-like
                 ConvParams.of(1, 3, 23, 23, 64, 7, 7, 2, 3),                 // resnet conv1-like
