@@ -2,7 +2,7 @@ package io.github.vcnn.kernels;
 
 /**
  * Convolution weights re-laid out once for one kernel variant (for the SIMD variant: output
- * channels blocked by the vector width and zero-padded, {@code [G][K/G/16][C/G][R][S][16k]}).
+ * channels blocked by the vector width and zero-padded, {@code [G][K/G/16][R][S][C/G][16k]}).
  * Immutable after construction; share it between threads and calls. It is tied to the
  * channel/kernel/group sizes of the {@link ConvParams} it was packed for, not to the batch or the
  * image size, so one packing serves every input size.
