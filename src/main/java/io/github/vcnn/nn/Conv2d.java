@@ -20,8 +20,7 @@ public final class Conv2d extends Layer {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
-    private volatile PackedConvWeights packed;
-    private volatile boolean dirty = true;
+    private final RepackedWeights<PackedConvWeights> packed = new RepackedWeights<>(this::pack, PackedConvWeights::variant);
 
     /** Square kernel, stride 1, no padding. */
     public Conv2d(int in, int out, int kernel) {
@@ -109,18 +108,18 @@ public final class Conv2d extends Layer {
 
     @Override
     void parametersChanged() {
-        dirty = true;
+        packed.invalidate();
     }
 
     @Override
     void prepare(KernelProvider kernels) {
-        PackedConvWeights current = packed;
-        if (dirty || current == null || !current.variant().equals(kernels.name())) {
-            dirty = false;
-            // Packing depends on channels and kernel size only; one packing serves every batch and image size.
-            packed = kernels.conv().pack(params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1)),
-                    weight.data(), 0);
-        }
+        packed.refresh(kernels);
+    }
+
+    /** Packing depends on channels and kernel size only; one packing serves every batch and image size. */
+    private PackedConvWeights pack(KernelProvider kernels) {
+        return kernels.conv().pack(params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1)),
+                weight.data(), 0);
     }
 
     @Override
@@ -180,7 +179,7 @@ public final class Conv2d extends Layer {
         void forward(float[] x, int xOff, boolean training, long stepIndex, int sampleBase) {
             this.x = x;
             this.xOff = xOff;
-            k.conv().fwd(p, x, xOff, packed, bias == null ? null : bias.data(), 0, act, y, 0);
+            k.conv().fwd(p, x, xOff, packed.get(), bias == null ? null : bias.data(), 0, act, y, 0);
         }
 
         @Override

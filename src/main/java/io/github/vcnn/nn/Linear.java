@@ -21,8 +21,7 @@ public final class Linear extends Layer {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
-    private volatile PackedDenseWeights packed;
-    private volatile boolean dirty = true;
+    private final RepackedWeights<PackedDenseWeights> packed = new RepackedWeights<>(this::pack, PackedDenseWeights::variant);
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -87,17 +86,17 @@ public final class Linear extends Layer {
 
     @Override
     void parametersChanged() {
-        dirty = true;
+        packed.invalidate();
     }
 
     @Override
     void prepare(KernelProvider kernels) {
-        PackedDenseWeights current = packed;
-        if (dirty || current == null || !current.variant().equals(kernels.name())) {
-            dirty = false;
-            // Packing depends on in and out only; one packing serves every batch size.
-            packed = kernels.dense().pack(new DenseParams(1, inFeatures, outFeatures), weight.data(), 0);
-        }
+        packed.refresh(kernels);
+    }
+
+    /** Packing depends on in and out only; one packing serves every batch size. */
+    private PackedDenseWeights pack(KernelProvider kernels) {
+        return kernels.dense().pack(new DenseParams(1, inFeatures, outFeatures), weight.data(), 0);
     }
 
     @Override
@@ -132,7 +131,7 @@ public final class Linear extends Layer {
             void forward(float[] x, int xOff, boolean training, long stepIndex, int sampleBase) {
                 this.x = x;
                 this.xOff = xOff;
-                kernels.dense().fwd(p, x, xOff, packed, bias == null ? null : bias.data(), 0, fused, y, 0);
+                kernels.dense().fwd(p, x, xOff, packed.get(), bias == null ? null : bias.data(), 0, fused, y, 0);
             }
 
             @Override
