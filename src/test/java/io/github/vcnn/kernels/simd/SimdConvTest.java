@@ -226,16 +226,20 @@ class SimdConvTest {
         }
     }
 
-    /** {sum, sum of |terms|} per output element: y = xcorr(x, w) + b (pre-activation). */
-    static double[][] refForward(ConvParams p, float[] x, float[] w, float[] b) {
+    /** Called once per (output element, in-range kernel tap) pair with the flat indices of x, w and y. */
+    private interface TapVisitor {
+        void tap(int xIndex, int wIndex, int yIndex);
+    }
+
+    /** The plain definition of ConvParams: every output element with every kernel tap that reads inside the input. */
+    static void forEachTap(ConvParams p, TapVisitor v) {
         int oh = p.outH(), ow = p.outW(), cg = p.cg(), kg = p.kg();
-        double[] sum = new double[p.outputSize()], mag = new double[p.outputSize()];
         for (int n = 0; n < p.n(); n++) {
             for (int k = 0; k < p.k(); k++) {
                 int g = k / kg;
                 for (int i = 0; i < oh; i++) {
                     for (int j = 0; j < ow; j++) {
-                        double s = b == null ? 0 : b[k], m = b == null ? 0 : Math.abs(b[k]);
+                        int yIndex = ((n * p.k() + k) * oh + i) * ow + j;
                         for (int c = 0; c < cg; c++) {
                             for (int r = 0; r < p.r(); r++) {
                                 int ih = i * p.strideH() + r * p.dilationH() - p.padTop();
@@ -243,82 +247,53 @@ class SimdConvTest {
                                 for (int t = 0; t < p.s(); t++) {
                                     int iw = j * p.strideW() + t * p.dilationW() - p.padLeft();
                                     if (iw < 0 || iw >= p.w()) continue;
-                                    double term = (double) x[((n * p.c() + g * cg + c) * p.h() + ih) * p.w() + iw]
-                                            * w[((k * cg + c) * p.r() + r) * p.s() + t];
-                                    s += term;
-                                    m += Math.abs(term);
+                                    v.tap(((n * p.c() + g * cg + c) * p.h() + ih) * p.w() + iw, ((k * cg + c) * p.r() + r) * p.s() + t, yIndex);
                                 }
                             }
                         }
-                        int o = ((n * p.k() + k) * oh + i) * ow + j;
-                        sum[o] = s;
-                        mag[o] = m;
                     }
                 }
             }
         }
+    }
+
+    /** {sum, sum of |terms|} per output element: y = xcorr(x, w) + b (pre-activation). */
+    static double[][] refForward(ConvParams p, float[] x, float[] w, float[] b) {
+        double[] sum = new double[p.outputSize()], mag = new double[p.outputSize()];
+        int plane = p.outH() * p.outW();
+        if (b != null) {
+            for (int o = 0; o < sum.length; o++) {
+                sum[o] = b[(o / plane) % p.k()];
+                mag[o] = Math.abs(sum[o]);
+            }
+        }
+        forEachTap(p, (xi, wi, yi) -> {
+            double term = (double) x[xi] * w[wi];
+            sum[yi] += term;
+            mag[yi] += Math.abs(term);
+        });
         return new double[][]{sum, mag};
     }
 
     /** dx[n][c][ih][iw] = sum over the outputs that read x[n][c][ih][iw] of dz * w. */
     static double[][] refBwdData(ConvParams p, float[] dz, float[] w) {
-        int oh = p.outH(), ow = p.outW(), cg = p.cg(), kg = p.kg();
         double[] sum = new double[p.inputSize()], mag = new double[p.inputSize()];
-        for (int n = 0; n < p.n(); n++) {
-            for (int k = 0; k < p.k(); k++) {
-                int g = k / kg;
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        double d = dz[((n * p.k() + k) * oh + i) * ow + j];
-                        for (int c = 0; c < cg; c++) {
-                            for (int r = 0; r < p.r(); r++) {
-                                int ih = i * p.strideH() + r * p.dilationH() - p.padTop();
-                                if (ih < 0 || ih >= p.h()) continue;
-                                for (int t = 0; t < p.s(); t++) {
-                                    int iw = j * p.strideW() + t * p.dilationW() - p.padLeft();
-                                    if (iw < 0 || iw >= p.w()) continue;
-                                    double term = d * w[((k * cg + c) * p.r() + r) * p.s() + t];
-                                    int o = ((n * p.c() + g * cg + c) * p.h() + ih) * p.w() + iw;
-                                    sum[o] += term;
-                                    mag[o] += Math.abs(term);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        forEachTap(p, (xi, wi, yi) -> {
+            double term = (double) dz[yi] * w[wi];
+            sum[xi] += term;
+            mag[xi] += Math.abs(term);
+        });
         return new double[][]{sum, mag};
     }
 
     /** dw[k][c][r][s] = sum over batch and output pixels of dz * the input value the tap read. */
     static double[][] refBwdWeights(ConvParams p, float[] x, float[] dz) {
-        int oh = p.outH(), ow = p.outW(), cg = p.cg(), kg = p.kg();
         double[] sum = new double[p.weightSize()], mag = new double[p.weightSize()];
-        for (int n = 0; n < p.n(); n++) {
-            for (int k = 0; k < p.k(); k++) {
-                int g = k / kg;
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        double d = dz[((n * p.k() + k) * oh + i) * ow + j];
-                        for (int c = 0; c < cg; c++) {
-                            for (int r = 0; r < p.r(); r++) {
-                                int ih = i * p.strideH() + r * p.dilationH() - p.padTop();
-                                if (ih < 0 || ih >= p.h()) continue;
-                                for (int t = 0; t < p.s(); t++) {
-                                    int iw = j * p.strideW() + t * p.dilationW() - p.padLeft();
-                                    if (iw < 0 || iw >= p.w()) continue;
-                                    double term = d * x[((n * p.c() + g * cg + c) * p.h() + ih) * p.w() + iw];
-                                    int o = ((k * cg + c) * p.r() + r) * p.s() + t;
-                                    sum[o] += term;
-                                    mag[o] += Math.abs(term);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        forEachTap(p, (xi, wi, yi) -> {
+            double term = (double) dz[yi] * x[xi];
+            sum[wi] += term;
+            mag[wi] += Math.abs(term);
+        });
         return new double[][]{sum, mag};
     }
 
