@@ -46,8 +46,9 @@ import java.util.Arrays;
  * <p>Stateless and thread-safe: every buffer lives in a grow-only per-thread {@link Work}.
  */
 public final class SimdConv implements ConvKernels {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final int L = 16;
+    /** The JVM's preferred species: 16 lanes on AVX-512, 8 on AVX2, 4 on NEON / SSE; every layout below blocks by L. */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
     static final String VARIANT = "simd";
     /** Output pixels per staging block; a multiple of both tile widths (6 and 12). */
     private static final int CHUNK = 96;
@@ -58,8 +59,14 @@ public final class SimdConv implements ConvKernels {
     /** Output columns per tile of the width path (two vectors). */
     private static final int WIDTH_TILE = 2 * L;
 
-    /** Gather offsets of one channel across 16 staged pixel vectors. */
-    private static final int[] STAGE_MAP = {0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240};
+    /** Gather offsets of one channel across L staged pixel vectors (lane i reads pixel i). */
+    private static final int[] STAGE_MAP = stageMap();
+
+    private static int[] stageMap() {
+        int[] m = new int[L];
+        for (int i = 0; i < L; i++) m[i] = i * L;
+        return m;
+    }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
