@@ -6,6 +6,7 @@ import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackedConvWeights;
+import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -50,8 +51,29 @@ public final class SimdConv implements ConvKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     static final String VARIANT = "simd";
-    /** Output pixels per staging block; a multiple of both tile widths (6 and 12). */
-    private static final int CHUNK = 96;
+    /**
+     * Pixels of the register tiles (2 and 1 channel vectors). A 32-register ISA (AVX-512, NEON) takes 28
+     * accumulators (14x2, 28x1), which measured 1.2-1.3x the 6x2 tile on an AVX-512 host (RegisterTiles
+     * probe). A 16-register one (AVX2, SSE) takes 10 (5x2, 10x1): with 12, C2 keeps three broadcast
+     * temporaries live and spills an accumulator to the stack every step (read in the generated code on
+     * Zen 2), which put a store-to-load round trip on the FMA chain. {@code -Dvcnn.conv.tile=5x2|6x2|14x2} overrides.
+     */
+    static final int PAIR_TILE = pairTile(), SINGLE_TILE = 2 * PAIR_TILE;
+    /** Output pixels per staging block; a multiple of both tile widths. */
+    private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 100 : 96;
+
+    private static int pairTile() {
+        String forced = System.getProperty("vcnn.conv.tile", "").trim();
+        if (forced.equals("6x2")) return 6;
+        if (forced.equals("5x2")) return 5;
+        if (forced.equals("14x2")) return 14;
+        if (!forced.isEmpty()) {
+            System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING,
+                    "vcnn: ignoring -Dvcnn.conv.tile=" + forced + " (use 5x2, 6x2 or 14x2)");
+        }
+        boolean wideRegisterFile = L >= 16 || System.getProperty("os.arch", "").contains("aarch64");
+        return wideRegisterFile ? 14 : 5;
+    }
     /** Output pixels per band in bwdWeights (the band's dz and input rows stay in L1/L2). */
     private static final int BAND_PIXELS = 128;
     /** Slack behind the input scratch: weight-gradient tiles read up to 5 values past a kernel row. */
@@ -186,7 +208,7 @@ public final class SimdConv implements ConvKernels {
         for (int g = 0; g < wk.groups; g++) {
             int xg = g * wk.hp * wk.wp * wk.cg;
             for (int kb = 0; kb < kbs; ) {
-                int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? 6 : 12;
+                int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
                 int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
                 for (int pix0 = 0; pix0 < ohw; pix0 += CHUNK) {
                     int len = Math.min(CHUNK, ohw - pix0);
@@ -204,15 +226,11 @@ public final class SimdConv implements ConvKernels {
                             }
                             pb[i] = base;
                         }
-                        if (vecs == 2) {
-                            fwdTile6x2(xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L, CHUNK * L + t * L);
-                        } else {
-                            fwdTile12x1(xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
-                        }
+                        tile(vecs, xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
                     }
                     activate(stage, 0, len * L, act);
                     if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
-                    // staging [vec][pixel][16] -> NCHW rows of the block's channels
+                    // staging [vec][pixel][L] -> NCHW rows of the block's channels
                     for (int v = 0; v < vecs; v++) {
                         for (int lane = 0; lane < L; lane++) {
                             int k = (kb + v) * L + lane;
@@ -232,95 +250,22 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
-    /** 6 pixels x 32 output channels; weights of the second vector sit {@code wStep} after the first. */
-    private static void fwdTile6x2(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
-                                   float[] bias, int bb, float[] out, int o0, int o1) {
-        int p0 = pb[0], p1 = pb[1], p2 = pb[2], p3 = pb[3], p4 = pb[4], p5 = pb[5];
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        int segLen = inner * L;
-        for (int q = 0; q < nseg; q++) {
-            int xo = segOff[q], w0 = wb + q * segLen, w1 = w0 + wStep;
-            int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo, x5 = p5 + xo;
-            for (int u = 0; u < inner; u++) {
-                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * L);
-                FloatVector wv1 = FloatVector.fromArray(F, w, w1 + u * L);
-                FloatVector xv = FloatVector.broadcast(F, x[x0 + u]);
-                a00 = wv0.fma(xv, a00);
-                a01 = wv1.fma(xv, a01);
-                xv = FloatVector.broadcast(F, x[x1 + u]);
-                a10 = wv0.fma(xv, a10);
-                a11 = wv1.fma(xv, a11);
-                xv = FloatVector.broadcast(F, x[x2 + u]);
-                a20 = wv0.fma(xv, a20);
-                a21 = wv1.fma(xv, a21);
-                xv = FloatVector.broadcast(F, x[x3 + u]);
-                a30 = wv0.fma(xv, a30);
-                a31 = wv1.fma(xv, a31);
-                xv = FloatVector.broadcast(F, x[x4 + u]);
-                a40 = wv0.fma(xv, a40);
-                a41 = wv1.fma(xv, a41);
-                xv = FloatVector.broadcast(F, x[x5 + u]);
-                a50 = wv0.fma(xv, a50);
-                a51 = wv1.fma(xv, a51);
-            }
+    /**
+     * One register tile of the channel-blocked forward: {@code vecs} (1 or 2) vectors of output channels
+     * x {@link #PAIR_TILE} or {@link #SINGLE_TILE} pixels. The shape is a static final choice, so C2
+     * folds the switch and inlines one generated tile.
+     */
+    private static void tile(int vecs, float[] xs, int[] pb, float[] wp, int wb, int wStep, int[] segOff, int nseg, int inner,
+                             float[] bias, int bb, float[] stage, int o) {
+        if (vecs == 2) {
+            if (PAIR_TILE == 14) ConvTiles.fwd14x2(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else if (PAIR_TILE == 5) ConvTiles.fwd5x2(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd6x2(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+        } else {
+            if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd12x1(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
         }
-        FloatVector b0 = FloatVector.fromArray(F, bias, bb), b1 = FloatVector.fromArray(F, bias, bb + L);
-        a00.add(b0).intoArray(out, o0);
-        a10.add(b0).intoArray(out, o0 + L);
-        a20.add(b0).intoArray(out, o0 + 2 * L);
-        a30.add(b0).intoArray(out, o0 + 3 * L);
-        a40.add(b0).intoArray(out, o0 + 4 * L);
-        a50.add(b0).intoArray(out, o0 + 5 * L);
-        a01.add(b1).intoArray(out, o1);
-        a11.add(b1).intoArray(out, o1 + L);
-        a21.add(b1).intoArray(out, o1 + 2 * L);
-        a31.add(b1).intoArray(out, o1 + 3 * L);
-        a41.add(b1).intoArray(out, o1 + 4 * L);
-        a51.add(b1).intoArray(out, o1 + 5 * L);
-    }
-
-    /** 12 pixels x 16 output channels (the last, odd block of a group). */
-    private static void fwdTile12x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-                                    float[] bias, int bb, float[] out, int o0) {
-        int p0 = pb[0], p1 = pb[1], p2 = pb[2], p3 = pb[3], p4 = pb[4], p5 = pb[5];
-        int p6 = pb[6], p7 = pb[7], p8 = pb[8], p9 = pb[9], p10 = pb[10], p11 = pb[11];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        int segLen = inner * L;
-        for (int q = 0; q < nseg; q++) {
-            int xo = segOff[q], w0 = wb + q * segLen;
-            int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo, x5 = p5 + xo;
-            int x6 = p6 + xo, x7 = p7 + xo, x8 = p8 + xo, x9 = p9 + xo, x10 = p10 + xo, x11 = p11 + xo;
-            for (int u = 0; u < inner; u++) {
-                FloatVector wv = FloatVector.fromArray(F, w, w0 + u * L);
-                a0 = wv.fma(FloatVector.broadcast(F, x[x0 + u]), a0);
-                a1 = wv.fma(FloatVector.broadcast(F, x[x1 + u]), a1);
-                a2 = wv.fma(FloatVector.broadcast(F, x[x2 + u]), a2);
-                a3 = wv.fma(FloatVector.broadcast(F, x[x3 + u]), a3);
-                a4 = wv.fma(FloatVector.broadcast(F, x[x4 + u]), a4);
-                a5 = wv.fma(FloatVector.broadcast(F, x[x5 + u]), a5);
-                a6 = wv.fma(FloatVector.broadcast(F, x[x6 + u]), a6);
-                a7 = wv.fma(FloatVector.broadcast(F, x[x7 + u]), a7);
-                a8 = wv.fma(FloatVector.broadcast(F, x[x8 + u]), a8);
-                a9 = wv.fma(FloatVector.broadcast(F, x[x9 + u]), a9);
-                a10 = wv.fma(FloatVector.broadcast(F, x[x10 + u]), a10);
-                a11 = wv.fma(FloatVector.broadcast(F, x[x11 + u]), a11);
-            }
-        }
-        FloatVector b = FloatVector.fromArray(F, bias, bb);
-        a0.add(b).intoArray(out, o0);
-        a1.add(b).intoArray(out, o0 + L);
-        a2.add(b).intoArray(out, o0 + 2 * L);
-        a3.add(b).intoArray(out, o0 + 3 * L);
-        a4.add(b).intoArray(out, o0 + 4 * L);
-        a5.add(b).intoArray(out, o0 + 5 * L);
-        a6.add(b).intoArray(out, o0 + 6 * L);
-        a7.add(b).intoArray(out, o0 + 7 * L);
-        a8.add(b).intoArray(out, o0 + 8 * L);
-        a9.add(b).intoArray(out, o0 + 9 * L);
-        a10.add(b).intoArray(out, o0 + 10 * L);
-        a11.add(b).intoArray(out, o0 + 11 * L);
     }
 
     // ------------------------------------------------------------------------- width path (forward)
@@ -865,8 +810,9 @@ public final class SimdConv implements ConvKernels {
         float[] wt = new float[0];
         float[] dzb = new float[0];
         float[] dwb = new float[0];
-        final float[] stage = new float[2 * CHUNK * L];
-        final int[] pixelBase = new int[12];
+        /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
+        final float[] stage = new float[2 * CHUNK * L + L * L];
+        final int[] pixelBase = new int[SINGLE_TILE];
         /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
         final int[] channelMap = new int[L];
         int[] segOff = new int[0];
@@ -910,6 +856,7 @@ public final class SimdConv implements ConvKernels {
                 int rr = rowContiguous ? q : q / s, ss = rowContiguous ? 0 : q % s;
                 segOff[q] = (rr * dh * wp + ss * dw) * cg;
             }
+
             this.width = allowWidth && (kg < 8 || cg * r * s < 64);
             if (width) {
                 // a scratch row holds sw column phases of wph values (padded column j at phase j % sw,
