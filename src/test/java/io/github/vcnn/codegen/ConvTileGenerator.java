@@ -64,6 +64,13 @@ public final class ConvTileGenerator {
                     }
                 """);
         for (int[] s : FWD_SHAPES) fwd(b, s[0], s[1]);
+        for (int[] s : FWD_SHAPES) bwdWeights(b, s[0], s[1]);
+        for (int[] s : FWD_SHAPES) {
+            if (s[1] == 2) {
+                width(b, s[0], true);
+                width(b, s[0], false);
+            }
+        }
         b.append("}\n");
         return b.toString();
     }
@@ -117,6 +124,85 @@ public final class ConvTileGenerator {
             }
         }
         b.append(pad).append("}\n");
+        b.append("    }\n");
+    }
+
+    private static void bwdWeights(StringBuilder b, int P, int V) {
+        String pad = "        ";
+        b.append("\n    /**\n     * bwdWeights, ").append(P).append(" consecutive taps x ").append(V)
+                .append(" vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of\n")
+                .append("     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).\n     */\n");
+        b.append("    public static void bwdW").append(P).append('x').append(V)
+                .append("(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,\n")
+                .append("            float[] acc, int o0, int oStep, int valid) {\n");
+        b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
+        for (int i = 0; i < P; i++) for (int v = 0; v < V; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
+        b.append(";\n");
+        for (int v = 0; v < V; v++) b.append(pad).append("int d").append(v + 1).append(" = d0 + ").append(v).append(" * dStep;\n");
+        b.append(pad).append("for (int px = 0; px < pixels; px++) {\n");
+        String p2 = pad + "    ";
+        b.append(p2).append("int xi = xb + pixOff[px];\n");
+        for (int v = 0; v < V; v++) {
+            b.append(p2).append("FloatVector dv").append(v).append(" = FloatVector.fromArray(F, dz, d").append(v + 1).append(" + px * L);\n");
+        }
+        for (int i = 0; i < P; i++) {
+            b.append(p2).append(i == 0 ? "FloatVector " : "").append("xv = FloatVector.broadcast(F, x[xi + ").append(i).append("]);\n");
+            for (int v = 0; v < V; v++) b.append(p2).append(acc(i, v)).append(" = dv").append(v).append(".fma(xv, ").append(acc(i, v)).append(");\n");
+        }
+        b.append(pad).append("}\n");
+        for (int i = 0; i < P; i++) {
+            String ind = pad;
+            if (i > 0) {
+                b.append(pad).append("if (valid > ").append(i).append(") {\n");
+                ind = pad + "    ";
+            }
+            for (int v = 0; v < V; v++) {
+                b.append(ind).append("{ int o = o0 + ").append(v).append(" * oStep + ").append(i)
+                        .append(" * L; FloatVector.fromArray(F, acc, o).add(").append(acc(i, v)).append(").intoArray(acc, o); }\n");
+            }
+            if (i > 0) b.append(pad).append("}\n");
+        }
+        b.append("    }\n");
+    }
+
+    /**
+     * Width path: P items (output channel, output row) x 2 vectors of consecutive output columns.
+     * shared: all items read the same input rows (one group, one row); else each item has its own.
+     */
+    private static void width(StringBuilder b, int P, boolean shared) {
+        String pad = "        ";
+        b.append("\n    /**\n     * Width path, ").append(P).append(" items x 2L output columns, ")
+                .append(shared ? "one input row set for all items" : "each item its own input rows (tx[i] + at)")
+                .append(":\n     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[")
+                .append(shared ? "xb" : "tx[i] + at").append(" + tapOff[u] ..].\n     */\n");
+        b.append("    public static void width").append(P).append(shared ? "Shared" : "Separate")
+                .append(shared ? "(float[] x, int xb, " : "(float[] x, int[] tx, int at, ")
+                .append("int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {\n");
+        for (int i = 0; i < P; i++) b.append(pad).append("int w").append(i).append(" = tw[").append(i).append("];\n");
+        if (!shared) for (int i = 0; i < P; i++) b.append(pad).append("int b").append(i).append(" = tx[").append(i).append("] + at;\n");
+        b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
+        for (int i = 0; i < P; i++) for (int v = 0; v < 2; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
+        b.append(";\n");
+        b.append(pad).append("for (int u = 0; u < taps; u++) {\n");
+        String p2 = pad + "    ";
+        b.append(p2).append("int o = tapOff[u], wu = u * L;\n");
+        if (shared) {
+            b.append(p2).append("FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);\n");
+        }
+        for (int i = 0; i < P; i++) {
+            b.append(p2).append(i == 0 ? "FloatVector " : "").append("wv = FloatVector.broadcast(F, w[w").append(i).append(" + wu]);\n");
+            for (int v = 0; v < 2; v++) {
+                String xv = shared ? "x" + v : "FloatVector.fromArray(F, x, b" + i + " + o" + (v == 1 ? " + L" : "") + ")";
+                b.append(p2).append(acc(i, v)).append(" = ").append(xv).append(".fma(wv, ").append(acc(i, v)).append(");\n");
+            }
+        }
+        b.append(pad).append("}\n");
+        for (int i = 0; i < P; i++) {
+            for (int v = 0; v < 2; v++) {
+                b.append(pad).append(acc(i, v)).append(".add(tb[").append(i).append("]).intoArray(out, ")
+                        .append(2 * i + v).append(" * L);\n");
+            }
+        }
         b.append("    }\n");
     }
 

@@ -76,8 +76,8 @@ public final class SimdConv implements ConvKernels {
     }
     /** Output pixels per band in bwdWeights (the band's dz and input rows stay in L1/L2). */
     private static final int BAND_PIXELS = 128;
-    /** Slack behind the input scratch: weight-gradient tiles read up to 5 values past a kernel row. */
-    private static final int SLACK = 16;
+    /** Slack behind the input scratch: weight-gradient tiles read up to SINGLE_TILE - 1 values past a kernel row. */
+    private static final int SLACK = 32;
     /** Output columns per tile of the width path (two vectors). */
     private static final int WIDTH_TILE = 2 * L;
 
@@ -281,11 +281,11 @@ public final class SimdConv implements ConvKernels {
         int planeGroup = wk.cg * wk.hp * wk.wq, blockSize = wk.taps * L, rowStep = wk.sh * wk.wq;
         int[] tw = wk.tileW, ty = wk.tileY, tx = wk.tileX;
         float[] tb = wk.tileB, rows = wk.rowAcc;
-        // 6 channels of one output row per tile while at least 6 channels are left ...
-        int fullK = k - k % 6;
-        for (int k0 = 0; k0 < fullK; k0 += 6) {
+        // PAIR_TILE channels of one output row per tile while that many channels are left ...
+        int fullK = k - k % PAIR_TILE;
+        for (int k0 = 0; k0 < fullK; k0 += PAIR_TILE) {
             boolean shared = true;
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 setItem(wk, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
@@ -301,10 +301,10 @@ public final class SimdConv implements ConvKernels {
                 }
             }
         }
-        // ... then (channel, row) pairs of the last k % 6 channels, 6 per tile (one channel: 6 rows)
+        // ... then (channel, row) pairs of the last k % PAIR_TILE channels, PAIR_TILE per tile (one channel: PAIR_TILE rows)
         int items = (k - fullK) * oh;
-        for (int it0 = 0; it0 < items; it0 += 6) {
-            for (int i = 0; i < 6; i++) {
+        for (int it0 = 0; it0 < items; it0 += PAIR_TILE) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 int it = Math.min(it0 + i, items - 1);   // a short last tile repeats its last item
                 setItem(wk, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
             }
@@ -324,103 +324,35 @@ public final class SimdConv implements ConvKernels {
         wk.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
     }
 
-    /** Activation on the 6 x 32 tile results, then up to {@code cols} columns of each to its output row. */
+    /** Activation on the PAIR_TILE x 2L tile results, then up to {@code cols} columns of each to its output row. */
     private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols) {
-        activate(rows, 0, 6 * WIDTH_TILE, act);
+        activate(rows, 0, PAIR_TILE * WIDTH_TILE, act);
         if (cols == WIDTH_TILE) {
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo);
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L);
             }
         } else {
             VectorMask<Float> lo = F.indexInRange(0, cols), hi = F.indexInRange(L, cols);
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo, lo);
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L, hi);
             }
         }
     }
 
-    /** 6 channels of one group and row (same input planes) x 32 columns; acc + bias to out[6][32]. */
+    /** The width-path tile over shared input rows: {@link #PAIR_TILE} items x 2 column vectors (generated, see {@link #tile}). */
     private static void widthTileShared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
-        int w0 = tw[0], w1 = tw[1], w2 = tw[2], w3 = tw[3], w4 = tw[4], w5 = tw[5];
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        for (int u = 0; u < taps; u++) {
-            int xi = xb + tapOff[u], wu = u * L;
-            FloatVector x0 = FloatVector.fromArray(F, x, xi), x1 = FloatVector.fromArray(F, x, xi + L);
-            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
-            a00 = x0.fma(wv, a00);
-            a01 = x1.fma(wv, a01);
-            wv = FloatVector.broadcast(F, w[w1 + wu]);
-            a10 = x0.fma(wv, a10);
-            a11 = x1.fma(wv, a11);
-            wv = FloatVector.broadcast(F, w[w2 + wu]);
-            a20 = x0.fma(wv, a20);
-            a21 = x1.fma(wv, a21);
-            wv = FloatVector.broadcast(F, w[w3 + wu]);
-            a30 = x0.fma(wv, a30);
-            a31 = x1.fma(wv, a31);
-            wv = FloatVector.broadcast(F, w[w4 + wu]);
-            a40 = x0.fma(wv, a40);
-            a41 = x1.fma(wv, a41);
-            wv = FloatVector.broadcast(F, w[w5 + wu]);
-            a50 = x0.fma(wv, a50);
-            a51 = x1.fma(wv, a51);
-        }
-        a00.add(tb[0]).intoArray(out, 0);
-        a01.add(tb[0]).intoArray(out, L);
-        a10.add(tb[1]).intoArray(out, 2 * L);
-        a11.add(tb[1]).intoArray(out, 3 * L);
-        a20.add(tb[2]).intoArray(out, 4 * L);
-        a21.add(tb[2]).intoArray(out, 5 * L);
-        a30.add(tb[3]).intoArray(out, 6 * L);
-        a31.add(tb[3]).intoArray(out, 7 * L);
-        a40.add(tb[4]).intoArray(out, 8 * L);
-        a41.add(tb[4]).intoArray(out, 9 * L);
-        a50.add(tb[5]).intoArray(out, 10 * L);
-        a51.add(tb[5]).intoArray(out, 11 * L);
+        if (PAIR_TILE == 14) ConvTiles.width14Shared(x, xb, tapOff, taps, w, tw, tb, out);
+        else if (PAIR_TILE == 5) ConvTiles.width5Shared(x, xb, tapOff, taps, w, tw, tb, out);
+        else ConvTiles.width6Shared(x, xb, tapOff, taps, w, tw, tb, out);
     }
 
-    /** 6 items with their own input rows (other groups, other rows) x 32 columns; acc + bias to out[6][32]. */
+    /** The width-path tile, each item with its own input rows. */
     private static void widthTileSeparate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
-        int w0 = tw[0], w1 = tw[1], w2 = tw[2], w3 = tw[3], w4 = tw[4], w5 = tw[5];
-        int b0 = tx[0] + at, b1 = tx[1] + at, b2 = tx[2] + at, b3 = tx[3] + at, b4 = tx[4] + at, b5 = tx[5] + at;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        for (int u = 0; u < taps; u++) {
-            int o = tapOff[u], wu = u * L;
-            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
-            a00 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a00);
-            a01 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a01);
-            wv = FloatVector.broadcast(F, w[w1 + wu]);
-            a10 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a10);
-            a11 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a11);
-            wv = FloatVector.broadcast(F, w[w2 + wu]);
-            a20 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a20);
-            a21 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a21);
-            wv = FloatVector.broadcast(F, w[w3 + wu]);
-            a30 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a30);
-            a31 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a31);
-            wv = FloatVector.broadcast(F, w[w4 + wu]);
-            a40 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a40);
-            a41 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a41);
-            wv = FloatVector.broadcast(F, w[w5 + wu]);
-            a50 = FloatVector.fromArray(F, x, b5 + o).fma(wv, a50);
-            a51 = FloatVector.fromArray(F, x, b5 + o + L).fma(wv, a51);
-        }
-        a00.add(tb[0]).intoArray(out, 0);
-        a01.add(tb[0]).intoArray(out, L);
-        a10.add(tb[1]).intoArray(out, 2 * L);
-        a11.add(tb[1]).intoArray(out, 3 * L);
-        a20.add(tb[2]).intoArray(out, 4 * L);
-        a21.add(tb[2]).intoArray(out, 5 * L);
-        a30.add(tb[3]).intoArray(out, 6 * L);
-        a31.add(tb[3]).intoArray(out, 7 * L);
-        a40.add(tb[4]).intoArray(out, 8 * L);
-        a41.add(tb[4]).intoArray(out, 9 * L);
-        a50.add(tb[5]).intoArray(out, 10 * L);
-        a51.add(tb[5]).intoArray(out, 11 * L);
+        if (PAIR_TILE == 14) ConvTiles.width14Separate(x, tx, at, tapOff, taps, w, tw, tb, out);
+        else if (PAIR_TILE == 5) ConvTiles.width5Separate(x, tx, at, tapOff, taps, w, tw, tb, out);
+        else ConvTiles.width6Separate(x, tx, at, tapOff, taps, w, tw, tb, out);
     }
 
     private static final FloatVector ZERO = FloatVector.zero(F);
@@ -527,19 +459,15 @@ public final class SimdConv implements ConvKernels {
                 for (int g = 0; g < groups; g++) {
                     int xg = g * wk.hp * wk.wp * cg + oh0 * rowStep;
                     for (int kb = 0; kb < kbs; ) {
-                        int vecs = kbs - kb >= 2 ? 2 : 1, tileTaps = vecs == 2 ? 6 : 12;
-                        int d0 = ((g * kbs + kb) * ohw + oh0 * ow) * L, d1 = d0 + ohw * L;
+                        int vecs = kbs - kb >= 2 ? 2 : 1, tileTaps = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
+                        int d0 = ((g * kbs + kb) * ohw + oh0 * ow) * L;
                         int ab = (g * kbs + kb) * blockSize;
                         for (int q = 0; q < wk.nseg; q++) {
                             int xq = xg + wk.segOff[q];
                             for (int u0 = 0; u0 < wk.inner; u0 += tileTaps) {
                                 int valid = Math.min(tileTaps, wk.inner - u0);
                                 int o = ab + (q * wk.inner + u0) * L;
-                                if (vecs == 2) {
-                                    wTile6x2(xs, xq + u0, pixOff, rows * ow, dzb, d0, d1, acc, o, o + blockSize, valid);
-                                } else {
-                                    wTile12x1(xs, xq + u0, pixOff, rows * ow, dzb, d0, acc, o, valid);
-                                }
+                                wTile(vecs, xs, xq + u0, pixOff, rows * ow, dzb, d0, ohw * L, acc, o, blockSize, valid);
                             }
                         }
                         kb += vecs;
@@ -710,95 +638,18 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
-    /**
-     * acc[v][t] += sum over a band of output pixels of dz[v][pix] * x[pix tap base + t], t in [0, 6):
-     * 6 consecutive (s, c) taps of one kernel row x 32 output channels.
-     */
-    private static void wTile6x2(float[] x, int xb, int[] pixOff, int pixels,
-                                 float[] dzb, int d0, int d1, float[] acc, int o0, int o1, int valid) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        // one flat loop over the band's pixels: dz walks linearly, the input through pixOff
-        for (int px = 0; px < pixels; px++) {
-            int xi = xb + pixOff[px];
-            FloatVector dv0 = FloatVector.fromArray(F, dzb, d0 + px * L);
-            FloatVector dv1 = FloatVector.fromArray(F, dzb, d1 + px * L);
-            FloatVector xv = FloatVector.broadcast(F, x[xi]);
-            a00 = dv0.fma(xv, a00);
-            a01 = dv1.fma(xv, a01);
-            xv = FloatVector.broadcast(F, x[xi + 1]);
-            a10 = dv0.fma(xv, a10);
-            a11 = dv1.fma(xv, a11);
-            xv = FloatVector.broadcast(F, x[xi + 2]);
-            a20 = dv0.fma(xv, a20);
-            a21 = dv1.fma(xv, a21);
-            xv = FloatVector.broadcast(F, x[xi + 3]);
-            a30 = dv0.fma(xv, a30);
-            a31 = dv1.fma(xv, a31);
-            xv = FloatVector.broadcast(F, x[xi + 4]);
-            a40 = dv0.fma(xv, a40);
-            a41 = dv1.fma(xv, a41);
-            xv = FloatVector.broadcast(F, x[xi + 5]);
-            a50 = dv0.fma(xv, a50);
-            a51 = dv1.fma(xv, a51);
+    /** One bwdWeights register tile: {@code vecs} (1 or 2) channel vectors x PAIR_TILE or SINGLE_TILE taps (see {@link #tile}). */
+    private static void wTile(int vecs, float[] x, int xb, int[] pixOff, int pixels, float[] dzb, int d0, int dStep,
+                              float[] acc, int o0, int oStep, int valid) {
+        if (vecs == 2) {
+            if (PAIR_TILE == 14) ConvTiles.bwdW14x2(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else if (PAIR_TILE == 5) ConvTiles.bwdW5x2(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else ConvTiles.bwdW6x2(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+        } else {
+            if (SINGLE_TILE == 28) ConvTiles.bwdW28x1(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else if (SINGLE_TILE == 10) ConvTiles.bwdW10x1(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else ConvTiles.bwdW12x1(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
         }
-        FloatVector.fromArray(F, acc, o0).add(a00).intoArray(acc, o0);
-        FloatVector.fromArray(F, acc, o1).add(a01).intoArray(acc, o1);
-        if (valid > 1) {
-            FloatVector.fromArray(F, acc, o0 + L).add(a10).intoArray(acc, o0 + L);
-            FloatVector.fromArray(F, acc, o1 + L).add(a11).intoArray(acc, o1 + L);
-        }
-        if (valid > 2) {
-            FloatVector.fromArray(F, acc, o0 + 2 * L).add(a20).intoArray(acc, o0 + 2 * L);
-            FloatVector.fromArray(F, acc, o1 + 2 * L).add(a21).intoArray(acc, o1 + 2 * L);
-        }
-        if (valid > 3) {
-            FloatVector.fromArray(F, acc, o0 + 3 * L).add(a30).intoArray(acc, o0 + 3 * L);
-            FloatVector.fromArray(F, acc, o1 + 3 * L).add(a31).intoArray(acc, o1 + 3 * L);
-        }
-        if (valid > 4) {
-            FloatVector.fromArray(F, acc, o0 + 4 * L).add(a40).intoArray(acc, o0 + 4 * L);
-            FloatVector.fromArray(F, acc, o1 + 4 * L).add(a41).intoArray(acc, o1 + 4 * L);
-        }
-        if (valid > 5) {
-            FloatVector.fromArray(F, acc, o0 + 5 * L).add(a50).intoArray(acc, o0 + 5 * L);
-            FloatVector.fromArray(F, acc, o1 + 5 * L).add(a51).intoArray(acc, o1 + 5 * L);
-        }
-    }
-
-    /** 12 consecutive taps x 16 output channels (the last, odd block of a group). */
-    private static void wTile12x1(float[] x, int xb, int[] pixOff, int pixels,
-                                  float[] dzb, int d0, float[] acc, int o0, int valid) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (int px = 0; px < pixels; px++) {
-            int xi = xb + pixOff[px];
-            FloatVector dv = FloatVector.fromArray(F, dzb, d0 + px * L);
-            a0 = dv.fma(FloatVector.broadcast(F, x[xi]), a0);
-            a1 = dv.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
-            a2 = dv.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
-            a3 = dv.fma(FloatVector.broadcast(F, x[xi + 3]), a3);
-            a4 = dv.fma(FloatVector.broadcast(F, x[xi + 4]), a4);
-            a5 = dv.fma(FloatVector.broadcast(F, x[xi + 5]), a5);
-            a6 = dv.fma(FloatVector.broadcast(F, x[xi + 6]), a6);
-            a7 = dv.fma(FloatVector.broadcast(F, x[xi + 7]), a7);
-            a8 = dv.fma(FloatVector.broadcast(F, x[xi + 8]), a8);
-            a9 = dv.fma(FloatVector.broadcast(F, x[xi + 9]), a9);
-            a10 = dv.fma(FloatVector.broadcast(F, x[xi + 10]), a10);
-            a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
-        }
-        FloatVector.fromArray(F, acc, o0).add(a0).intoArray(acc, o0);
-        if (valid > 1) FloatVector.fromArray(F, acc, o0 + L).add(a1).intoArray(acc, o0 + L);
-        if (valid > 2) FloatVector.fromArray(F, acc, o0 + 2 * L).add(a2).intoArray(acc, o0 + 2 * L);
-        if (valid > 3) FloatVector.fromArray(F, acc, o0 + 3 * L).add(a3).intoArray(acc, o0 + 3 * L);
-        if (valid > 4) FloatVector.fromArray(F, acc, o0 + 4 * L).add(a4).intoArray(acc, o0 + 4 * L);
-        if (valid > 5) FloatVector.fromArray(F, acc, o0 + 5 * L).add(a5).intoArray(acc, o0 + 5 * L);
-        if (valid > 6) FloatVector.fromArray(F, acc, o0 + 6 * L).add(a6).intoArray(acc, o0 + 6 * L);
-        if (valid > 7) FloatVector.fromArray(F, acc, o0 + 7 * L).add(a7).intoArray(acc, o0 + 7 * L);
-        if (valid > 8) FloatVector.fromArray(F, acc, o0 + 8 * L).add(a8).intoArray(acc, o0 + 8 * L);
-        if (valid > 9) FloatVector.fromArray(F, acc, o0 + 9 * L).add(a9).intoArray(acc, o0 + 9 * L);
-        if (valid > 10) FloatVector.fromArray(F, acc, o0 + 10 * L).add(a10).intoArray(acc, o0 + 10 * L);
-        if (valid > 11) FloatVector.fromArray(F, acc, o0 + 11 * L).add(a11).intoArray(acc, o0 + 11 * L);
     }
 
     // ------------------------------------------------------------------------------ per-thread work
@@ -824,9 +675,9 @@ public final class SimdConv implements ConvKernels {
         boolean width;
         int wq, wph, taps;
         int[] tapOff = new int[0];
-        final int[] tileW = new int[6], tileY = new int[6], tileX = new int[6];
-        final float[] tileB = new float[6];
-        final float[] rowAcc = new float[6 * WIDTH_TILE];
+        final int[] tileW = new int[PAIR_TILE], tileY = new int[PAIR_TILE], tileX = new int[PAIR_TILE];
+        final float[] tileB = new float[PAIR_TILE];
+        final float[] rowAcc = new float[PAIR_TILE * WIDTH_TILE];
 
         /**
          * Sets the geometry. {@code allowWidth}: the caller can take the planar layout of the

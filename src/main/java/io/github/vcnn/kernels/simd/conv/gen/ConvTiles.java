@@ -681,4 +681,901 @@ public final class ConvTiles {
             a27_0.intoArray(out, o0 + 27 * L);
         }
     }
+
+    /**
+     * bwdWeights, 5 consecutive taps x 2 vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of
+     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).
+     */
+    public static void bwdW5x2(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,
+            float[] acc, int o0, int oStep, int valid) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0;
+        int d1 = d0 + 0 * dStep;
+        int d2 = d0 + 1 * dStep;
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dz, d1 + px * L);
+            FloatVector dv1 = FloatVector.fromArray(F, dz, d2 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi + 0]);
+            a0_0 = dv0.fma(xv, a0_0);
+            a0_1 = dv1.fma(xv, a0_1);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a1_0 = dv0.fma(xv, a1_0);
+            a1_1 = dv1.fma(xv, a1_1);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a2_0 = dv0.fma(xv, a2_0);
+            a2_1 = dv1.fma(xv, a2_1);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a3_0 = dv0.fma(xv, a3_0);
+            a3_1 = dv1.fma(xv, a3_1);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a4_0 = dv0.fma(xv, a4_0);
+            a4_1 = dv1.fma(xv, a4_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 0 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 0 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 0 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights, 10 consecutive taps x 1 vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of
+     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).
+     */
+    public static void bwdW10x1(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,
+            float[] acc, int o0, int oStep, int valid) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0, a8_0 = a0_0, a9_0 = a0_0;
+        int d1 = d0 + 0 * dStep;
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dz, d1 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi + 0]);
+            a0_0 = dv0.fma(xv, a0_0);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a1_0 = dv0.fma(xv, a1_0);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a2_0 = dv0.fma(xv, a2_0);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a3_0 = dv0.fma(xv, a3_0);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a4_0 = dv0.fma(xv, a4_0);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a5_0 = dv0.fma(xv, a5_0);
+            xv = FloatVector.broadcast(F, x[xi + 6]);
+            a6_0 = dv0.fma(xv, a6_0);
+            xv = FloatVector.broadcast(F, x[xi + 7]);
+            a7_0 = dv0.fma(xv, a7_0);
+            xv = FloatVector.broadcast(F, x[xi + 8]);
+            a8_0 = dv0.fma(xv, a8_0);
+            xv = FloatVector.broadcast(F, x[xi + 9]);
+            a9_0 = dv0.fma(xv, a9_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 0 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 0 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 0 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 0 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+        }
+        if (valid > 6) {
+            { int o = o0 + 0 * oStep + 6 * L; FloatVector.fromArray(F, acc, o).add(a6_0).intoArray(acc, o); }
+        }
+        if (valid > 7) {
+            { int o = o0 + 0 * oStep + 7 * L; FloatVector.fromArray(F, acc, o).add(a7_0).intoArray(acc, o); }
+        }
+        if (valid > 8) {
+            { int o = o0 + 0 * oStep + 8 * L; FloatVector.fromArray(F, acc, o).add(a8_0).intoArray(acc, o); }
+        }
+        if (valid > 9) {
+            { int o = o0 + 0 * oStep + 9 * L; FloatVector.fromArray(F, acc, o).add(a9_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights, 6 consecutive taps x 2 vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of
+     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).
+     */
+    public static void bwdW6x2(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,
+            float[] acc, int o0, int oStep, int valid) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0;
+        int d1 = d0 + 0 * dStep;
+        int d2 = d0 + 1 * dStep;
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dz, d1 + px * L);
+            FloatVector dv1 = FloatVector.fromArray(F, dz, d2 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi + 0]);
+            a0_0 = dv0.fma(xv, a0_0);
+            a0_1 = dv1.fma(xv, a0_1);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a1_0 = dv0.fma(xv, a1_0);
+            a1_1 = dv1.fma(xv, a1_1);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a2_0 = dv0.fma(xv, a2_0);
+            a2_1 = dv1.fma(xv, a2_1);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a3_0 = dv0.fma(xv, a3_0);
+            a3_1 = dv1.fma(xv, a3_1);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a4_0 = dv0.fma(xv, a4_0);
+            a4_1 = dv1.fma(xv, a4_1);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a5_0 = dv0.fma(xv, a5_0);
+            a5_1 = dv1.fma(xv, a5_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 0 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 0 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 0 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_1).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 0 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights, 12 consecutive taps x 1 vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of
+     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).
+     */
+    public static void bwdW12x1(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,
+            float[] acc, int o0, int oStep, int valid) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0, a8_0 = a0_0, a9_0 = a0_0, a10_0 = a0_0, a11_0 = a0_0;
+        int d1 = d0 + 0 * dStep;
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dz, d1 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi + 0]);
+            a0_0 = dv0.fma(xv, a0_0);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a1_0 = dv0.fma(xv, a1_0);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a2_0 = dv0.fma(xv, a2_0);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a3_0 = dv0.fma(xv, a3_0);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a4_0 = dv0.fma(xv, a4_0);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a5_0 = dv0.fma(xv, a5_0);
+            xv = FloatVector.broadcast(F, x[xi + 6]);
+            a6_0 = dv0.fma(xv, a6_0);
+            xv = FloatVector.broadcast(F, x[xi + 7]);
+            a7_0 = dv0.fma(xv, a7_0);
+            xv = FloatVector.broadcast(F, x[xi + 8]);
+            a8_0 = dv0.fma(xv, a8_0);
+            xv = FloatVector.broadcast(F, x[xi + 9]);
+            a9_0 = dv0.fma(xv, a9_0);
+            xv = FloatVector.broadcast(F, x[xi + 10]);
+            a10_0 = dv0.fma(xv, a10_0);
+            xv = FloatVector.broadcast(F, x[xi + 11]);
+            a11_0 = dv0.fma(xv, a11_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 0 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 0 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 0 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 0 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+        }
+        if (valid > 6) {
+            { int o = o0 + 0 * oStep + 6 * L; FloatVector.fromArray(F, acc, o).add(a6_0).intoArray(acc, o); }
+        }
+        if (valid > 7) {
+            { int o = o0 + 0 * oStep + 7 * L; FloatVector.fromArray(F, acc, o).add(a7_0).intoArray(acc, o); }
+        }
+        if (valid > 8) {
+            { int o = o0 + 0 * oStep + 8 * L; FloatVector.fromArray(F, acc, o).add(a8_0).intoArray(acc, o); }
+        }
+        if (valid > 9) {
+            { int o = o0 + 0 * oStep + 9 * L; FloatVector.fromArray(F, acc, o).add(a9_0).intoArray(acc, o); }
+        }
+        if (valid > 10) {
+            { int o = o0 + 0 * oStep + 10 * L; FloatVector.fromArray(F, acc, o).add(a10_0).intoArray(acc, o); }
+        }
+        if (valid > 11) {
+            { int o = o0 + 0 * oStep + 11 * L; FloatVector.fromArray(F, acc, o).add(a11_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights, 14 consecutive taps x 2 vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of
+     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).
+     */
+    public static void bwdW14x2(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,
+            float[] acc, int o0, int oStep, int valid) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0, a8_0 = a0_0, a8_1 = a0_0, a9_0 = a0_0, a9_1 = a0_0, a10_0 = a0_0, a10_1 = a0_0, a11_0 = a0_0, a11_1 = a0_0, a12_0 = a0_0, a12_1 = a0_0, a13_0 = a0_0, a13_1 = a0_0;
+        int d1 = d0 + 0 * dStep;
+        int d2 = d0 + 1 * dStep;
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dz, d1 + px * L);
+            FloatVector dv1 = FloatVector.fromArray(F, dz, d2 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi + 0]);
+            a0_0 = dv0.fma(xv, a0_0);
+            a0_1 = dv1.fma(xv, a0_1);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a1_0 = dv0.fma(xv, a1_0);
+            a1_1 = dv1.fma(xv, a1_1);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a2_0 = dv0.fma(xv, a2_0);
+            a2_1 = dv1.fma(xv, a2_1);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a3_0 = dv0.fma(xv, a3_0);
+            a3_1 = dv1.fma(xv, a3_1);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a4_0 = dv0.fma(xv, a4_0);
+            a4_1 = dv1.fma(xv, a4_1);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a5_0 = dv0.fma(xv, a5_0);
+            a5_1 = dv1.fma(xv, a5_1);
+            xv = FloatVector.broadcast(F, x[xi + 6]);
+            a6_0 = dv0.fma(xv, a6_0);
+            a6_1 = dv1.fma(xv, a6_1);
+            xv = FloatVector.broadcast(F, x[xi + 7]);
+            a7_0 = dv0.fma(xv, a7_0);
+            a7_1 = dv1.fma(xv, a7_1);
+            xv = FloatVector.broadcast(F, x[xi + 8]);
+            a8_0 = dv0.fma(xv, a8_0);
+            a8_1 = dv1.fma(xv, a8_1);
+            xv = FloatVector.broadcast(F, x[xi + 9]);
+            a9_0 = dv0.fma(xv, a9_0);
+            a9_1 = dv1.fma(xv, a9_1);
+            xv = FloatVector.broadcast(F, x[xi + 10]);
+            a10_0 = dv0.fma(xv, a10_0);
+            a10_1 = dv1.fma(xv, a10_1);
+            xv = FloatVector.broadcast(F, x[xi + 11]);
+            a11_0 = dv0.fma(xv, a11_0);
+            a11_1 = dv1.fma(xv, a11_1);
+            xv = FloatVector.broadcast(F, x[xi + 12]);
+            a12_0 = dv0.fma(xv, a12_0);
+            a12_1 = dv1.fma(xv, a12_1);
+            xv = FloatVector.broadcast(F, x[xi + 13]);
+            a13_0 = dv0.fma(xv, a13_0);
+            a13_1 = dv1.fma(xv, a13_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 0 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 0 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 0 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_1).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 0 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_1).intoArray(acc, o); }
+        }
+        if (valid > 6) {
+            { int o = o0 + 0 * oStep + 6 * L; FloatVector.fromArray(F, acc, o).add(a6_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 6 * L; FloatVector.fromArray(F, acc, o).add(a6_1).intoArray(acc, o); }
+        }
+        if (valid > 7) {
+            { int o = o0 + 0 * oStep + 7 * L; FloatVector.fromArray(F, acc, o).add(a7_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 7 * L; FloatVector.fromArray(F, acc, o).add(a7_1).intoArray(acc, o); }
+        }
+        if (valid > 8) {
+            { int o = o0 + 0 * oStep + 8 * L; FloatVector.fromArray(F, acc, o).add(a8_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 8 * L; FloatVector.fromArray(F, acc, o).add(a8_1).intoArray(acc, o); }
+        }
+        if (valid > 9) {
+            { int o = o0 + 0 * oStep + 9 * L; FloatVector.fromArray(F, acc, o).add(a9_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 9 * L; FloatVector.fromArray(F, acc, o).add(a9_1).intoArray(acc, o); }
+        }
+        if (valid > 10) {
+            { int o = o0 + 0 * oStep + 10 * L; FloatVector.fromArray(F, acc, o).add(a10_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 10 * L; FloatVector.fromArray(F, acc, o).add(a10_1).intoArray(acc, o); }
+        }
+        if (valid > 11) {
+            { int o = o0 + 0 * oStep + 11 * L; FloatVector.fromArray(F, acc, o).add(a11_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 11 * L; FloatVector.fromArray(F, acc, o).add(a11_1).intoArray(acc, o); }
+        }
+        if (valid > 12) {
+            { int o = o0 + 0 * oStep + 12 * L; FloatVector.fromArray(F, acc, o).add(a12_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 12 * L; FloatVector.fromArray(F, acc, o).add(a12_1).intoArray(acc, o); }
+        }
+        if (valid > 13) {
+            { int o = o0 + 0 * oStep + 13 * L; FloatVector.fromArray(F, acc, o).add(a13_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 13 * L; FloatVector.fromArray(F, acc, o).add(a13_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights, 28 consecutive taps x 1 vectors of output channels: acc[o0 + v*oStep + i*L ..] += sum over px of
+     * dz[d0 + v*dStep + px*L ..] * x[xb + pixOff[px] + i], for taps i < valid (the others are computed, not stored).
+     */
+    public static void bwdW28x1(float[] x, int xb, int[] pixOff, int pixels, float[] dz, int d0, int dStep,
+            float[] acc, int o0, int oStep, int valid) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0, a8_0 = a0_0, a9_0 = a0_0, a10_0 = a0_0, a11_0 = a0_0, a12_0 = a0_0, a13_0 = a0_0, a14_0 = a0_0, a15_0 = a0_0, a16_0 = a0_0, a17_0 = a0_0, a18_0 = a0_0, a19_0 = a0_0, a20_0 = a0_0, a21_0 = a0_0, a22_0 = a0_0, a23_0 = a0_0, a24_0 = a0_0, a25_0 = a0_0, a26_0 = a0_0, a27_0 = a0_0;
+        int d1 = d0 + 0 * dStep;
+        for (int px = 0; px < pixels; px++) {
+            int xi = xb + pixOff[px];
+            FloatVector dv0 = FloatVector.fromArray(F, dz, d1 + px * L);
+            FloatVector xv = FloatVector.broadcast(F, x[xi + 0]);
+            a0_0 = dv0.fma(xv, a0_0);
+            xv = FloatVector.broadcast(F, x[xi + 1]);
+            a1_0 = dv0.fma(xv, a1_0);
+            xv = FloatVector.broadcast(F, x[xi + 2]);
+            a2_0 = dv0.fma(xv, a2_0);
+            xv = FloatVector.broadcast(F, x[xi + 3]);
+            a3_0 = dv0.fma(xv, a3_0);
+            xv = FloatVector.broadcast(F, x[xi + 4]);
+            a4_0 = dv0.fma(xv, a4_0);
+            xv = FloatVector.broadcast(F, x[xi + 5]);
+            a5_0 = dv0.fma(xv, a5_0);
+            xv = FloatVector.broadcast(F, x[xi + 6]);
+            a6_0 = dv0.fma(xv, a6_0);
+            xv = FloatVector.broadcast(F, x[xi + 7]);
+            a7_0 = dv0.fma(xv, a7_0);
+            xv = FloatVector.broadcast(F, x[xi + 8]);
+            a8_0 = dv0.fma(xv, a8_0);
+            xv = FloatVector.broadcast(F, x[xi + 9]);
+            a9_0 = dv0.fma(xv, a9_0);
+            xv = FloatVector.broadcast(F, x[xi + 10]);
+            a10_0 = dv0.fma(xv, a10_0);
+            xv = FloatVector.broadcast(F, x[xi + 11]);
+            a11_0 = dv0.fma(xv, a11_0);
+            xv = FloatVector.broadcast(F, x[xi + 12]);
+            a12_0 = dv0.fma(xv, a12_0);
+            xv = FloatVector.broadcast(F, x[xi + 13]);
+            a13_0 = dv0.fma(xv, a13_0);
+            xv = FloatVector.broadcast(F, x[xi + 14]);
+            a14_0 = dv0.fma(xv, a14_0);
+            xv = FloatVector.broadcast(F, x[xi + 15]);
+            a15_0 = dv0.fma(xv, a15_0);
+            xv = FloatVector.broadcast(F, x[xi + 16]);
+            a16_0 = dv0.fma(xv, a16_0);
+            xv = FloatVector.broadcast(F, x[xi + 17]);
+            a17_0 = dv0.fma(xv, a17_0);
+            xv = FloatVector.broadcast(F, x[xi + 18]);
+            a18_0 = dv0.fma(xv, a18_0);
+            xv = FloatVector.broadcast(F, x[xi + 19]);
+            a19_0 = dv0.fma(xv, a19_0);
+            xv = FloatVector.broadcast(F, x[xi + 20]);
+            a20_0 = dv0.fma(xv, a20_0);
+            xv = FloatVector.broadcast(F, x[xi + 21]);
+            a21_0 = dv0.fma(xv, a21_0);
+            xv = FloatVector.broadcast(F, x[xi + 22]);
+            a22_0 = dv0.fma(xv, a22_0);
+            xv = FloatVector.broadcast(F, x[xi + 23]);
+            a23_0 = dv0.fma(xv, a23_0);
+            xv = FloatVector.broadcast(F, x[xi + 24]);
+            a24_0 = dv0.fma(xv, a24_0);
+            xv = FloatVector.broadcast(F, x[xi + 25]);
+            a25_0 = dv0.fma(xv, a25_0);
+            xv = FloatVector.broadcast(F, x[xi + 26]);
+            a26_0 = dv0.fma(xv, a26_0);
+            xv = FloatVector.broadcast(F, x[xi + 27]);
+            a27_0 = dv0.fma(xv, a27_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 0 * oStep + 2 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 0 * oStep + 3 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 0 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 0 * oStep + 5 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+        }
+        if (valid > 6) {
+            { int o = o0 + 0 * oStep + 6 * L; FloatVector.fromArray(F, acc, o).add(a6_0).intoArray(acc, o); }
+        }
+        if (valid > 7) {
+            { int o = o0 + 0 * oStep + 7 * L; FloatVector.fromArray(F, acc, o).add(a7_0).intoArray(acc, o); }
+        }
+        if (valid > 8) {
+            { int o = o0 + 0 * oStep + 8 * L; FloatVector.fromArray(F, acc, o).add(a8_0).intoArray(acc, o); }
+        }
+        if (valid > 9) {
+            { int o = o0 + 0 * oStep + 9 * L; FloatVector.fromArray(F, acc, o).add(a9_0).intoArray(acc, o); }
+        }
+        if (valid > 10) {
+            { int o = o0 + 0 * oStep + 10 * L; FloatVector.fromArray(F, acc, o).add(a10_0).intoArray(acc, o); }
+        }
+        if (valid > 11) {
+            { int o = o0 + 0 * oStep + 11 * L; FloatVector.fromArray(F, acc, o).add(a11_0).intoArray(acc, o); }
+        }
+        if (valid > 12) {
+            { int o = o0 + 0 * oStep + 12 * L; FloatVector.fromArray(F, acc, o).add(a12_0).intoArray(acc, o); }
+        }
+        if (valid > 13) {
+            { int o = o0 + 0 * oStep + 13 * L; FloatVector.fromArray(F, acc, o).add(a13_0).intoArray(acc, o); }
+        }
+        if (valid > 14) {
+            { int o = o0 + 0 * oStep + 14 * L; FloatVector.fromArray(F, acc, o).add(a14_0).intoArray(acc, o); }
+        }
+        if (valid > 15) {
+            { int o = o0 + 0 * oStep + 15 * L; FloatVector.fromArray(F, acc, o).add(a15_0).intoArray(acc, o); }
+        }
+        if (valid > 16) {
+            { int o = o0 + 0 * oStep + 16 * L; FloatVector.fromArray(F, acc, o).add(a16_0).intoArray(acc, o); }
+        }
+        if (valid > 17) {
+            { int o = o0 + 0 * oStep + 17 * L; FloatVector.fromArray(F, acc, o).add(a17_0).intoArray(acc, o); }
+        }
+        if (valid > 18) {
+            { int o = o0 + 0 * oStep + 18 * L; FloatVector.fromArray(F, acc, o).add(a18_0).intoArray(acc, o); }
+        }
+        if (valid > 19) {
+            { int o = o0 + 0 * oStep + 19 * L; FloatVector.fromArray(F, acc, o).add(a19_0).intoArray(acc, o); }
+        }
+        if (valid > 20) {
+            { int o = o0 + 0 * oStep + 20 * L; FloatVector.fromArray(F, acc, o).add(a20_0).intoArray(acc, o); }
+        }
+        if (valid > 21) {
+            { int o = o0 + 0 * oStep + 21 * L; FloatVector.fromArray(F, acc, o).add(a21_0).intoArray(acc, o); }
+        }
+        if (valid > 22) {
+            { int o = o0 + 0 * oStep + 22 * L; FloatVector.fromArray(F, acc, o).add(a22_0).intoArray(acc, o); }
+        }
+        if (valid > 23) {
+            { int o = o0 + 0 * oStep + 23 * L; FloatVector.fromArray(F, acc, o).add(a23_0).intoArray(acc, o); }
+        }
+        if (valid > 24) {
+            { int o = o0 + 0 * oStep + 24 * L; FloatVector.fromArray(F, acc, o).add(a24_0).intoArray(acc, o); }
+        }
+        if (valid > 25) {
+            { int o = o0 + 0 * oStep + 25 * L; FloatVector.fromArray(F, acc, o).add(a25_0).intoArray(acc, o); }
+        }
+        if (valid > 26) {
+            { int o = o0 + 0 * oStep + 26 * L; FloatVector.fromArray(F, acc, o).add(a26_0).intoArray(acc, o); }
+        }
+        if (valid > 27) {
+            { int o = o0 + 0 * oStep + 27 * L; FloatVector.fromArray(F, acc, o).add(a27_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * Width path, 5 items x 2L output columns, one input row set for all items:
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
+     */
+    public static void width5Shared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+    }
+
+    /**
+     * Width path, 5 items x 2L output columns, each item its own input rows (tx[i] + at):
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[tx[i] + at + tapOff[u] ..].
+     */
+    public static void width5Separate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int b0 = tx[0] + at;
+        int b1 = tx[1] + at;
+        int b2 = tx[2] + at;
+        int b3 = tx[3] + at;
+        int b4 = tx[4] + at;
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a0_0);
+            a0_1 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a1_0);
+            a1_1 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a2_0);
+            a2_1 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a3_0);
+            a3_1 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a4_0);
+            a4_1 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a4_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+    }
+
+    /**
+     * Width path, 6 items x 2L output columns, one input row set for all items:
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
+     */
+    public static void width6Shared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+    }
+
+    /**
+     * Width path, 6 items x 2L output columns, each item its own input rows (tx[i] + at):
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[tx[i] + at + tapOff[u] ..].
+     */
+    public static void width6Separate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int b0 = tx[0] + at;
+        int b1 = tx[1] + at;
+        int b2 = tx[2] + at;
+        int b3 = tx[3] + at;
+        int b4 = tx[4] + at;
+        int b5 = tx[5] + at;
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a0_0);
+            a0_1 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a1_0);
+            a1_1 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a2_0);
+            a2_1 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a3_0);
+            a3_1 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a4_0);
+            a4_1 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = FloatVector.fromArray(F, x, b5 + o).fma(wv, a5_0);
+            a5_1 = FloatVector.fromArray(F, x, b5 + o + L).fma(wv, a5_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+    }
+
+    /**
+     * Width path, 14 items x 2L output columns, one input row set for all items:
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
+     */
+    public static void width14Shared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int w6 = tw[6];
+        int w7 = tw[7];
+        int w8 = tw[8];
+        int w9 = tw[9];
+        int w10 = tw[10];
+        int w11 = tw[11];
+        int w12 = tw[12];
+        int w13 = tw[13];
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0, a8_0 = a0_0, a8_1 = a0_0, a9_0 = a0_0, a9_1 = a0_0, a10_0 = a0_0, a10_1 = a0_0, a11_0 = a0_0, a11_1 = a0_0, a12_0 = a0_0, a12_1 = a0_0, a13_0 = a0_0, a13_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[w6 + wu]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[w7 + wu]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+            wv = FloatVector.broadcast(F, w[w8 + wu]);
+            a8_0 = x0.fma(wv, a8_0);
+            a8_1 = x1.fma(wv, a8_1);
+            wv = FloatVector.broadcast(F, w[w9 + wu]);
+            a9_0 = x0.fma(wv, a9_0);
+            a9_1 = x1.fma(wv, a9_1);
+            wv = FloatVector.broadcast(F, w[w10 + wu]);
+            a10_0 = x0.fma(wv, a10_0);
+            a10_1 = x1.fma(wv, a10_1);
+            wv = FloatVector.broadcast(F, w[w11 + wu]);
+            a11_0 = x0.fma(wv, a11_0);
+            a11_1 = x1.fma(wv, a11_1);
+            wv = FloatVector.broadcast(F, w[w12 + wu]);
+            a12_0 = x0.fma(wv, a12_0);
+            a12_1 = x1.fma(wv, a12_1);
+            wv = FloatVector.broadcast(F, w[w13 + wu]);
+            a13_0 = x0.fma(wv, a13_0);
+            a13_1 = x1.fma(wv, a13_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+        a6_0.add(tb[6]).intoArray(out, 12 * L);
+        a6_1.add(tb[6]).intoArray(out, 13 * L);
+        a7_0.add(tb[7]).intoArray(out, 14 * L);
+        a7_1.add(tb[7]).intoArray(out, 15 * L);
+        a8_0.add(tb[8]).intoArray(out, 16 * L);
+        a8_1.add(tb[8]).intoArray(out, 17 * L);
+        a9_0.add(tb[9]).intoArray(out, 18 * L);
+        a9_1.add(tb[9]).intoArray(out, 19 * L);
+        a10_0.add(tb[10]).intoArray(out, 20 * L);
+        a10_1.add(tb[10]).intoArray(out, 21 * L);
+        a11_0.add(tb[11]).intoArray(out, 22 * L);
+        a11_1.add(tb[11]).intoArray(out, 23 * L);
+        a12_0.add(tb[12]).intoArray(out, 24 * L);
+        a12_1.add(tb[12]).intoArray(out, 25 * L);
+        a13_0.add(tb[13]).intoArray(out, 26 * L);
+        a13_1.add(tb[13]).intoArray(out, 27 * L);
+    }
+
+    /**
+     * Width path, 14 items x 2L output columns, each item its own input rows (tx[i] + at):
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[tx[i] + at + tapOff[u] ..].
+     */
+    public static void width14Separate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int w6 = tw[6];
+        int w7 = tw[7];
+        int w8 = tw[8];
+        int w9 = tw[9];
+        int w10 = tw[10];
+        int w11 = tw[11];
+        int w12 = tw[12];
+        int w13 = tw[13];
+        int b0 = tx[0] + at;
+        int b1 = tx[1] + at;
+        int b2 = tx[2] + at;
+        int b3 = tx[3] + at;
+        int b4 = tx[4] + at;
+        int b5 = tx[5] + at;
+        int b6 = tx[6] + at;
+        int b7 = tx[7] + at;
+        int b8 = tx[8] + at;
+        int b9 = tx[9] + at;
+        int b10 = tx[10] + at;
+        int b11 = tx[11] + at;
+        int b12 = tx[12] + at;
+        int b13 = tx[13] + at;
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0, a8_0 = a0_0, a8_1 = a0_0, a9_0 = a0_0, a9_1 = a0_0, a10_0 = a0_0, a10_1 = a0_0, a11_0 = a0_0, a11_1 = a0_0, a12_0 = a0_0, a12_1 = a0_0, a13_0 = a0_0, a13_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a0_0);
+            a0_1 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a1_0);
+            a1_1 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a2_0);
+            a2_1 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a3_0);
+            a3_1 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a4_0);
+            a4_1 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = FloatVector.fromArray(F, x, b5 + o).fma(wv, a5_0);
+            a5_1 = FloatVector.fromArray(F, x, b5 + o + L).fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[w6 + wu]);
+            a6_0 = FloatVector.fromArray(F, x, b6 + o).fma(wv, a6_0);
+            a6_1 = FloatVector.fromArray(F, x, b6 + o + L).fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[w7 + wu]);
+            a7_0 = FloatVector.fromArray(F, x, b7 + o).fma(wv, a7_0);
+            a7_1 = FloatVector.fromArray(F, x, b7 + o + L).fma(wv, a7_1);
+            wv = FloatVector.broadcast(F, w[w8 + wu]);
+            a8_0 = FloatVector.fromArray(F, x, b8 + o).fma(wv, a8_0);
+            a8_1 = FloatVector.fromArray(F, x, b8 + o + L).fma(wv, a8_1);
+            wv = FloatVector.broadcast(F, w[w9 + wu]);
+            a9_0 = FloatVector.fromArray(F, x, b9 + o).fma(wv, a9_0);
+            a9_1 = FloatVector.fromArray(F, x, b9 + o + L).fma(wv, a9_1);
+            wv = FloatVector.broadcast(F, w[w10 + wu]);
+            a10_0 = FloatVector.fromArray(F, x, b10 + o).fma(wv, a10_0);
+            a10_1 = FloatVector.fromArray(F, x, b10 + o + L).fma(wv, a10_1);
+            wv = FloatVector.broadcast(F, w[w11 + wu]);
+            a11_0 = FloatVector.fromArray(F, x, b11 + o).fma(wv, a11_0);
+            a11_1 = FloatVector.fromArray(F, x, b11 + o + L).fma(wv, a11_1);
+            wv = FloatVector.broadcast(F, w[w12 + wu]);
+            a12_0 = FloatVector.fromArray(F, x, b12 + o).fma(wv, a12_0);
+            a12_1 = FloatVector.fromArray(F, x, b12 + o + L).fma(wv, a12_1);
+            wv = FloatVector.broadcast(F, w[w13 + wu]);
+            a13_0 = FloatVector.fromArray(F, x, b13 + o).fma(wv, a13_0);
+            a13_1 = FloatVector.fromArray(F, x, b13 + o + L).fma(wv, a13_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+        a6_0.add(tb[6]).intoArray(out, 12 * L);
+        a6_1.add(tb[6]).intoArray(out, 13 * L);
+        a7_0.add(tb[7]).intoArray(out, 14 * L);
+        a7_1.add(tb[7]).intoArray(out, 15 * L);
+        a8_0.add(tb[8]).intoArray(out, 16 * L);
+        a8_1.add(tb[8]).intoArray(out, 17 * L);
+        a9_0.add(tb[9]).intoArray(out, 18 * L);
+        a9_1.add(tb[9]).intoArray(out, 19 * L);
+        a10_0.add(tb[10]).intoArray(out, 20 * L);
+        a10_1.add(tb[10]).intoArray(out, 21 * L);
+        a11_0.add(tb[11]).intoArray(out, 22 * L);
+        a11_1.add(tb[11]).intoArray(out, 23 * L);
+        a12_0.add(tb[12]).intoArray(out, 24 * L);
+        a12_1.add(tb[12]).intoArray(out, 25 * L);
+        a13_0.add(tb[13]).intoArray(out, 26 * L);
+        a13_1.add(tb[13]).intoArray(out, 27 * L);
+    }
 }
