@@ -1,5 +1,6 @@
 package io.github.vcnn.kernels.simd;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
@@ -167,7 +168,14 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        fwd(p, x, xOff, w, bias, biasOff, act, y, yOff, 1);
+    }
+
+    @Override
+    public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                    int threads) {
         ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
+        Checks.positive("threads", threads, "intra-op threads");
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -179,73 +187,73 @@ public final class SimdConv implements ConvKernels {
         }
         // a strided 1x1 conv reads only every stride-th pixel: copy just those and run it with stride 1
         boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
-        wk.plan(groups, p.cg(), kg, p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
-                p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
-        int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
-        for (int n = 0; n < p.n(); n++) {
-            if (sampled) {
-                wk.fillSampled(x, xOff + n * inPlane, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
-            } else {
-                wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            }
-            convImage(wk, w.data(), act, y, yOff + n * outPlane);
-        }
+        wk.job.conv(Job.FWD, p, x, xOff, w.data(), b, act, y, yOff, sampled);
+        wk.job.runConv(wk, threads);
+    }
+
+    /** Work items of one image on the channel-blocked path: (group, pair of channel blocks, chunk of CHUNK pixels). */
+    private static int blockedItems(Work wk) {
+        return wk.groups * ((blocks(wk.kg) + 1) / 2) * ((wk.oh * wk.ow + CHUNK - 1) / CHUNK);
     }
 
     /**
      * One image through the planned convolution: y[k][pix] = act(sum_{r,s,c} w[k][r][s][c] * xs[pix][r][s][c] + b[k]).
-     * Reads the scratch input and bias of {@code wk}; writes NCHW output from {@code yOff}.
+     * Reads the scratch input of {@code wk}; writes NCHW output from {@code yOff}.
      */
-    private static void convImage(Work wk, float[] wp, Epilogue act, float[] y, int yOff) {
+    private static void convImage(Work wk, float[] wp, float[] bias, Epilogue act, float[] y, int yOff) {
         if (wk.width) {
-            convImageWidth(wk, wp, act, y, yOff);
-            return;
+            convImageWidth(wk, wp, bias, act, y, yOff);
+        } else {
+            convBlocked(wk, wk, wp, bias, act, y, yOff, 0, blockedItems(wk));
         }
-        int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow;
+    }
+
+    /**
+     * Items [from, to) of one image on the channel-blocked path (see {@link #blockedItems}): the planned geometry
+     * and input scratch come from {@code wk}, the staging buffers from {@code own} (the running thread's).
+     */
+    private static void convBlocked(Work wk, Work own, float[] wp, float[] bias, Epilogue act, float[] y, int yOff, int from, int to) {
+        int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow, steps = (kbs + 1) / 2, chunks = (ohw + CHUNK - 1) / CHUNK;
         int blockSize = wk.nseg * wk.inner * L;
-        float[] xs = wk.xs, stage = wk.stage, bias = wk.bias;
-        int[] pb = wk.pixelBase;
-        for (int g = 0; g < wk.groups; g++) {
+        float[] xs = wk.xs, stage = own.stage;
+        int[] pb = own.pixelBase;
+        for (int item = from; item < to; item++) {
+            int chunk = item % chunks, gs = item / chunks, g = gs / steps, kb = 2 * (gs % steps);
             int xg = g * wk.hp * wk.wp * wk.cg;
-            for (int kb = 0; kb < kbs; ) {
-                int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
-                int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
-                for (int pix0 = 0; pix0 < ohw; pix0 += CHUNK) {
-                    int len = Math.min(CHUNK, ohw - pix0);
-                    int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
-                    for (int t = 0; t < len; t += tileWidth) {
-                        // pixel bases of the tile; pixels past the image repeat the last one (computed, never stored)
-                        int base = 0;
-                        for (int i = 0; i < tileWidth; i++) {
-                            if (pix0 + t + i < ohw) {
-                                base = xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
-                                if (++ow == wk.ow) {
-                                    ow = 0;
-                                    oh++;
-                                }
-                            }
-                            pb[i] = base;
+            int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
+            int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
+            int pix0 = chunk * CHUNK, len = Math.min(CHUNK, ohw - pix0);
+            int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
+            for (int t = 0; t < len; t += tileWidth) {
+                // pixel bases of the tile; pixels past the image repeat the last one (computed, never stored)
+                int base = 0;
+                for (int i = 0; i < tileWidth; i++) {
+                    if (pix0 + t + i < ohw) {
+                        base = xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                        if (++ow == wk.ow) {
+                            ow = 0;
+                            oh++;
                         }
-                        tile(vecs, xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
                     }
-                    activate(stage, 0, len * L, act);
-                    if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
-                    // staging [vec][pixel][L] -> NCHW rows of the block's channels
-                    for (int v = 0; v < vecs; v++) {
-                        for (int lane = 0; lane < L; lane++) {
-                            int k = (kb + v) * L + lane;
-                            if (k >= kg) break;
-                            int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
-                            int i = 0;
-                            for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
-                            if (i < len) {
-                                VectorMask<Float> m = F.indexInRange(i, len);
-                                FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
-                            }
-                        }
+                    pb[i] = base;
+                }
+                tile(vecs, xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
+            }
+            activate(stage, 0, len * L, act);
+            if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
+            // staging [vec][pixel][L] -> NCHW rows of the block's channels
+            for (int v = 0; v < vecs; v++) {
+                for (int lane = 0; lane < L; lane++) {
+                    int k = (kb + v) * L + lane;
+                    if (k >= kg) break;
+                    int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
+                    int i = 0;
+                    for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
+                    if (i < len) {
+                        VectorMask<Float> m = F.indexInRange(i, len);
+                        FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
                     }
                 }
-                kb += vecs;
             }
         }
     }
@@ -276,7 +284,7 @@ public final class SimdConv implements ConvKernels {
      * summing broadcast weights times input row vectors over (r, s, c); results go straight to NCHW rows.
      * Channels of a tile may come from different groups (depthwise), each reading its own input planes.
      */
-    private static void convImageWidth(Work wk, float[] wp, Epilogue act, float[] y, int yOff) {
+    private static void convImageWidth(Work wk, float[] wp, float[] bias, Epilogue act, float[] y, int yOff) {
         int kg = wk.kg, kbs = blocks(kg), k = wk.groups * kg, oh = wk.oh, ow = wk.ow;
         int planeGroup = wk.cg * wk.hp * wk.wq, blockSize = wk.taps * L, rowStep = wk.sh * wk.wq;
         int[] tw = wk.tileW, ty = wk.tileY, tx = wk.tileX;
@@ -286,7 +294,7 @@ public final class SimdConv implements ConvKernels {
         for (int k0 = 0; k0 < fullK; k0 += PAIR_TILE) {
             boolean shared = true;
             for (int i = 0; i < PAIR_TILE; i++) {
-                setItem(wk, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
+                setItem(wk, bias, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
             for (int row = 0; row < oh; row++) {
@@ -306,7 +314,7 @@ public final class SimdConv implements ConvKernels {
         for (int it0 = 0; it0 < items; it0 += PAIR_TILE) {
             for (int i = 0; i < PAIR_TILE; i++) {
                 int it = Math.min(it0 + i, items - 1);   // a short last tile repeats its last item
-                setItem(wk, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
+                setItem(wk, bias, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
             }
             for (int ow0 = 0; ow0 < ow; ow0 += WIDTH_TILE) {
                 widthTileSeparate(wk.xs, tx, ow0, wk.tapOff, wk.taps, wp, tw, tb, rows);
@@ -316,10 +324,10 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** Tile item i = output channel ch, output row `row`: its weights, bias, input and output row bases. */
-    private static void setItem(Work wk, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep, int yOff) {
+    private static void setItem(Work wk, float[] bias, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep, int yOff) {
         int g = ch / wk.kg, kl = ch % wk.kg;
         wk.tileW[i] = (g * kbs + kl / L) * blockSize + kl % L;
-        wk.tileB[i] = wk.bias[(g * kbs + kl / L) * L + kl % L];
+        wk.tileB[i] = bias[(g * kbs + kl / L) * L + kl % L];
         wk.tileX[i] = g * planeGroup + row * rowStep;
         wk.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
     }
@@ -401,7 +409,13 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        bwdData(p, dz, dzOff, w, wOff, dx, dxOff, 1);
+    }
+
+    @Override
+    public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
         ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
+        Checks.positive("threads", threads, "intra-op threads");
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -412,76 +426,58 @@ public final class SimdConv implements ConvKernels {
         packTransposed(w, wOff, groups, kg, cg, r, s, wt);
         float[] b = wk.bias = Work.grow(wk.bias, groups * cbs * L);
         Arrays.fill(b, 0, groups * cbs * L, 0f);
-        wk.plan(groups, kg, cg, r, s, 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w(), true);
-        int padT = p.dilationH() * (r - 1) - p.padTop(), padL = p.dilationW() * (s - 1) - p.padLeft();
-        int dzPlane = p.k() * p.outH() * p.outW(), dxPlane = p.c() * p.h() * p.w();
-        for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(dz, dzOff + n * dzPlane, p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL);
-            convImage(wk, wt, Epilogue.NONE, dx, dxOff + n * dxPlane);
-        }
+        wk.job.conv(Job.BWD_DATA, p, dz, dzOff, wt, b, Epilogue.NONE, dx, dxOff, false);
+        wk.job.runConv(wk, threads);
     }
 
     // ---------------------------------------------------------------------------------- bwd weights
 
     @Override
     public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
+        bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff, 1);
+    }
+
+    @Override
+    public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff,
+                           int threads) {
         ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
+        Checks.positive("threads", threads, "intra-op threads");
         checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s(), kbs = blocks(kg);
-        int oh = p.outH(), ow = p.outW(), ohw = oh * ow;
+        int oh = p.outH(), ow = p.outW(), ohw = oh * ow, rs = r * s;
         wk.plan(groups, cg, kg, r, s, p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), oh, ow, false);
-        int blockSize = wk.nseg * wk.inner * L, accSize = groups * kbs * blockSize;
-        float[] acc = wk.dwb = Work.grow(wk.dwb, accSize);
-        Arrays.fill(acc, 0, accSize, 0f);
-        float[] dzb = wk.dzb = Work.grow(wk.dzb, groups * kbs * ohw * L);
-        int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * ohw;
-        int bandRows = Math.max(1, BAND_PIXELS / ow);
-        int rowStep = wk.sh * wk.wp * cg, colStep = wk.sw * cg;
-        int[] pixOff = wk.pixOff = Work.grow(wk.pixOff, bandRows * ow);   // input offset of each band pixel
+        Job job = wk.job;
         // one input channel at stride 1 (5x5 on a grey image): vectorize over pixels, skip the dz transpose
         if (groups == 1 && cg == 1 && wk.sh == 1 && wk.sw == 1 && wk.inner >= 3 && wk.inner <= 5 && kg % 4 == 0
                 && (oh * wk.wp + L - 1) / L * L + wk.segOff[wk.nseg - 1] + 4 <= wk.hp * wk.wp + SLACK) {
-            bwdWeightsGrey(p, wk, x, xOff, dz, dzOff, dw, dwOff);
-            if (db != null) biasGradient(p.n(), p.k(), ohw, dz, dzOff, db, dbOff);
-            return;
-        }
-        for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, wk.channelMap, dzb);
-            float[] xs = wk.xs;
-            for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
-                int rows = Math.min(bandRows, oh - oh0);
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < ow; j++) pixOff[i * ow + j] = i * rowStep + j * colStep;
-                }
-                for (int g = 0; g < groups; g++) {
-                    int xg = g * wk.hp * wk.wp * cg + oh0 * rowStep;
-                    for (int kb = 0; kb < kbs; ) {
-                        int vecs = kbs - kb >= 2 ? 2 : 1, tileTaps = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
-                        int d0 = ((g * kbs + kb) * ohw + oh0 * ow) * L;
-                        int ab = (g * kbs + kb) * blockSize;
-                        for (int q = 0; q < wk.nseg; q++) {
-                            int xq = xg + wk.segOff[q];
-                            for (int u0 = 0; u0 < wk.inner; u0 += tileTaps) {
-                                int valid = Math.min(tileTaps, wk.inner - u0);
-                                int o = ab + (q * wk.inner + u0) * L;
-                                wTile(vecs, xs, xq + u0, pixOff, rows * ow, dzb, d0, ohw * L, acc, o, blockSize, valid);
-                            }
-                        }
-                        kb += vecs;
-                    }
+            int taps = wk.nseg * wk.inner;
+            float[] acc = wk.dwb = Work.grow(wk.dwb, kg * taps * L);
+            Arrays.fill(acc, 0, kg * taps * L, 0f);
+            job.weights(Job.GREY, p, x, xOff, dz, dzOff, acc, kg / 4);
+            job.runWeights(threads);
+            for (int ch = 0; ch < kg; ch++) {
+                for (int t = 0; t < taps; t++) {
+                    int o = (ch * taps + t) * L;
+                    float sum = 0f;
+                    for (int l = 0; l < L; l++) sum += acc[o + l];   // lanes in index order: reproducible
+                    dw[dwOff + ch * taps + t] = sum;
                 }
             }
-        }
-        // acc[g][kb][r][s][c][16] -> dw[g*Kg + k][c][r][s]
-        int rs = r * s;
-        for (int g = 0; g < groups; g++) {
-            for (int k = 0; k < kg; k++) {
-                int block = (g * kbs + k / L) * blockSize, lane = k % L, dst = dwOff + (g * kg + k) * cg * rs;
-                for (int c = 0; c < cg; c++) {
-                    for (int t = 0; t < rs; t++) dw[dst + c * rs + t] = acc[block + (t * cg + c) * L + lane];
+        } else {
+            int blockSize = wk.nseg * wk.inner * L, accSize = groups * kbs * blockSize;
+            float[] acc = wk.dwb = Work.grow(wk.dwb, accSize);
+            Arrays.fill(acc, 0, accSize, 0f);
+            job.weights(Job.BLOCKS, p, x, xOff, dz, dzOff, acc, groups * ((kbs + 1) / 2));
+            job.runWeights(threads);
+            // acc[g][kb][r][s][c][L] -> dw[g*Kg + k][c][r][s]
+            for (int g = 0; g < groups; g++) {
+                for (int k = 0; k < kg; k++) {
+                    int block = (g * kbs + k / L) * blockSize, lane = k % L, dst = dwOff + (g * kg + k) * cg * rs;
+                    for (int c = 0; c < cg; c++) {
+                        for (int t = 0; t < rs; t++) dw[dst + c * rs + t] = acc[block + (t * cg + c) * L + lane];
+                    }
                 }
             }
         }
@@ -489,36 +485,80 @@ public final class SimdConv implements ConvKernels {
     }
 
     /**
-     * bwdWeights for one input channel at stride 1 (a first layer on a grey image): vectorized over 16
-     * output pixels instead of channels, so dz needs no channel-blocking transpose. dz rows are copied
-     * into zero-padded rows of the scratch width, making output pixel p read input p + tap offset for
-     * every tap; vector partial sums per (k, tap) are summed lane by lane, in index order, once per call.
+     * bwdWeights of the units [from, to) of (group, pair of output-channel blocks), over every image, band by band,
+     * into {@code j.acc[g][kb][r][s][c][L]}. A unit's sums never depend on which thread or split ran it.
      */
-    private static void bwdWeightsGrey(ConvParams p, Work wk, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff) {
-        int k = p.k(), oh = p.outH(), ow = p.outW(), wp = wk.wp, inner = wk.inner, nseg = wk.nseg, taps = nseg * inner;
-        int span = (oh * wp + L - 1) / L * L;   // padded dz row length: whole vectors
-        float[] dzp = wk.dzb = Work.grow(wk.dzb, k * span);
-        Arrays.fill(dzp, 0, k * span, 0f);   // the padding columns stay zero across images
-        float[] acc = wk.dwb = Work.grow(wk.dwb, k * taps * L);
-        Arrays.fill(acc, 0, k * taps * L, 0f);
-        int inPlane = p.h() * p.w(), outPlane = k * oh * ow;
+    private static void bwdWeightsBlocks(Job j, Work own, int from, int to) {
+        ConvParams p = j.p;
+        int groups = p.groups(), kg = p.kg(), cg = p.cg(), kbs = blocks(kg), steps = (kbs + 1) / 2;
+        int oh = p.outH(), ow = p.outW(), ohw = oh * ow;
+        own.plan(groups, cg, kg, p.r(), p.s(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), oh, ow, false);
+        int blockSize = own.nseg * own.inner * L;
+        float[] acc = j.acc;
+        float[] dzb = own.dzb = Work.grow(own.dzb, groups * kbs * ohw * L);
+        int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * ohw;
+        int bandRows = Math.max(1, BAND_PIXELS / ow);
+        int rowStep = own.sh * own.wp * cg, colStep = own.sw * cg;
+        int[] pixOff = own.pixOff = Work.grow(own.pixOff, bandRows * ow);   // input offset of each band pixel
         for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(x, xOff + n * inPlane, 1, p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            for (int ch = 0; ch < k; ch++) {
-                for (int i = 0; i < oh; i++) System.arraycopy(dz, dzOff + n * outPlane + (ch * oh + i) * ow, dzp, ch * span + i * wp, ow);
+            own.fillInput(j.in, j.inOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            for (int unit = from; unit < to; unit++) {
+                int g = unit / steps, kb = 2 * (unit % steps);
+                for (int blk = kb; blk < Math.min(kb + 2, kbs); blk++) {
+                    blockOutput(j.dz, j.dzOff + n * outPlane, g, blk, kg, ohw, own.channelMap, dzb);
+                }
             }
-            for (int k0 = 0; k0 < k; k0 += 4) {
-                for (int q = 0; q < nseg; q++) {
-                    wTileGrey4x5(wk.xs, wk.segOff[q], inner, dzp, k0 * span, span, acc, (k0 * taps + q * inner) * L, taps * L);
+            float[] xs = own.xs;
+            for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
+                int rows = Math.min(bandRows, oh - oh0);
+                for (int i = 0; i < rows; i++) {
+                    for (int jj = 0; jj < ow; jj++) pixOff[i * ow + jj] = i * rowStep + jj * colStep;
+                }
+                for (int unit = from; unit < to; unit++) {
+                    int g = unit / steps, kb = 2 * (unit % steps);
+                    int xg = g * own.hp * own.wp * cg + oh0 * rowStep;
+                    int vecs = kbs - kb >= 2 ? 2 : 1, tileTaps = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
+                    int d0 = ((g * kbs + kb) * ohw + oh0 * ow) * L;
+                    int ab = (g * kbs + kb) * blockSize;
+                    for (int q = 0; q < own.nseg; q++) {
+                        int xq = xg + own.segOff[q];
+                        for (int u0 = 0; u0 < own.inner; u0 += tileTaps) {
+                            int valid = Math.min(tileTaps, own.inner - u0);
+                            int o = ab + (q * own.inner + u0) * L;
+                            wTile(vecs, xs, xq + u0, pixOff, rows * ow, dzb, d0, ohw * L, acc, o, blockSize, valid);
+                        }
+                    }
                 }
             }
         }
-        for (int ch = 0; ch < k; ch++) {
-            for (int t = 0; t < taps; t++) {
-                int o = (ch * taps + t) * L;
-                float sum = 0f;
-                for (int l = 0; l < L; l++) sum += acc[o + l];
-                dw[dwOff + ch * taps + t] = sum;
+    }
+
+    /**
+     * bwdWeights for one input channel at stride 1 (a first layer on a grey image), output channels
+     * [4*from, 4*to): vectorized over L output pixels instead of channels, so dz needs no channel-blocking
+     * transpose. dz rows are copied into zero-padded rows of the scratch width, making output pixel p read
+     * input p + tap offset for every tap; vector partial sums per (k, tap) go to {@code j.acc[k][tap][L]}.
+     */
+    private static void bwdWeightsGrey(Job j, Work own, int from, int to) {
+        ConvParams p = j.p;
+        int k = p.k(), oh = p.outH(), ow = p.outW();
+        own.plan(1, 1, k, p.r(), p.s(), 1, 1, p.dilationH(), p.dilationW(), oh, ow, false);
+        int wp = own.wp, inner = own.inner, nseg = own.nseg, taps = nseg * inner;
+        int span = (oh * wp + L - 1) / L * L;   // padded dz row length: whole vectors
+        int c0 = 4 * from, c1 = 4 * to;
+        float[] dzp = own.dzb = Work.grow(own.dzb, k * span);
+        Arrays.fill(dzp, c0 * span, c1 * span, 0f);   // the padding columns stay zero across images
+        float[] acc = j.acc;
+        int inPlane = p.h() * p.w(), outPlane = k * oh * ow;
+        for (int n = 0; n < p.n(); n++) {
+            own.fillInput(j.in, j.inOff + n * inPlane, 1, p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            for (int ch = c0; ch < c1; ch++) {
+                for (int i = 0; i < oh; i++) System.arraycopy(j.dz, j.dzOff + n * outPlane + (ch * oh + i) * ow, dzp, ch * span + i * wp, ow);
+            }
+            for (int k0 = c0; k0 < c1; k0 += 4) {
+                for (int q = 0; q < nseg; q++) {
+                    wTileGrey4x5(own.xs, own.segOff[q], inner, dzp, k0 * span, span, acc, (k0 * taps + q * inner) * L, taps * L);
+                }
             }
         }
     }
@@ -586,20 +626,16 @@ public final class SimdConv implements ConvKernels {
         if (valid > 4) { int o = o0 + 3 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a34).intoArray(acc, o); }
     }
 
-    /** dz[k][pix] (one image, NCHW) -> dzb[g][kb][pix][16], lanes past Kg zero. */
-    private static void blockOutput(float[] dz, int off, int groups, int kg, int ohw, int[] channelMap, float[] dzb) {
-        int kbs = blocks(kg);
-        for (int g = 0; g < groups; g++) {
-            for (int kb = 0; kb < kbs; kb++) {
-                int src = off + (g * kg + kb * L) * ohw, dst = (g * kbs + kb) * ohw * L;
-                channelMap(channelMap, ohw, Math.min(L, kg - kb * L));
-                if (kg - kb * L >= L) {
-                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
-                } else {
-                    VectorMask<Float> m = F.indexInRange(0, kg - kb * L);   // gathered lanes past Kg are zero
-                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
-                }
-            }
+    /** Block kb of group g of dz (one image, NCHW) -> dzb[g][kb][pix][L], lanes past Kg zero. */
+    private static void blockOutput(float[] dz, int off, int g, int kb, int kg, int ohw, int[] channelMap, float[] dzb) {
+        int kbs = blocks(kg), valid = Math.min(L, kg - kb * L);
+        int src = off + (g * kg + kb * L) * ohw, dst = (g * kbs + kb) * ohw * L;
+        channelMap(channelMap, ohw, valid);
+        if (valid == L) {
+            for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
+        } else {
+            VectorMask<Float> m = F.indexInRange(0, valid);   // gathered lanes past Kg are zero
+            for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
         }
     }
 
@@ -654,6 +690,150 @@ public final class SimdConv implements ConvKernels {
 
     // ------------------------------------------------------------------------------ per-thread work
 
+    /**
+     * One call's arguments, kept per calling thread and reused (no allocation per call), run as tasks of the
+     * shared {@link WorkerPool}. How the work is cut: a batch of at least as many images as threads goes
+     * image by image ({@link #IMAGES}); a smaller batch one image at a time, its tile items across the tasks
+     * ({@link #ITEMS}); bwdWeights by output-channel blocks ({@link #BLOCKS}, {@link #GREY}). Every unit
+     * computes the same sums in the same order whatever the split, so results do not depend on the thread count.
+     */
+    private static final class Job implements WorkerPool.Task {
+        static final int FWD = 0, BWD_DATA = 1;
+        static final int IMAGES = 0, ITEMS = 1, BLOCKS = 2, GREY = 3;
+        int kind, mode, units, tasks, image;
+        ConvParams p;
+        float[] in, wp, bias, out, dz, acc;
+        int inOff, outOff, dzOff;
+        Epilogue act;
+        boolean sampled;
+        Work shared;
+
+        void conv(int kind, ConvParams p, float[] in, int inOff, float[] wp, float[] bias, Epilogue act, float[] out, int outOff,
+                  boolean sampled) {
+            this.kind = kind;
+            this.p = p;
+            this.in = in;
+            this.inOff = inOff;
+            this.wp = wp;
+            this.bias = bias;
+            this.act = act;
+            this.out = out;
+            this.outOff = outOff;
+            this.sampled = sampled;
+        }
+
+        void weights(int mode, ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] acc, int units) {
+            this.mode = mode;
+            this.p = p;
+            this.in = x;
+            this.inOff = xOff;
+            this.dz = dz;
+            this.dzOff = dzOff;
+            this.acc = acc;
+            this.units = units;
+        }
+
+        void plan(Work w) {
+            if (kind == FWD) {
+                w.plan(p.groups(), p.cg(), p.kg(), p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
+                        p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
+            } else {
+                w.plan(p.groups(), p.kg(), p.cg(), p.r(), p.s(), 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w(), true);
+            }
+        }
+
+        /** Image n of the call's input into w's scratch. */
+        void fill(Work w, int n) {
+            if (kind == FWD) {
+                int off = inOff + n * p.c() * p.h() * p.w();
+                if (sampled) {
+                    w.fillSampled(in, off, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
+                } else {
+                    w.fillInput(in, off, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+                }
+            } else {
+                int padT = p.dilationH() * (p.r() - 1) - p.padTop(), padL = p.dilationW() * (p.s() - 1) - p.padLeft();
+                w.fillInput(in, inOff + n * p.k() * p.outH() * p.outW(), p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL);
+            }
+        }
+
+        int outPlane() {
+            return kind == FWD ? p.k() * p.outH() * p.outW() : p.c() * p.h() * p.w();
+        }
+
+        /** Runs the prepared fwd / bwdData on up to {@code threads} threads. */
+        void runConv(Work wk, int threads) {
+            try {
+                int n = p.n();
+                int t = threads == 1 ? 1 : Math.min(threads, WorkerPool.shared().threads());
+                plan(wk);
+                if (t == 1 || n >= t || wk.width) {
+                    mode = IMAGES;
+                    units = n;
+                    tasks = Math.min(n, t);
+                    if (tasks == 1) run(0);
+                    else WorkerPool.shared().run(tasks, t, this);
+                } else {
+                    mode = ITEMS;
+                    shared = wk;
+                    units = blockedItems(wk);
+                    tasks = Math.min(units, 4 * t);
+                    for (int i = 0; i < n; i++) {
+                        image = i;
+                        fill(wk, i);
+                        WorkerPool.shared().run(tasks, t, this);
+                    }
+                }
+            } finally {
+                clear();
+            }
+        }
+
+        /** Runs the prepared bwdWeights units on up to {@code threads} threads. */
+        void runWeights(int threads) {
+            try {
+                int t = threads == 1 ? 1 : Math.min(threads, WorkerPool.shared().threads());
+                tasks = Math.min(units, t);
+                if (tasks <= 1) {
+                    tasks = 1;
+                    run(0);
+                } else {
+                    WorkerPool.shared().run(tasks, t, this);
+                }
+            } finally {
+                clear();
+            }
+        }
+
+        @Override
+        public void run(int index) {
+            int from = WorkerPool.rangeStart(units, tasks, index), to = WorkerPool.rangeStart(units, tasks, index + 1);
+            Work own = WORK.get();
+            switch (mode) {
+                case IMAGES -> {
+                    if (from == to) return;
+                    plan(own);
+                    for (int i = from; i < to; i++) {
+                        fill(own, i);
+                        convImage(own, wp, bias, act, out, outOff + i * outPlane());
+                    }
+                }
+                case ITEMS -> convBlocked(shared, own, wp, bias, act, out, outOff + image * outPlane(), from, to);
+                case BLOCKS -> bwdWeightsBlocks(this, own, from, to);
+                case GREY -> bwdWeightsGrey(this, own, from, to);
+                default -> throw new IllegalStateException("mode " + mode);
+            }
+        }
+
+        /** Drops the call's arrays so that a finished call keeps nothing of the caller's alive. */
+        private void clear() {
+            p = null;
+            in = wp = bias = out = dz = acc = null;
+            act = null;
+            shared = null;
+        }
+    }
+
     /** Grow-only buffers and the geometry of the convolution the current call runs; confined to one thread. */
     private static final class Work {
         float[] xs = new float[0];
@@ -661,6 +841,8 @@ public final class SimdConv implements ConvKernels {
         float[] wt = new float[0];
         float[] dzb = new float[0];
         float[] dwb = new float[0];
+        /** This thread's reusable call description (see {@link Job}). */
+        final Job job = new Job();
         /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
         final float[] stage = new float[2 * CHUNK * L + L * L];
         final int[] pixelBase = new int[SINGLE_TILE];
