@@ -191,6 +191,9 @@ public final class SimdConv implements ConvKernels {
         wk.job.runConv(wk, threads);
     }
 
+    /** The segment offsets of an im2col chunk: one segment holding the whole reduction. */
+    private static final int[] ONE_SEGMENT = {0};
+
     /** Work items of one image on the channel-blocked path: (group, pair of channel blocks, chunk of CHUNK pixels). */
     private static int blockedItems(Work wk) {
         return wk.groups * ((blocks(wk.kg) + 1) / 2) * ((wk.oh * wk.ow + CHUNK - 1) / CHUNK);
@@ -214,22 +217,47 @@ public final class SimdConv implements ConvKernels {
      */
     private static void convBlocked(Work wk, Work own, float[] wp, float[] bias, Epilogue act, float[] y, int yOff, int from, int to) {
         int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow, steps = (kbs + 1) / 2, chunks = (ohw + CHUNK - 1) / CHUNK;
-        int blockSize = wk.nseg * wk.inner * L;
-        float[] xs = wk.xs, stage = own.stage;
+        int blockSize = wk.nseg * wk.inner * L, taps = wk.nseg * wk.inner;
+        boolean im2col = wk.im2col;
+        float[] xs = wk.xs, stage = own.stage, col = im2col ? own.col = Work.grow(own.col, CHUNK * taps) : null;
         int[] pb = own.pixelBase;
+        int lastCol = -1;   // which (group, chunk) own.col holds
         for (int item = from; item < to; item++) {
-            int chunk = item % chunks, gs = item / chunks, g = gs / steps, kb = 2 * (gs % steps);
+            // im2col: chunk-major, so a chunk's copy serves all its channel blocks; else block-major (weights stay in cache)
+            int chunk, g, kb;
+            if (im2col) {
+                kb = 2 * (item % steps);
+                chunk = item / steps % chunks;
+                g = item / steps / chunks;
+            } else {
+                chunk = item % chunks;
+                kb = 2 * (item / chunks % steps);
+                g = item / chunks / steps;
+            }
             int xg = g * wk.hp * wk.wp * wk.cg;
             int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
             int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
             int pix0 = chunk * CHUNK, len = Math.min(CHUNK, ohw - pix0);
+            if (im2col && lastCol != g * chunks + chunk) {
+                lastCol = g * chunks + chunk;
+                // the chunk's pixels with their whole reduction contiguous: col[i][q*inner + u] = xs[base_i + segOff[q] + u]
+                int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
+                for (int i = 0; i < len; i++) {
+                    int base = xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                    for (int q = 0; q < wk.nseg; q++) System.arraycopy(xs, base + wk.segOff[q], col, i * taps + q * wk.inner, wk.inner);
+                    if (++ow == wk.ow) {
+                        ow = 0;
+                        oh++;
+                    }
+                }
+            }
             int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
             for (int t = 0; t < len; t += tileWidth) {
                 // pixel bases of the tile; pixels past the image repeat the last one (computed, never stored)
                 int base = 0;
                 for (int i = 0; i < tileWidth; i++) {
                     if (pix0 + t + i < ohw) {
-                        base = xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                        base = im2col ? (t + i) * taps : xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
                         if (++ow == wk.ow) {
                             ow = 0;
                             oh++;
@@ -237,7 +265,11 @@ public final class SimdConv implements ConvKernels {
                     }
                     pb[i] = base;
                 }
-                tile(vecs, xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
+                if (im2col) {
+                    tile(vecs, col, pb, wp, wb, blockSize, ONE_SEGMENT, 1, taps, bias, bb, stage, t * L);
+                } else {
+                    tile(vecs, xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
+                }
             }
             activate(stage, 0, len * L, act);
             if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
@@ -841,6 +873,8 @@ public final class SimdConv implements ConvKernels {
         float[] wt = new float[0];
         float[] dzb = new float[0];
         float[] dwb = new float[0];
+        /** im2col copy of one chunk of pixels, [CHUNK][taps]. */
+        float[] col = new float[0];
         /** This thread's reusable call description (see {@link Job}). */
         final Job job = new Job();
         /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
@@ -854,7 +888,7 @@ public final class SimdConv implements ConvKernels {
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
         // width path: planar scratch xs[c][hp][wq = sw phases of wph], reduction offsets tapOff[(r*S + s)*cg + c]
-        boolean width;
+        boolean width, im2col;
         int wq, wph, taps;
         int[] tapOff = new int[0];
         final int[] tileW = new int[PAIR_TILE], tileY = new int[PAIR_TILE], tileX = new int[PAIR_TILE];
@@ -891,6 +925,9 @@ public final class SimdConv implements ConvKernels {
             }
 
             this.width = allowWidth && (kg < 8 || cg * r * s < 64);
+            // short segments (few channels, e.g. RGB 7x7): the per-segment accumulator round trip would cost more
+            // than copying each chunk's reduction into one contiguous run
+            this.im2col = !width && nseg > 1 && inner < 64;
             if (width) {
                 // a scratch row holds sw column phases of wph values (padded column j at phase j % sw,
                 // position j / sw), so the columns one tap reads for consecutive outputs are contiguous
