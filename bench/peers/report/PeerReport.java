@@ -263,7 +263,8 @@ public final class PeerReport {
         for (var e : versions.entrySet()) md.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         md.append("- Date: ").append(meta("started")).append(" to ").append(meta("finished")).append('\n');
         md.append("- Load average (1, 5, 15 min) at start: ").append(meta("load_start")).append("; at end: ")
-                .append(meta("load_end")).append('\n');
+                .append(meta("load_end")).append(Files.exists(dir.resolve("load.txt")) ? " (before each part: load.txt)" : "")
+                .append('\n');
         md.append("- Command: `").append(meta("command")).append("`; best of ").append(runs)
                 .append(" (oneDNN / PyTorch runs, JMH forks), spread min–max in brackets")
                 .append(Boolean.TRUE.equals(meta.get("quick")) ? "; **--quick: short iterations, indicative only**" : "")
