@@ -151,7 +151,8 @@ public final class PeerReport {
         }
         String name = String.valueOf(r.get("name"));
         String impl = String.valueOf(r.get("impl"));
-        if (pass.endsWith("@alt") || pass.equals("fwd_auto")) pass = "alt";
+        if (pass.endsWith("@alt")) pass = "alt:" + pass.substring(0, pass.length() - 4);
+        else if (pass.equals("fwd_auto")) pass = "alt:fwd";
         Key k = new Key("onednn", isa, threads, name, pass);
         if (r.get("gflops") == null) {
             unavailable.put(k, impl);
@@ -326,17 +327,22 @@ public final class PeerReport {
         // oneDNN's other algorithms, for the record.
         StringBuilder alt = new StringBuilder();
         boolean anyWino = conv.keySet().stream().anyMatch(k -> k.pass.equals("fwd_wino"));
-        boolean anyAlt = conv.keySet().stream().anyMatch(k -> k.pass.equals("alt"));
+        boolean anyAlt = conv.keySet().stream().anyMatch(k -> k.pass.startsWith("alt:"));
         for (int t : threadCounts()) {
             for (String isa : List.of("native", "avx2")) {
                 for (Shape s : shapes) {
                     Values w = conv.get(new Key("onednn", isa, t, s.name, "fwd_wino"));
-                    Values a = conv.get(new Key("onednn", isa, t, s.name, "alt"));
                     String wu = unavailable.get(new Key("onednn", isa, t, s.name, "fwd_wino"));
-                    if (w == null && a == null && wu == null) continue;
+                    StringBuilder others = new StringBuilder();
+                    boolean anyOther = false;
+                    for (String pass : PASSES) {
+                        Values a = conv.get(new Key("onednn", isa, t, s.name, "alt:" + pass));
+                        anyOther |= a != null;
+                        others.append(" | ").append(a != null ? f1(a.bestImplValue) + " (" + a.impl + ")" : "—");
+                    }
+                    if (w == null && !anyOther && wu == null) continue;
                     alt.append("| ").append(t).append(" | ").append(isa).append(" | ").append(s.name).append(" | ")
-                            .append(w != null ? cell(w) + " (" + w.impl + ")" : "none for this shape / ISA").append(" | ")
-                            .append(a != null ? f1(a.bestImplValue) + " (" + a.impl + ")" : "—").append(" |\n");
+                            .append(w != null ? cell(w) + " (" + w.impl + ")" : "none").append(others).append(" |\n");
                 }
             }
         }
@@ -346,9 +352,10 @@ public final class PeerReport {
                     + ".\n\n");
         } else if (!alt.isEmpty()) {
             md.append("## oneDNN's other algorithms (not in the ratios)\n\n");
-            md.append("Winograd forward (`convolution_winograd`, f32 is AVX-512-only in oneDNN 2.x) and the best of the other "
-                    + "implementations oneDNN offers for any pass of the shape.\n\n");
-            md.append("| threads | ISA | shape | fwd Winograd GFLOP/s | best other impl GFLOP/s |\n|---:|---|---|---|---|\n");
+            md.append("Winograd forward (`convolution_winograd`; f32 is AVX-512-only in oneDNN 2.x) and, per pass, the best "
+                    + "of the other non-reference implementations oneDNN offers (best run), GFLOP/s.\n\n");
+            md.append("| threads | ISA | shape | fwd Winograd | other fwd | other bwd_data | other bwd_weights |\n"
+                    + "|---:|---|---|---|---|---|---|\n");
             md.append(alt).append('\n');
         }
 
