@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class ConvBackwardBench {
 
+    /**
+     * A name of {@link BenchShapes#CONV_NAMES} or any shape {@code N:C:H:W:K:R:S:stride:pad[:groups]}
+     * ({@link BenchShapes#conv(String)}; {@code ./vcnn bench -p shape=64,32,14,14,64,5,5,1,2} is accepted too).
+     */
     @Param({"lenet_c1", "lenet_c2", "r18_l1", "r18_l1_n8"})
     public String shape;
 
