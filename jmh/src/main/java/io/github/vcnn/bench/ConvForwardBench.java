@@ -36,9 +36,6 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class ConvForwardBench {
 
-    // Threads: the conv kernels are single-threaded today, so there is no @Param threads here (nor in
-    // ConvBackwardBench). bench/peers/run-all looks for one (java -jar benchmarks.jar -lp) and passes
-    // -p threads=T when it exists; until then its multi-thread conv columns show oneDNN only.
     /**
      * A name of {@link BenchShapes#CONV_NAMES} or any shape {@code N:C:H:W:K:R:S:stride:pad[:groups]}
      * ({@link BenchShapes#conv(String)}; {@code ./vcnn bench -p shape=64,32,14,14,64,5,5,1,2} is accepted too).
