@@ -49,7 +49,8 @@ public final class ConvTileGenerator {
                  *
                  * <p>Contract of every {@code fwd} tile: for each reduction segment q in [0, nseg) (one kernel row,
                  * contiguous in the channel-last input scratch), and u in [0, inner):
-                 * {@code acc[i][v] += w[wb + v*wStep + (q*inner + u)*L .. +L] * x[pb[i] + segOff[q] + u]}.
+                 * {@code acc[i][v] += w[wb + ((q*inner + u)*V + v)*L .. +L] * x[pb[i] + segOff[q] + u]}: the V weight vectors
+                 * of a reduction step are adjacent (one base register, the others at a constant displacement).
                  * The accumulators start from {@code bias[bb + v*L ..]} and end in {@code out[ob + v*oStep + i*L ..]}.
                  * They pass through {@code out} between segments: carried across a nested segment loop, C2 spilled
                  * most of them to the stack on AVX2 (16 vector registers); inside one segment every index is affine
@@ -79,7 +80,7 @@ public final class ConvTileGenerator {
         String pad = "        ";
         b.append("\n    /** ").append(P).append(" pixels x ").append(V).append(" vectors (").append(P * V).append(" accumulators). */\n");
         b.append("    public static void fwd").append(P).append('x').append(V)
-                .append("(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,\n")
+                .append("(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,\n")
                 .append("            float[] bias, int bb, float[] out, int ob, int oStep) {\n");
         for (int i = 0; i < P; i++) b.append(pad).append("int p").append(i).append(" = pb[").append(i).append("];\n");
         for (int v = 0; v < V; v++) b.append(pad).append("int o").append(v).append(" = ob + ").append(v).append(" * oStep;\n");
@@ -100,16 +101,16 @@ public final class ConvTileGenerator {
             }
         }
         b.append(p2).append("}\n");
-        b.append(p2).append("int xo = segOff[q], w0 = wb + q * inner * L");
-        for (int v = 1; v < V; v++) b.append(", w").append(v).append(" = w0 + ").append(v == 1 ? "wStep" : v + " * wStep");
-        b.append(";\n");
+        String vl = V == 1 ? "L" : "(" + V + " * L)";
+        b.append(p2).append("int xo = segOff[q], w0 = wb + q * inner * ").append(vl).append(";\n");
         b.append(p2);
         for (int i = 0; i < P; i++) b.append(i == 0 ? "int " : ", ").append("x").append(i).append(" = p").append(i).append(" + xo");
         b.append(";\n");
         b.append(p2).append("for (int u = 0; u < inner; u++) {\n");
         String p3 = p2 + "    ";
         for (int v = 0; v < V; v++) {
-            b.append(p3).append("FloatVector wv").append(v).append(" = FloatVector.fromArray(F, w, w").append(v).append(" + u * L);\n");
+            b.append(p3).append("FloatVector wv").append(v).append(" = FloatVector.fromArray(F, w, w0 + u * ").append(vl)
+                    .append(v == 0 ? "" : v == 1 ? " + L" : " + " + v + " * L").append(");\n");
         }
         for (int i = 0; i < P; i++) {
             b.append(p3).append(i == 0 ? "FloatVector " : "").append("xv = FloatVector.broadcast(F, x[x").append(i).append(" + u]);\n");

@@ -107,16 +107,34 @@ public final class SimdConv implements ConvKernels {
         return new PackedConvWeights(VARIANT, p, data, L);
     }
 
-    /** dst[g][kb][r][s][c][16] = w[g*Kg + kb*16 + lane][c][r][s]; lanes past Kg stay zero. */
+    /**
+     * Where lane {@code lane} of block {@code kb} (of {@code kbs} blocks of {@code taps} reduction steps each) sits
+     * in group {@code g}'s packed weights. Interleaved (the channel-blocked path): the blocks go in pairs whose two
+     * vectors of a step are adjacent, {@code [pair][t][2][L]}, the odd last block alone {@code [t][L]}, so a
+     * 2-vector tile reads both from one base register. Else (the width path) block by block {@code [kb][t][L]}.
+     */
+    private static int packedIndex(int g, int kb, int kbs, int taps, int t, int lane, boolean interleave) {
+        int block = (g * kbs + kb) * taps * L;
+        if (!interleave || (kb == kbs - 1 && kbs % 2 == 1)) return block + t * L + lane;
+        int v = kb % 2;
+        return block - v * taps * L + (t * 2 + v) * L + lane;
+    }
+
+    /** The channel-blocked (interleaved) layout serves every conv that does not take the width path. */
+    private static boolean interleaved(int kg, int cg, int r, int s) {
+        return !(kg < 8 || cg * r * s < 64);
+    }
+
+    /** dst[g][kb...][r][s][c][L] = w[g*Kg + kb*L + lane][c][r][s] (see {@link #packedIndex}); lanes past Kg stay zero. */
     private static void packForward(float[] w, int wOff, int groups, int kg, int cg, int r, int s, float[] dst) {
-        int kbs = blocks(kg);
+        int kbs = blocks(kg), taps = r * s * cg;
+        boolean il = interleaved(kg, cg, r, s);
         for (int g = 0; g < groups; g++) {
             for (int k = 0; k < kg; k++) {
-                int block = (g * kbs + k / L) * r * s * cg * L, lane = k % L;
                 int src = wOff + (g * kg + k) * cg * r * s;
                 for (int c = 0; c < cg; c++) {
                     for (int t = 0; t < r * s; t++) {
-                        dst[block + (t * cg + c) * L + lane] = w[src + c * r * s + t];
+                        dst[packedIndex(g, k / L, kbs, taps, t * cg + c, k % L, il)] = w[src + c * r * s + t];
                     }
                 }
             }
@@ -125,18 +143,18 @@ public final class SimdConv implements ConvKernels {
 
     /**
      * Weights of the transposed convolution (bwdData): input and output channels swapped inside each
-     * group, taps rotated by 180 degrees. dst[g][cb][r][s][k][16] = w[g*Kg + k][cb*16 + lane][R-1-r][S-1-s].
+     * group, taps rotated by 180 degrees. dst[g][cb...][r][s][k][L] = w[g*Kg + k][cb*L + lane][R-1-r][S-1-s].
      */
     private static void packTransposed(float[] w, int wOff, int groups, int kg, int cg, int r, int s, float[] dst) {
-        int cbs = blocks(cg), rs = r * s;
+        int cbs = blocks(cg), rs = r * s, taps = rs * kg;
+        boolean il = interleaved(cg, kg, r, s);
         Arrays.fill(dst, 0, groups * cbs * rs * kg * L, 0f);
         for (int g = 0; g < groups; g++) {
             for (int k = 0; k < kg; k++) {
                 int src = wOff + (g * kg + k) * cg * rs;
                 for (int c = 0; c < cg; c++) {
-                    int block = (g * cbs + c / L) * rs * kg * L, lane = c % L;
                     for (int t = 0; t < rs; t++) {
-                        dst[block + ((rs - 1 - t) * kg + k) * L + lane] = w[src + c * rs + t];
+                        dst[packedIndex(g, c / L, cbs, taps, (rs - 1 - t) * kg + k, c % L, il)] = w[src + c * rs + t];
                     }
                 }
             }
@@ -266,9 +284,9 @@ public final class SimdConv implements ConvKernels {
                     pb[i] = base;
                 }
                 if (im2col) {
-                    tile(vecs, col, pb, wp, wb, blockSize, ONE_SEGMENT, 1, taps, bias, bb, stage, t * L);
+                    tile(vecs, col, pb, wp, wb, ONE_SEGMENT, 1, taps, bias, bb, stage, t * L);
                 } else {
-                    tile(vecs, xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
+                    tile(vecs, xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
                 }
             }
             activate(stage, 0, len * L, act);
@@ -295,16 +313,16 @@ public final class SimdConv implements ConvKernels {
      * x {@link #PAIR_TILE} or {@link #SINGLE_TILE} pixels. The shape is a static final choice, so C2
      * folds the switch and inlines one generated tile.
      */
-    private static void tile(int vecs, float[] xs, int[] pb, float[] wp, int wb, int wStep, int[] segOff, int nseg, int inner,
+    private static void tile(int vecs, float[] xs, int[] pb, float[] wp, int wb, int[] segOff, int nseg, int inner,
                              float[] bias, int bb, float[] stage, int o) {
         if (vecs == 2) {
-            if (PAIR_TILE == 14) ConvTiles.fwd14x2(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else if (PAIR_TILE == 5) ConvTiles.fwd5x2(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else ConvTiles.fwd6x2(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            if (PAIR_TILE == 14) ConvTiles.fwd14x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else if (PAIR_TILE == 5) ConvTiles.fwd5x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd6x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
         } else {
-            if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else ConvTiles.fwd12x1(xs, pb, wp, wb, wStep, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd12x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
         }
     }
 

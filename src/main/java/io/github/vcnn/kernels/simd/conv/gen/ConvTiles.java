@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Contract of every {@code fwd} tile: for each reduction segment q in [0, nseg) (one kernel row,
  * contiguous in the channel-last input scratch), and u in [0, inner):
- * {@code acc[i][v] += w[wb + v*wStep + (q*inner + u)*L .. +L] * x[pb[i] + segOff[q] + u]}.
+ * {@code acc[i][v] += w[wb + ((q*inner + u)*V + v)*L .. +L] * x[pb[i] + segOff[q] + u]}: the V weight vectors
+ * of a reduction step are adjacent (one base register, the others at a constant displacement).
  * The accumulators start from {@code bias[bb + v*L ..]} and end in {@code out[ob + v*oStep + i*L ..]}.
  * They pass through {@code out} between segments: carried across a nested segment loop, C2 spilled
  * most of them to the stack on AVX2 (16 vector registers); inside one segment every index is affine
@@ -25,7 +26,7 @@ public final class ConvTiles {
     }
 
     /** 5 pixels x 2 vectors (10 accumulators). */
-    public static void fwd5x2(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
+    public static void fwd5x2(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
             float[] bias, int bb, float[] out, int ob, int oStep) {
         int p0 = pb[0];
         int p1 = pb[1];
@@ -59,11 +60,11 @@ public final class ConvTiles {
                 a3_1 = FloatVector.fromArray(F, out, o1 + 3 * L);
                 a4_1 = FloatVector.fromArray(F, out, o1 + 4 * L);
             }
-            int xo = segOff[q], w0 = wb + q * inner * L, w1 = w0 + wStep;
+            int xo = segOff[q], w0 = wb + q * inner * (2 * L);
             int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo;
             for (int u = 0; u < inner; u++) {
-                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * L);
-                FloatVector wv1 = FloatVector.fromArray(F, w, w1 + u * L);
+                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * (2 * L));
+                FloatVector wv1 = FloatVector.fromArray(F, w, w0 + u * (2 * L) + L);
                 FloatVector xv = FloatVector.broadcast(F, x[x0 + u]);
                 a0_0 = wv0.fma(xv, a0_0);
                 a0_1 = wv1.fma(xv, a0_1);
@@ -94,7 +95,7 @@ public final class ConvTiles {
     }
 
     /** 10 pixels x 1 vectors (10 accumulators). */
-    public static void fwd10x1(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
+    public static void fwd10x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
             float[] bias, int bb, float[] out, int ob, int oStep) {
         int p0 = pb[0];
         int p1 = pb[1];
@@ -171,7 +172,7 @@ public final class ConvTiles {
     }
 
     /** 6 pixels x 2 vectors (12 accumulators). */
-    public static void fwd6x2(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
+    public static void fwd6x2(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
             float[] bias, int bb, float[] out, int ob, int oStep) {
         int p0 = pb[0];
         int p1 = pb[1];
@@ -210,11 +211,11 @@ public final class ConvTiles {
                 a4_1 = FloatVector.fromArray(F, out, o1 + 4 * L);
                 a5_1 = FloatVector.fromArray(F, out, o1 + 5 * L);
             }
-            int xo = segOff[q], w0 = wb + q * inner * L, w1 = w0 + wStep;
+            int xo = segOff[q], w0 = wb + q * inner * (2 * L);
             int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo, x5 = p5 + xo;
             for (int u = 0; u < inner; u++) {
-                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * L);
-                FloatVector wv1 = FloatVector.fromArray(F, w, w1 + u * L);
+                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * (2 * L));
+                FloatVector wv1 = FloatVector.fromArray(F, w, w0 + u * (2 * L) + L);
                 FloatVector xv = FloatVector.broadcast(F, x[x0 + u]);
                 a0_0 = wv0.fma(xv, a0_0);
                 a0_1 = wv1.fma(xv, a0_1);
@@ -250,7 +251,7 @@ public final class ConvTiles {
     }
 
     /** 12 pixels x 1 vectors (12 accumulators). */
-    public static void fwd12x1(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
+    public static void fwd12x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
             float[] bias, int bb, float[] out, int ob, int oStep) {
         int p0 = pb[0];
         int p1 = pb[1];
@@ -339,7 +340,7 @@ public final class ConvTiles {
     }
 
     /** 14 pixels x 2 vectors (28 accumulators). */
-    public static void fwd14x2(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
+    public static void fwd14x2(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
             float[] bias, int bb, float[] out, int ob, int oStep) {
         int p0 = pb[0];
         int p1 = pb[1];
@@ -418,11 +419,11 @@ public final class ConvTiles {
                 a12_1 = FloatVector.fromArray(F, out, o1 + 12 * L);
                 a13_1 = FloatVector.fromArray(F, out, o1 + 13 * L);
             }
-            int xo = segOff[q], w0 = wb + q * inner * L, w1 = w0 + wStep;
+            int xo = segOff[q], w0 = wb + q * inner * (2 * L);
             int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo, x5 = p5 + xo, x6 = p6 + xo, x7 = p7 + xo, x8 = p8 + xo, x9 = p9 + xo, x10 = p10 + xo, x11 = p11 + xo, x12 = p12 + xo, x13 = p13 + xo;
             for (int u = 0; u < inner; u++) {
-                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * L);
-                FloatVector wv1 = FloatVector.fromArray(F, w, w1 + u * L);
+                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * (2 * L));
+                FloatVector wv1 = FloatVector.fromArray(F, w, w0 + u * (2 * L) + L);
                 FloatVector xv = FloatVector.broadcast(F, x[x0 + u]);
                 a0_0 = wv0.fma(xv, a0_0);
                 a0_1 = wv1.fma(xv, a0_1);
@@ -498,7 +499,7 @@ public final class ConvTiles {
     }
 
     /** 28 pixels x 1 vectors (28 accumulators). */
-    public static void fwd28x1(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
+    public static void fwd28x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
             float[] bias, int bb, float[] out, int ob, int oStep) {
         int p0 = pb[0];
         int p1 = pb[1];
