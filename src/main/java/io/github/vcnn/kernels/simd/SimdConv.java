@@ -63,6 +63,11 @@ public final class SimdConv implements ConvKernels {
     /** Output pixels per staging block; a multiple of both tile widths. */
     private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 100 : 96;
 
+    /** The register tile shapes in use, e.g. "5x2 / 10x1" (pixels x channel vectors; see {@link #PAIR_TILE}). */
+    public static String tileShape() {
+        return PAIR_TILE + "x2 / " + SINGLE_TILE + "x1";
+    }
+
     private static int pairTile() {
         String forced = System.getProperty("vcnn.conv.tile", "").trim();
         if (forced.equals("6x2")) return 6;
