@@ -60,8 +60,8 @@ public final class SimdConv implements ConvKernels {
      * Zen 2), which put a store-to-load round trip on the FMA chain. {@code -Dvcnn.conv.tile=5x2|6x2|14x2} overrides.
      */
     static final int PAIR_TILE = pairTile(), SINGLE_TILE = 2 * PAIR_TILE;
-    /** Output pixels per staging block; a multiple of both tile widths. */
-    private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 100 : 96;
+    /** Output pixels per staging block; a multiple of both tile widths and of 16, so that only a tensor's last chunk has a partial vector. */
+    private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 160 : 96;
 
     /** The register tile shapes in use, e.g. "5x2 / 10x1" (pixels x channel vectors; see {@link #PAIR_TILE}). */
     public static String tileShape() {
@@ -304,10 +304,7 @@ public final class SimdConv implements ConvKernels {
                     int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
                     int i = 0;
                     for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
-                    if (i < len) {
-                        VectorMask<Float> m = F.indexInRange(i, len);
-                        FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
-                    }
+                    for (; i < len; i++) y[yb + i] = stage[sb + i * L];   // tail: a masked gather is no intrinsic on AVX2 (it allocates)
                 }
             }
         }
@@ -689,8 +686,10 @@ public final class SimdConv implements ConvKernels {
         if (valid == L) {
             for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
         } else {
-            VectorMask<Float> m = F.indexInRange(0, valid);   // gathered lanes past Kg are zero
-            for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
+            // a partial block: plain copies (a masked gather is no intrinsic on AVX2 and allocates); lanes past Kg are zero
+            for (int i = 0; i < ohw; i++) {
+                for (int l = 0; l < L; l++) dzb[dst + i * L + l] = l < valid ? dz[src + l * ohw + i] : 0f;
+            }
         }
     }
 
@@ -1002,7 +1001,6 @@ public final class SimdConv implements ConvKernels {
             // 16 channels of one pixel per gather (NCHW -> channel-last)
             for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
                 int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
-                VectorMask<Float> m = F.indexInRange(0, valid);
                 channelMap(channelMap, h * w, valid);
                 for (int i = iLo; i < iHi; i++) {
                     int srcRow = off + (ch0 * h + i) * w;
@@ -1010,7 +1008,10 @@ public final class SimdConv implements ConvKernels {
                     if (valid == L) {
                         for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + j * step);
                     } else {
-                        for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + j * step, m);
+                        // partial block: plain copies (a masked gather is no intrinsic on AVX2 and allocates)
+                        for (int j = jLo; j < jHi; j++) {
+                            for (int l = 0; l < valid; l++) xs[dstRow + j * step + l] = src[srcRow + l * h * w + j];
+                        }
                     }
                 }
             }
@@ -1026,7 +1027,6 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             for (int ch0 = 0; ch0 < c; ch0 += Math.min(L, cg - ch0 % cg)) {
                 int g = ch0 / cg, cl = ch0 % cg, valid = Math.min(L, cg - cl);
-                VectorMask<Float> m = F.indexInRange(0, valid);
                 channelMap(channelMap, h * w, valid);
                 for (int row = 0; row < hp; row++) {
                     int i = row * strideH - padT;
@@ -1038,7 +1038,7 @@ public final class SimdConv implements ConvKernels {
                         if (valid == L) {
                             FloatVector.fromArray(F, src, srcRow + j, channelMap, 0).intoArray(xs, dstRow + col * cg);
                         } else {
-                            FloatVector.fromArray(F, src, srcRow + j, channelMap, 0, m).intoArray(xs, dstRow + col * cg, m);
+                            for (int l = 0; l < valid; l++) xs[dstRow + col * cg + l] = src[srcRow + l * h * w + j];
                         }
                     }
                 }
