@@ -24,6 +24,8 @@ module io.github.vcnn {
     exports io.github.vcnn.io;
     exports io.github.vcnn.nn;
     exports io.github.vcnn.train;
+    exports io.github.vcnn.graph;
+    exports io.github.vcnn.onnx;
 
     opens io.github.vcnn.cli to info.picocli;
 }
