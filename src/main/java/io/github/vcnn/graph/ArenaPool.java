@@ -13,6 +13,7 @@ final class ArenaPool<T> {
     private final Semaphore permits;
     private final AtomicReferenceArray<T> free;
     private final Supplier<T> factory;
+    private final java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
 
     ArenaPool(int max, Supplier<T> factory) {
         this.permits = new Semaphore(max);
@@ -33,9 +34,12 @@ final class ArenaPool<T> {
             T t = free.get(i);
             if (t != null && free.compareAndSet(i, t, null)) return t;
         }
-        // A permit guarantees fewer than max objects are out; none is idle, so this one is new.
+        // None idle (or one was given back just after the scan passed its slot): create one. At most max are out at
+        // once; an extra object made in that race finds no free slot on return and is dropped.
         try {
-            return factory.get();
+            T t = factory.get();
+            created.incrementAndGet();
+            return t;
         } catch (RuntimeException | Error e) {
             permits.release();
             throw e;
@@ -51,6 +55,11 @@ final class ArenaPool<T> {
             }
         }
         permits.release(); // cannot happen (at most max exist); drop the object
+    }
+
+    /** Objects created so far. */
+    int created() {
+        return created.get();
     }
 
     /** Objects created so far and idle now (for tests and the summary). */

@@ -210,8 +210,8 @@ public final class CompiledModel implements AutoCloseable {
     public void predict(int batch, float[] in, float[] out) {
         single();
         checkBatch(batch);
-        exact("in", in, (long) batch * inPerSample[0], batch, inputName(0));
-        exact("out", out, (long) batch * outPerSample[0], batch, outputName(0));
+        exact("in", in, inLength(0, batch), batch, inputName(0));
+        exact("out", out, outLength(0, batch), batch, outputName(0));
         runSingle(batch, in, 0, out, 0);
     }
 
@@ -219,8 +219,8 @@ public final class CompiledModel implements AutoCloseable {
     public void predict(int batch, float[] in, int inOff, float[] out, int outOff) {
         single();
         checkBatch(batch);
-        atLeast("in", in, inOff, (long) batch * inPerSample[0], batch, inputName(0));
-        atLeast("out", out, outOff, (long) batch * outPerSample[0], batch, outputName(0));
+        atLeast("in", in, inOff, inLength(0, batch), batch, inputName(0));
+        atLeast("out", out, outOff, outLength(0, batch), batch, outputName(0));
         runSingle(batch, in, inOff, out, outOff);
     }
 
@@ -232,7 +232,7 @@ public final class CompiledModel implements AutoCloseable {
     /** Allocates the output: {@code [batch][outputSize]} with the batch {@code in.length / inputSize()}. */
     public float[] predict(float[] in) {
         int batch = batchOf(in);
-        float[] out = new float[(int) checkedSize((long) batch * outPerSample[0], "output")];
+        float[] out = new float[(int) checkedSize(outLength(0, batch), "output")];
         predict(batch, in, out);
         return out;
     }
@@ -247,8 +247,8 @@ public final class CompiledModel implements AutoCloseable {
         if (outputs == null) throw new IllegalArgumentException("outputs is null");
         if (inputs.length != inputCount()) throw new IllegalArgumentException("the model has " + inputCount() + " inputs " + inputNames() + ", got " + inputs.length + " arrays");
         if (outputs.length != outputCount()) throw new IllegalArgumentException("the model has " + outputCount() + " outputs " + graph.outputs() + ", got " + outputs.length + " arrays");
-        for (int i = 0; i < inputs.length; i++) exact("inputs[" + i + "]", inputs[i], (long) (inBatched[i] ? batch : 1) * inPerSample[i], batch, inputName(i));
-        for (int i = 0; i < outputs.length; i++) exact("outputs[" + i + "]", outputs[i], (long) (outBatched[i] ? batch : 1) * outPerSample[i], batch, outputName(i));
+        for (int i = 0; i < inputs.length; i++) exact("inputs[" + i + "]", inputs[i], inLength(i, batch), batch, inputName(i));
+        for (int i = 0; i < outputs.length; i++) exact("outputs[" + i + "]", outputs[i], outLength(i, batch), batch, outputName(i));
         Lease l = leases.take();
         try {
             for (int i = 0; i < inputs.length; i++) {
@@ -269,7 +269,7 @@ public final class CompiledModel implements AutoCloseable {
     public float[][] run(int batch, float[]... inputs) {
         checkBatch(batch);
         float[][] outs = new float[outputCount()][];
-        for (int i = 0; i < outs.length; i++) outs[i] = new float[(int) checkedSize((long) (outBatched[i] ? batch : 1) * outPerSample[i], "output")];
+        for (int i = 0; i < outs.length; i++) outs[i] = new float[(int) checkedSize(outLength(i, batch), "output")];
         run(batch, inputs, outs);
         return outs;
     }
@@ -352,6 +352,11 @@ public final class CompiledModel implements AutoCloseable {
         }
     }
 
+    /** The plan for {@code batch} (for tests and tools in this package). */
+    Plan planFor(int batch) {
+        return plan(batch);
+    }
+
     private Plan plan(int batch) {
         if (batch <= DIRECT_PLANS) {
             Plan p = directPlans.get(batch);
@@ -388,11 +393,24 @@ public final class CompiledModel implements AutoCloseable {
     private int batchOf(float[] in) {
         single();
         if (in == null) throw new IllegalArgumentException("in is null (needs a multiple of " + inPerSample[0] + " floats for input '" + inputName(0) + "')");
+        if (!anyBatch() && in.length != inPerSample[0]) {
+            throw new IllegalArgumentException("in has " + in.length + " floats but input '" + inputName(0) + "' " + Arrays.toString(inputShape(0))
+                    + " needs " + inPerSample[0] + " (this model runs batch " + declaredBatch + " only)");
+        }
         if (in.length == 0 || in.length % inPerSample[0] != 0) {
             throw new IllegalArgumentException("in has " + in.length + " floats, not a positive multiple of the " + inPerSample[0]
                     + " per sample of input '" + inputName(0) + "' " + Arrays.toString(inputShape(0)));
         }
         return anyBatch() ? in.length / inPerSample[0] : declaredBatch;
+    }
+
+    /** Floats of input {@code i} for {@code batch} samples (its whole declared size when it is not batched). */
+    private long inLength(int i, int batch) {
+        return (long) (inBatched[i] ? batch : 1) * inPerSample[i];
+    }
+
+    private long outLength(int i, int batch) {
+        return (long) (outBatched[i] ? batch : 1) * outPerSample[i];
     }
 
     private void exact(String what, float[] a, long need, int batch, String name) {
@@ -413,6 +431,11 @@ public final class CompiledModel implements AutoCloseable {
     private static long checkedSize(long n, String what) {
         if (n > Integer.MAX_VALUE - 64) throw new IllegalArgumentException(what + " of " + n + " floats is too large for a Java array");
         return n;
+    }
+
+    /** Arenas (per-call scratch sets) created so far: at most {@link CompileOptions#maxConcurrent()}. */
+    int arenasCreated() {
+        return leases.created();
     }
 
     /** Stops the intra-op threads (none with {@link CompileOptions#threads()} 1); the model must not be used afterwards. */
