@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * A graph compiled for inference: immutable and thread-safe. Any number of threads may call {@code predict} at once;
  * they share one copy of the packed weights and the per-batch-size plans, and each call borrows one arena of
  * intermediate buffers from a bounded pool ({@link CompileOptions#maxConcurrent()}, callers beyond it wait), so
- * memory does not grow with the number of threads, virtual or not.
+ * memory does not grow with the number of threads, virtual or not. A call from a virtual thread runs on its arena's
+ * platform thread (a hand-off of a few microseconds), so that the kernels' per-thread scratch exists once per arena and
+ * not once per virtual thread.
  *
  * <p>Compilation folds batch norms into convolutions, fuses activations into the conv/dense epilogues and Add + ReLU
  * into the residual kernel ({@link Passes}), packs the weights once, and plans the buffers by lifetime. After the first
@@ -50,21 +52,77 @@ public final class CompiledModel implements AutoCloseable {
     private final Map<Integer, Plan> otherPlans = new ConcurrentHashMap<>();
     private final ArenaPool<Lease> leases;
     private final ExecutorService workers;
+    private final List<Lease> allLeases = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicInteger carriers = new AtomicInteger();
 
-    /** One caller's scratch: an arena and a frame per intra-op slice, and the argument arrays of the single-tensor calls. */
-    private final class Lease {
+    /**
+     * One caller's scratch: an arena and a frame per intra-op slice, the argument arrays of the single-tensor calls and,
+     * for callers on virtual threads, a platform thread that runs the kernels. The kernels keep per-thread scratch
+     * (ThreadLocal); running them on the lease's thread bounds that scratch by the number of leases instead of letting
+     * every virtual thread that ever called predict hold its own copy.
+     */
+    private final class Lease implements Runnable {
         final Frame[] frames = new Frame[options.threads()];
         final float[][] arenas = new float[options.threads()][];
         final float[][] ins = new float[graph.inputs().size()][];
         final int[] inOffs = new int[graph.inputs().size()];
         final float[][] outs = new float[graph.outputs().size()][];
         final int[] outOffs = new int[graph.outputs().size()];
+        private Thread carrier;
+        private volatile boolean pending, done, closed;
+        private volatile Thread waiter;
+        private int batchArg;
+        private Throwable failure;
 
         Lease() {
             for (int i = 0; i < frames.length; i++) {
                 frames[i] = new Frame(graph.inputs().size());
                 arenas[i] = new float[0];
             }
+            allLeases.add(this);
+        }
+
+        /** Runs {@link #execute} for {@code batch}: here on a platform thread, on the lease's thread from a virtual one. */
+        void run(int batch) {
+            if (!Thread.currentThread().isVirtual()) {
+                execute(this, batch);
+                return;
+            }
+            if (carrier == null) {
+                carrier = Thread.ofPlatform().daemon().name("vcnn-predict-" + carriers.incrementAndGet()).start(this);
+            }
+            batchArg = batch;
+            failure = null;
+            done = false;
+            waiter = Thread.currentThread();
+            pending = true;
+            java.util.concurrent.locks.LockSupport.unpark(carrier);
+            while (!done) java.util.concurrent.locks.LockSupport.park(this);
+            Throwable f = failure;
+            if (f instanceof RuntimeException re) throw re;
+            if (f instanceof Error er) throw er;
+        }
+
+        /** The lease's platform thread: waits for a call, runs it, wakes the caller. */
+        @Override
+        public void run() {
+            while (true) {
+                while (!pending && !closed) java.util.concurrent.locks.LockSupport.park(this);
+                if (closed) return;
+                pending = false;
+                try {
+                    execute(this, batchArg);
+                } catch (RuntimeException | Error e) {
+                    failure = e;
+                }
+                done = true;
+                java.util.concurrent.locks.LockSupport.unpark(waiter);
+            }
+        }
+
+        void close() {
+            closed = true;
+            if (carrier != null) java.util.concurrent.locks.LockSupport.unpark(carrier);
         }
     }
 
@@ -259,7 +317,7 @@ public final class CompiledModel implements AutoCloseable {
                 l.outs[i] = outputs[i];
                 l.outOffs[i] = 0;
             }
-            execute(l, batch);
+            l.run(batch);
         } finally {
             release(l);
         }
@@ -287,7 +345,7 @@ public final class CompiledModel implements AutoCloseable {
             l.inOffs[0] = inOff;
             l.outs[0] = out;
             l.outOffs[0] = outOff;
-            execute(l, batch);
+            l.run(batch);
         } finally {
             release(l);
         }
@@ -438,9 +496,10 @@ public final class CompiledModel implements AutoCloseable {
         return leases.created();
     }
 
-    /** Stops the intra-op threads (none with {@link CompileOptions#threads()} 1); the model must not be used afterwards. */
+    /** Stops the model's threads (intra-op workers, and the lease threads that serve virtual-thread callers); the model must not be used afterwards. */
     @Override
     public void close() {
         if (workers != null) workers.shutdownNow();
+        for (Lease l : allLeases) l.close();
     }
 }

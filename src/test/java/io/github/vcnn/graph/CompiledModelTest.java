@@ -221,7 +221,8 @@ class CompiledModelTest {
     void virtualThreadsShareABoundedPoolOfArenas() throws Exception {
         SplittableRandom r = new SplittableRandom(SEED + 5);
         float[] x = random(r, 784);
-        try (CompiledModel m = CompiledModel.compile(source, CompileOptions.defaults().withMaxConcurrent(2))) {
+        ThreadRecordingKernels k = new ThreadRecordingKernels(io.github.vcnn.kernels.Kernels.get());
+        try (CompiledModel m = CompiledModel.compile(source, CompileOptions.defaults().withMaxConcurrent(2).withKernels(k))) {
             float[] expected = m.predict(x);
             AtomicInteger wrong = new AtomicInteger();
             try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -233,6 +234,9 @@ class CompiledModelTest {
             }
             assertEquals(0, wrong.get());
             assertTrue(m.arenasCreated() <= 2, "arenas: " + m.arenasCreated());
+            // The kernels (and their per-thread scratch) ran on the leases' platform threads, never on the 400 virtual ones.
+            assertEquals(0, k.onVirtual.get());
+            assertEquals(2 * 401, k.onPlatform.get());
         }
     }
 
