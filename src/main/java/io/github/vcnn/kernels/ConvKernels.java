@@ -45,4 +45,34 @@ public interface ConvKernels {
      * @param db bias gradient {@code [K]}, overwritten; null to skip
      */
     void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff);
+
+    // ------------------------------------------------------------------------------------ intra-op threads
+
+    /**
+     * {@link #fwd} on up to {@code threads} threads of the shared {@link io.github.vcnn.exec.WorkerPool}, the caller
+     * included (the pool's size caps it). The result is bit-identical for every thread count. A call from inside a
+     * pool task (e.g. a batch slice of {@code Sequential}) runs on its own thread. Variants without intra-op
+     * parallelism (scalar, auto) run on the caller.
+     */
+    default void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                     int threads) {
+        Checks.positive("threads", threads, "intra-op threads");
+        fwd(p, x, xOff, w, bias, biasOff, act, y, yOff);
+    }
+
+    /** {@link #bwdData} on up to {@code threads} threads, as {@link #fwd(ConvParams, float[], int, PackedConvWeights, float[], int, Epilogue, float[], int, int)}. */
+    default void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
+        Checks.positive("threads", threads, "intra-op threads");
+        bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
+    }
+
+    /**
+     * {@link #bwdWeights} on up to {@code threads} threads; bit-identical for every thread count (the work is split
+     * by output channels, so no partial sums are added across threads).
+     */
+    default void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff,
+                            int threads) {
+        Checks.positive("threads", threads, "intra-op threads");
+        bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
+    }
 }

@@ -19,7 +19,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import java.util.concurrent.TimeUnit;
 
 /**
- * conv2d backward, one thread: bwdData (dx from dz and w) and bwdWeights (dw and db from x and dz)
+ * conv2d backward on {@code threads} intra-op threads (default 1): bwdData (dx from dz and w) and bwdWeights (dw and db from x and dz)
  * per variant. Nominal GFLOP/s of each = the forward's 2*N*K*(C/groups)*R*S*outH*outW / time.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -30,8 +30,16 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class ConvBackwardBench {
 
+    /**
+     * A name of {@link BenchShapes#CONV_NAMES} or any shape {@code N:C:H:W:K:R:S:stride:pad[:groups]}
+     * ({@link BenchShapes#conv(String)}; {@code ./vcnn bench -p shape=64,32,14,14,64,5,5,1,2} is accepted too).
+     */
     @Param({"lenet_c1", "lenet_c2", "r18_l1", "r18_l1_n8"})
     public String shape;
+
+    /** Intra-op threads per call (the shared WorkerPool; variants without intra-op parallelism ignore it). */
+    @Param({"1"})
+    public int threads;
 
     private ConvParams p;
     private ConvKernels conv;
@@ -50,12 +58,12 @@ public class ConvBackwardBench {
     }
 
     private float[] data() {
-        conv.bwdData(p, dz, 0, w, 0, dx, 0);
+        conv.bwdData(p, dz, 0, w, 0, dx, 0, threads);
         return dx;
     }
 
     private float[] weights() {
-        conv.bwdWeights(p, x, 0, dz, 0, dw, 0, db, 0);
+        conv.bwdWeights(p, x, 0, dz, 0, dw, 0, db, 0, threads);
         return dw;
     }
 

@@ -22,7 +22,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 import java.util.concurrent.TimeUnit;
 
 /**
- * conv2d forward (bias + ReLU fused), one thread, the shapes of ../shared/anchors.md ({@link BenchShapes}).
+ * conv2d forward (bias + ReLU fused), the shapes of ../shared/anchors.md ({@link BenchShapes}), on
+ * {@code threads} intra-op threads of the shared pool (default 1; {@code -p threads=2}).
  * Nominal GFLOP/s = 2*N*K*(C/groups)*R*S*outH*outW / time (anchors.md convention; see {@link ConvParams#flops()}).
  * Weights are packed once in the setup, as a layer does. Only the measured variant is created, so one
  * variant's benchmarks run even where another is unavailable.
@@ -35,8 +36,16 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class ConvForwardBench {
 
+    /**
+     * A name of {@link BenchShapes#CONV_NAMES} or any shape {@code N:C:H:W:K:R:S:stride:pad[:groups]}
+     * ({@link BenchShapes#conv(String)}; {@code ./vcnn bench -p shape=64,32,14,14,64,5,5,1,2} is accepted too).
+     */
     @Param({"lenet_c1", "lenet_c2", "r18_conv1", "r18_l1", "r18_l1_n8", "r18_l2", "r18_l3", "r18_l4", "r18_ds", "vgg_b"})
     public String shape;
+
+    /** Intra-op threads per call (the shared WorkerPool; variants without intra-op parallelism ignore it). */
+    @Param({"1"})
+    public int threads;
 
     private ConvParams p;
     private ConvKernels conv;
@@ -63,7 +72,7 @@ public class ConvForwardBench {
     }
 
     private float[] run() {
-        conv.fwd(p, x, 0, w, b, 0, Epilogue.RELU, y, 0);
+        conv.fwd(p, x, 0, w, b, 0, Epilogue.RELU, y, 0, threads);
         return y;
     }
 

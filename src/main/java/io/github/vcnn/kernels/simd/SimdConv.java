@@ -1,11 +1,13 @@
 package io.github.vcnn.kernels.simd;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackedConvWeights;
+import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -50,12 +52,38 @@ public final class SimdConv implements ConvKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     static final String VARIANT = "simd";
-    /** Output pixels per staging block; a multiple of both tile widths (6 and 12). */
-    private static final int CHUNK = 96;
+    /**
+     * Pixels of the register tiles (2 and 1 channel vectors). A 32-register ISA (AVX-512, NEON) takes 28
+     * accumulators (14x2, 28x1), which measured 1.2-1.3x the 6x2 tile on an AVX-512 host (RegisterTiles
+     * probe). A 16-register one (AVX2, SSE) takes 10 (5x2, 10x1): with 12, C2 keeps three broadcast
+     * temporaries live and spills an accumulator to the stack every step (read in the generated code on
+     * Zen 2), which put a store-to-load round trip on the FMA chain. {@code -Dvcnn.conv.tile=5x2|6x2|14x2} overrides.
+     */
+    static final int PAIR_TILE = pairTile(), SINGLE_TILE = 2 * PAIR_TILE;
+    /** Output pixels per staging block; a multiple of both tile widths. */
+    private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 100 : 96;
+
+    /** The register tile shapes in use, e.g. "5x2 / 10x1" (pixels x channel vectors; see {@link #PAIR_TILE}). */
+    public static String tileShape() {
+        return PAIR_TILE + "x2 / " + SINGLE_TILE + "x1";
+    }
+
+    private static int pairTile() {
+        String forced = System.getProperty("vcnn.conv.tile", "").trim();
+        if (forced.equals("6x2")) return 6;
+        if (forced.equals("5x2")) return 5;
+        if (forced.equals("14x2")) return 14;
+        if (!forced.isEmpty()) {
+            System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING,
+                    "vcnn: ignoring -Dvcnn.conv.tile=" + forced + " (use 5x2, 6x2 or 14x2)");
+        }
+        boolean wideRegisterFile = L >= 16 || System.getProperty("os.arch", "").contains("aarch64");
+        return wideRegisterFile ? 14 : 5;
+    }
     /** Output pixels per band in bwdWeights (the band's dz and input rows stay in L1/L2). */
     private static final int BAND_PIXELS = 128;
-    /** Slack behind the input scratch: weight-gradient tiles read up to 5 values past a kernel row. */
-    private static final int SLACK = 16;
+    /** Slack behind the input scratch: weight-gradient tiles read up to SINGLE_TILE - 1 values past a kernel row. */
+    private static final int SLACK = 32;
     /** Output columns per tile of the width path (two vectors). */
     private static final int WIDTH_TILE = 2 * L;
 
@@ -84,16 +112,34 @@ public final class SimdConv implements ConvKernels {
         return new PackedConvWeights(VARIANT, p, data, L);
     }
 
-    /** dst[g][kb][r][s][c][16] = w[g*Kg + kb*16 + lane][c][r][s]; lanes past Kg stay zero. */
+    /**
+     * Where lane {@code lane} of block {@code kb} (of {@code kbs} blocks of {@code taps} reduction steps each) sits
+     * in group {@code g}'s packed weights. Interleaved (the channel-blocked path): the blocks go in pairs whose two
+     * vectors of a step are adjacent, {@code [pair][t][2][L]}, the odd last block alone {@code [t][L]}, so a
+     * 2-vector tile reads both from one base register. Else (the width path) block by block {@code [kb][t][L]}.
+     */
+    private static int packedIndex(int g, int kb, int kbs, int taps, int t, int lane, boolean interleave) {
+        int block = (g * kbs + kb) * taps * L;
+        if (!interleave || (kb == kbs - 1 && kbs % 2 == 1)) return block + t * L + lane;
+        int v = kb % 2;
+        return block - v * taps * L + (t * 2 + v) * L + lane;
+    }
+
+    /** The channel-blocked (interleaved) layout serves every conv that does not take the width path. */
+    private static boolean interleaved(int kg, int cg, int r, int s) {
+        return !(kg < 8 || cg * r * s < 64);
+    }
+
+    /** dst[g][kb...][r][s][c][L] = w[g*Kg + kb*L + lane][c][r][s] (see {@link #packedIndex}); lanes past Kg stay zero. */
     private static void packForward(float[] w, int wOff, int groups, int kg, int cg, int r, int s, float[] dst) {
-        int kbs = blocks(kg);
+        int kbs = blocks(kg), taps = r * s * cg;
+        boolean il = interleaved(kg, cg, r, s);
         for (int g = 0; g < groups; g++) {
             for (int k = 0; k < kg; k++) {
-                int block = (g * kbs + k / L) * r * s * cg * L, lane = k % L;
                 int src = wOff + (g * kg + k) * cg * r * s;
                 for (int c = 0; c < cg; c++) {
                     for (int t = 0; t < r * s; t++) {
-                        dst[block + (t * cg + c) * L + lane] = w[src + c * r * s + t];
+                        dst[packedIndex(g, k / L, kbs, taps, t * cg + c, k % L, il)] = w[src + c * r * s + t];
                     }
                 }
             }
@@ -102,18 +148,18 @@ public final class SimdConv implements ConvKernels {
 
     /**
      * Weights of the transposed convolution (bwdData): input and output channels swapped inside each
-     * group, taps rotated by 180 degrees. dst[g][cb][r][s][k][16] = w[g*Kg + k][cb*16 + lane][R-1-r][S-1-s].
+     * group, taps rotated by 180 degrees. dst[g][cb...][r][s][k][L] = w[g*Kg + k][cb*L + lane][R-1-r][S-1-s].
      */
     private static void packTransposed(float[] w, int wOff, int groups, int kg, int cg, int r, int s, float[] dst) {
-        int cbs = blocks(cg), rs = r * s;
+        int cbs = blocks(cg), rs = r * s, taps = rs * kg;
+        boolean il = interleaved(cg, kg, r, s);
         Arrays.fill(dst, 0, groups * cbs * rs * kg * L, 0f);
         for (int g = 0; g < groups; g++) {
             for (int k = 0; k < kg; k++) {
                 int src = wOff + (g * kg + k) * cg * rs;
                 for (int c = 0; c < cg; c++) {
-                    int block = (g * cbs + c / L) * rs * kg * L, lane = c % L;
                     for (int t = 0; t < rs; t++) {
-                        dst[block + ((rs - 1 - t) * kg + k) * L + lane] = w[src + c * rs + t];
+                        dst[packedIndex(g, c / L, cbs, taps, (rs - 1 - t) * kg + k, c % L, il)] = w[src + c * rs + t];
                     }
                 }
             }
@@ -145,7 +191,14 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
+        fwd(p, x, xOff, w, bias, biasOff, act, y, yOff, 1);
+    }
+
+    @Override
+    public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                    int threads) {
         ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
+        Checks.positive("threads", threads, "intra-op threads");
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -157,170 +210,125 @@ public final class SimdConv implements ConvKernels {
         }
         // a strided 1x1 conv reads only every stride-th pixel: copy just those and run it with stride 1
         boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
-        wk.plan(groups, p.cg(), kg, p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
-                p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
-        int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
-        for (int n = 0; n < p.n(); n++) {
-            if (sampled) {
-                wk.fillSampled(x, xOff + n * inPlane, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
-            } else {
-                wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            }
-            convImage(wk, w.data(), act, y, yOff + n * outPlane);
-        }
+        wk.job.conv(Job.FWD, p, x, xOff, w.data(), b, act, y, yOff, sampled);
+        wk.job.runConv(wk, threads);
+    }
+
+    /** The segment offsets of an im2col chunk: one segment holding the whole reduction. */
+    private static final int[] ONE_SEGMENT = {0};
+
+    /** Work items of one image on the channel-blocked path: (group, pair of channel blocks, chunk of CHUNK pixels). */
+    private static int blockedItems(Work wk) {
+        return wk.groups * ((blocks(wk.kg) + 1) / 2) * ((wk.oh * wk.ow + CHUNK - 1) / CHUNK);
     }
 
     /**
      * One image through the planned convolution: y[k][pix] = act(sum_{r,s,c} w[k][r][s][c] * xs[pix][r][s][c] + b[k]).
-     * Reads the scratch input and bias of {@code wk}; writes NCHW output from {@code yOff}.
+     * Reads the scratch input of {@code wk}; writes NCHW output from {@code yOff}.
      */
-    private static void convImage(Work wk, float[] wp, Epilogue act, float[] y, int yOff) {
+    private static void convImage(Work wk, float[] wp, float[] bias, Epilogue act, float[] y, int yOff) {
         if (wk.width) {
-            convImageWidth(wk, wp, act, y, yOff);
-            return;
+            convImageWidth(wk, wp, bias, act, y, yOff);
+        } else {
+            convBlocked(wk, wk, wp, bias, act, y, yOff, 0, blockedItems(wk));
         }
-        int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow;
-        int blockSize = wk.nseg * wk.inner * L;
-        float[] xs = wk.xs, stage = wk.stage, bias = wk.bias;
-        int[] pb = wk.pixelBase;
-        for (int g = 0; g < wk.groups; g++) {
+    }
+
+    /**
+     * Items [from, to) of one image on the channel-blocked path (see {@link #blockedItems}): the planned geometry
+     * and input scratch come from {@code wk}, the staging buffers from {@code own} (the running thread's).
+     */
+    private static void convBlocked(Work wk, Work own, float[] wp, float[] bias, Epilogue act, float[] y, int yOff, int from, int to) {
+        int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow, steps = (kbs + 1) / 2, chunks = (ohw + CHUNK - 1) / CHUNK;
+        int blockSize = wk.nseg * wk.inner * L, taps = wk.nseg * wk.inner;
+        boolean im2col = wk.im2col;
+        float[] xs = wk.xs, stage = own.stage, col = im2col ? own.col = Work.grow(own.col, CHUNK * taps) : null;
+        int[] pb = own.pixelBase;
+        int lastCol = -1;   // which (group, chunk) own.col holds
+        for (int item = from; item < to; item++) {
+            // im2col: chunk-major, so a chunk's copy serves all its channel blocks; else block-major (weights stay in cache)
+            int chunk, g, kb;
+            if (im2col) {
+                kb = 2 * (item % steps);
+                chunk = item / steps % chunks;
+                g = item / steps / chunks;
+            } else {
+                chunk = item % chunks;
+                kb = 2 * (item / chunks % steps);
+                g = item / chunks / steps;
+            }
             int xg = g * wk.hp * wk.wp * wk.cg;
-            for (int kb = 0; kb < kbs; ) {
-                int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? 6 : 12;
-                int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
-                for (int pix0 = 0; pix0 < ohw; pix0 += CHUNK) {
-                    int len = Math.min(CHUNK, ohw - pix0);
-                    int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
-                    for (int t = 0; t < len; t += tileWidth) {
-                        // pixel bases of the tile; pixels past the image repeat the last one (computed, never stored)
-                        int base = 0;
-                        for (int i = 0; i < tileWidth; i++) {
-                            if (pix0 + t + i < ohw) {
-                                base = xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
-                                if (++ow == wk.ow) {
-                                    ow = 0;
-                                    oh++;
-                                }
-                            }
-                            pb[i] = base;
-                        }
-                        if (vecs == 2) {
-                            fwdTile6x2(xs, pb, wp, wb, blockSize, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L, CHUNK * L + t * L);
-                        } else {
-                            fwdTile12x1(xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
-                        }
-                    }
-                    activate(stage, 0, len * L, act);
-                    if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
-                    // staging [vec][pixel][16] -> NCHW rows of the block's channels
-                    for (int v = 0; v < vecs; v++) {
-                        for (int lane = 0; lane < L; lane++) {
-                            int k = (kb + v) * L + lane;
-                            if (k >= kg) break;
-                            int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
-                            int i = 0;
-                            for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
-                            if (i < len) {
-                                VectorMask<Float> m = F.indexInRange(i, len);
-                                FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
-                            }
-                        }
+            int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
+            int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
+            int pix0 = chunk * CHUNK, len = Math.min(CHUNK, ohw - pix0);
+            if (im2col && lastCol != g * chunks + chunk) {
+                lastCol = g * chunks + chunk;
+                // the chunk's pixels with their whole reduction contiguous: col[i][q*inner + u] = xs[base_i + segOff[q] + u]
+                int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
+                for (int i = 0; i < len; i++) {
+                    int base = xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                    for (int q = 0; q < wk.nseg; q++) System.arraycopy(xs, base + wk.segOff[q], col, i * taps + q * wk.inner, wk.inner);
+                    if (++ow == wk.ow) {
+                        ow = 0;
+                        oh++;
                     }
                 }
-                kb += vecs;
+            }
+            int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
+            for (int t = 0; t < len; t += tileWidth) {
+                // pixel bases of the tile; pixels past the image repeat the last one (computed, never stored)
+                int base = 0;
+                for (int i = 0; i < tileWidth; i++) {
+                    if (pix0 + t + i < ohw) {
+                        base = im2col ? (t + i) * taps : xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                        if (++ow == wk.ow) {
+                            ow = 0;
+                            oh++;
+                        }
+                    }
+                    pb[i] = base;
+                }
+                if (im2col) {
+                    tile(vecs, col, pb, wp, wb, ONE_SEGMENT, 1, taps, bias, bb, stage, t * L);
+                } else {
+                    tile(vecs, xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
+                }
+            }
+            activate(stage, 0, len * L, act);
+            if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
+            // staging [vec][pixel][L] -> NCHW rows of the block's channels
+            for (int v = 0; v < vecs; v++) {
+                for (int lane = 0; lane < L; lane++) {
+                    int k = (kb + v) * L + lane;
+                    if (k >= kg) break;
+                    int yb = yOff + (g * kg + k) * ohw + pix0, sb = v * CHUNK * L + lane;
+                    int i = 0;
+                    for (; i + L <= len; i += L) FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0).intoArray(y, yb + i);
+                    if (i < len) {
+                        VectorMask<Float> m = F.indexInRange(i, len);
+                        FloatVector.fromArray(F, stage, sb + i * L, STAGE_MAP, 0, m).intoArray(y, yb + i, m);
+                    }
+                }
             }
         }
     }
 
-    /** 6 pixels x 32 output channels; weights of the second vector sit {@code wStep} after the first. */
-    private static void fwdTile6x2(float[] x, int[] pb, float[] w, int wb, int wStep, int[] segOff, int nseg, int inner,
-                                   float[] bias, int bb, float[] out, int o0, int o1) {
-        int p0 = pb[0], p1 = pb[1], p2 = pb[2], p3 = pb[3], p4 = pb[4], p5 = pb[5];
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        int segLen = inner * L;
-        for (int q = 0; q < nseg; q++) {
-            int xo = segOff[q], w0 = wb + q * segLen, w1 = w0 + wStep;
-            int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo, x5 = p5 + xo;
-            for (int u = 0; u < inner; u++) {
-                FloatVector wv0 = FloatVector.fromArray(F, w, w0 + u * L);
-                FloatVector wv1 = FloatVector.fromArray(F, w, w1 + u * L);
-                FloatVector xv = FloatVector.broadcast(F, x[x0 + u]);
-                a00 = wv0.fma(xv, a00);
-                a01 = wv1.fma(xv, a01);
-                xv = FloatVector.broadcast(F, x[x1 + u]);
-                a10 = wv0.fma(xv, a10);
-                a11 = wv1.fma(xv, a11);
-                xv = FloatVector.broadcast(F, x[x2 + u]);
-                a20 = wv0.fma(xv, a20);
-                a21 = wv1.fma(xv, a21);
-                xv = FloatVector.broadcast(F, x[x3 + u]);
-                a30 = wv0.fma(xv, a30);
-                a31 = wv1.fma(xv, a31);
-                xv = FloatVector.broadcast(F, x[x4 + u]);
-                a40 = wv0.fma(xv, a40);
-                a41 = wv1.fma(xv, a41);
-                xv = FloatVector.broadcast(F, x[x5 + u]);
-                a50 = wv0.fma(xv, a50);
-                a51 = wv1.fma(xv, a51);
-            }
+    /**
+     * One register tile of the channel-blocked forward: {@code vecs} (1 or 2) vectors of output channels
+     * x {@link #PAIR_TILE} or {@link #SINGLE_TILE} pixels. The shape is a static final choice, so C2
+     * folds the switch and inlines one generated tile.
+     */
+    private static void tile(int vecs, float[] xs, int[] pb, float[] wp, int wb, int[] segOff, int nseg, int inner,
+                             float[] bias, int bb, float[] stage, int o) {
+        if (vecs == 2) {
+            if (PAIR_TILE == 14) ConvTiles.fwd14x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else if (PAIR_TILE == 5) ConvTiles.fwd5x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd6x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+        } else {
+            if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd12x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
         }
-        FloatVector b0 = FloatVector.fromArray(F, bias, bb), b1 = FloatVector.fromArray(F, bias, bb + L);
-        a00.add(b0).intoArray(out, o0);
-        a10.add(b0).intoArray(out, o0 + L);
-        a20.add(b0).intoArray(out, o0 + 2 * L);
-        a30.add(b0).intoArray(out, o0 + 3 * L);
-        a40.add(b0).intoArray(out, o0 + 4 * L);
-        a50.add(b0).intoArray(out, o0 + 5 * L);
-        a01.add(b1).intoArray(out, o1);
-        a11.add(b1).intoArray(out, o1 + L);
-        a21.add(b1).intoArray(out, o1 + 2 * L);
-        a31.add(b1).intoArray(out, o1 + 3 * L);
-        a41.add(b1).intoArray(out, o1 + 4 * L);
-        a51.add(b1).intoArray(out, o1 + 5 * L);
-    }
-
-    /** 12 pixels x 16 output channels (the last, odd block of a group). */
-    private static void fwdTile12x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-                                    float[] bias, int bb, float[] out, int o0) {
-        int p0 = pb[0], p1 = pb[1], p2 = pb[2], p3 = pb[3], p4 = pb[4], p5 = pb[5];
-        int p6 = pb[6], p7 = pb[7], p8 = pb[8], p9 = pb[9], p10 = pb[10], p11 = pb[11];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        int segLen = inner * L;
-        for (int q = 0; q < nseg; q++) {
-            int xo = segOff[q], w0 = wb + q * segLen;
-            int x0 = p0 + xo, x1 = p1 + xo, x2 = p2 + xo, x3 = p3 + xo, x4 = p4 + xo, x5 = p5 + xo;
-            int x6 = p6 + xo, x7 = p7 + xo, x8 = p8 + xo, x9 = p9 + xo, x10 = p10 + xo, x11 = p11 + xo;
-            for (int u = 0; u < inner; u++) {
-                FloatVector wv = FloatVector.fromArray(F, w, w0 + u * L);
-                a0 = wv.fma(FloatVector.broadcast(F, x[x0 + u]), a0);
-                a1 = wv.fma(FloatVector.broadcast(F, x[x1 + u]), a1);
-                a2 = wv.fma(FloatVector.broadcast(F, x[x2 + u]), a2);
-                a3 = wv.fma(FloatVector.broadcast(F, x[x3 + u]), a3);
-                a4 = wv.fma(FloatVector.broadcast(F, x[x4 + u]), a4);
-                a5 = wv.fma(FloatVector.broadcast(F, x[x5 + u]), a5);
-                a6 = wv.fma(FloatVector.broadcast(F, x[x6 + u]), a6);
-                a7 = wv.fma(FloatVector.broadcast(F, x[x7 + u]), a7);
-                a8 = wv.fma(FloatVector.broadcast(F, x[x8 + u]), a8);
-                a9 = wv.fma(FloatVector.broadcast(F, x[x9 + u]), a9);
-                a10 = wv.fma(FloatVector.broadcast(F, x[x10 + u]), a10);
-                a11 = wv.fma(FloatVector.broadcast(F, x[x11 + u]), a11);
-            }
-        }
-        FloatVector b = FloatVector.fromArray(F, bias, bb);
-        a0.add(b).intoArray(out, o0);
-        a1.add(b).intoArray(out, o0 + L);
-        a2.add(b).intoArray(out, o0 + 2 * L);
-        a3.add(b).intoArray(out, o0 + 3 * L);
-        a4.add(b).intoArray(out, o0 + 4 * L);
-        a5.add(b).intoArray(out, o0 + 5 * L);
-        a6.add(b).intoArray(out, o0 + 6 * L);
-        a7.add(b).intoArray(out, o0 + 7 * L);
-        a8.add(b).intoArray(out, o0 + 8 * L);
-        a9.add(b).intoArray(out, o0 + 9 * L);
-        a10.add(b).intoArray(out, o0 + 10 * L);
-        a11.add(b).intoArray(out, o0 + 11 * L);
     }
 
     // ------------------------------------------------------------------------- width path (forward)
@@ -331,17 +339,17 @@ public final class SimdConv implements ConvKernels {
      * summing broadcast weights times input row vectors over (r, s, c); results go straight to NCHW rows.
      * Channels of a tile may come from different groups (depthwise), each reading its own input planes.
      */
-    private static void convImageWidth(Work wk, float[] wp, Epilogue act, float[] y, int yOff) {
+    private static void convImageWidth(Work wk, float[] wp, float[] bias, Epilogue act, float[] y, int yOff) {
         int kg = wk.kg, kbs = blocks(kg), k = wk.groups * kg, oh = wk.oh, ow = wk.ow;
         int planeGroup = wk.cg * wk.hp * wk.wq, blockSize = wk.taps * L, rowStep = wk.sh * wk.wq;
         int[] tw = wk.tileW, ty = wk.tileY, tx = wk.tileX;
         float[] tb = wk.tileB, rows = wk.rowAcc;
-        // 6 channels of one output row per tile while at least 6 channels are left ...
-        int fullK = k - k % 6;
-        for (int k0 = 0; k0 < fullK; k0 += 6) {
+        // PAIR_TILE channels of one output row per tile while that many channels are left ...
+        int fullK = k - k % PAIR_TILE;
+        for (int k0 = 0; k0 < fullK; k0 += PAIR_TILE) {
             boolean shared = true;
-            for (int i = 0; i < 6; i++) {
-                setItem(wk, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
+            for (int i = 0; i < PAIR_TILE; i++) {
+                setItem(wk, bias, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
             for (int row = 0; row < oh; row++) {
@@ -356,12 +364,12 @@ public final class SimdConv implements ConvKernels {
                 }
             }
         }
-        // ... then (channel, row) pairs of the last k % 6 channels, 6 per tile (one channel: 6 rows)
+        // ... then (channel, row) pairs of the last k % PAIR_TILE channels, PAIR_TILE per tile (one channel: PAIR_TILE rows)
         int items = (k - fullK) * oh;
-        for (int it0 = 0; it0 < items; it0 += 6) {
-            for (int i = 0; i < 6; i++) {
+        for (int it0 = 0; it0 < items; it0 += PAIR_TILE) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 int it = Math.min(it0 + i, items - 1);   // a short last tile repeats its last item
-                setItem(wk, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
+                setItem(wk, bias, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
             }
             for (int ow0 = 0; ow0 < ow; ow0 += WIDTH_TILE) {
                 widthTileSeparate(wk.xs, tx, ow0, wk.tapOff, wk.taps, wp, tw, tb, rows);
@@ -371,111 +379,43 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** Tile item i = output channel ch, output row `row`: its weights, bias, input and output row bases. */
-    private static void setItem(Work wk, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep, int yOff) {
+    private static void setItem(Work wk, float[] bias, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep, int yOff) {
         int g = ch / wk.kg, kl = ch % wk.kg;
         wk.tileW[i] = (g * kbs + kl / L) * blockSize + kl % L;
-        wk.tileB[i] = wk.bias[(g * kbs + kl / L) * L + kl % L];
+        wk.tileB[i] = bias[(g * kbs + kl / L) * L + kl % L];
         wk.tileX[i] = g * planeGroup + row * rowStep;
         wk.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
     }
 
-    /** Activation on the 6 x 32 tile results, then up to {@code cols} columns of each to its output row. */
+    /** Activation on the PAIR_TILE x 2L tile results, then up to {@code cols} columns of each to its output row. */
     private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols) {
-        activate(rows, 0, 6 * WIDTH_TILE, act);
+        activate(rows, 0, PAIR_TILE * WIDTH_TILE, act);
         if (cols == WIDTH_TILE) {
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo);
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L);
             }
         } else {
             VectorMask<Float> lo = F.indexInRange(0, cols), hi = F.indexInRange(L, cols);
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < PAIR_TILE; i++) {
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo, lo);
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L, hi);
             }
         }
     }
 
-    /** 6 channels of one group and row (same input planes) x 32 columns; acc + bias to out[6][32]. */
+    /** The width-path tile over shared input rows: {@link #PAIR_TILE} items x 2 column vectors (generated, see {@link #tile}). */
     private static void widthTileShared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
-        int w0 = tw[0], w1 = tw[1], w2 = tw[2], w3 = tw[3], w4 = tw[4], w5 = tw[5];
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        for (int u = 0; u < taps; u++) {
-            int xi = xb + tapOff[u], wu = u * L;
-            FloatVector x0 = FloatVector.fromArray(F, x, xi), x1 = FloatVector.fromArray(F, x, xi + L);
-            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
-            a00 = x0.fma(wv, a00);
-            a01 = x1.fma(wv, a01);
-            wv = FloatVector.broadcast(F, w[w1 + wu]);
-            a10 = x0.fma(wv, a10);
-            a11 = x1.fma(wv, a11);
-            wv = FloatVector.broadcast(F, w[w2 + wu]);
-            a20 = x0.fma(wv, a20);
-            a21 = x1.fma(wv, a21);
-            wv = FloatVector.broadcast(F, w[w3 + wu]);
-            a30 = x0.fma(wv, a30);
-            a31 = x1.fma(wv, a31);
-            wv = FloatVector.broadcast(F, w[w4 + wu]);
-            a40 = x0.fma(wv, a40);
-            a41 = x1.fma(wv, a41);
-            wv = FloatVector.broadcast(F, w[w5 + wu]);
-            a50 = x0.fma(wv, a50);
-            a51 = x1.fma(wv, a51);
-        }
-        a00.add(tb[0]).intoArray(out, 0);
-        a01.add(tb[0]).intoArray(out, L);
-        a10.add(tb[1]).intoArray(out, 2 * L);
-        a11.add(tb[1]).intoArray(out, 3 * L);
-        a20.add(tb[2]).intoArray(out, 4 * L);
-        a21.add(tb[2]).intoArray(out, 5 * L);
-        a30.add(tb[3]).intoArray(out, 6 * L);
-        a31.add(tb[3]).intoArray(out, 7 * L);
-        a40.add(tb[4]).intoArray(out, 8 * L);
-        a41.add(tb[4]).intoArray(out, 9 * L);
-        a50.add(tb[5]).intoArray(out, 10 * L);
-        a51.add(tb[5]).intoArray(out, 11 * L);
+        if (PAIR_TILE == 14) ConvTiles.width14Shared(x, xb, tapOff, taps, w, tw, tb, out);
+        else if (PAIR_TILE == 5) ConvTiles.width5Shared(x, xb, tapOff, taps, w, tw, tb, out);
+        else ConvTiles.width6Shared(x, xb, tapOff, taps, w, tw, tb, out);
     }
 
-    /** 6 items with their own input rows (other groups, other rows) x 32 columns; acc + bias to out[6][32]. */
+    /** The width-path tile, each item with its own input rows. */
     private static void widthTileSeparate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
-        int w0 = tw[0], w1 = tw[1], w2 = tw[2], w3 = tw[3], w4 = tw[4], w5 = tw[5];
-        int b0 = tx[0] + at, b1 = tx[1] + at, b2 = tx[2] + at, b3 = tx[3] + at, b4 = tx[4] + at, b5 = tx[5] + at;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        for (int u = 0; u < taps; u++) {
-            int o = tapOff[u], wu = u * L;
-            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
-            a00 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a00);
-            a01 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a01);
-            wv = FloatVector.broadcast(F, w[w1 + wu]);
-            a10 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a10);
-            a11 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a11);
-            wv = FloatVector.broadcast(F, w[w2 + wu]);
-            a20 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a20);
-            a21 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a21);
-            wv = FloatVector.broadcast(F, w[w3 + wu]);
-            a30 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a30);
-            a31 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a31);
-            wv = FloatVector.broadcast(F, w[w4 + wu]);
-            a40 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a40);
-            a41 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a41);
-            wv = FloatVector.broadcast(F, w[w5 + wu]);
-            a50 = FloatVector.fromArray(F, x, b5 + o).fma(wv, a50);
-            a51 = FloatVector.fromArray(F, x, b5 + o + L).fma(wv, a51);
-        }
-        a00.add(tb[0]).intoArray(out, 0);
-        a01.add(tb[0]).intoArray(out, L);
-        a10.add(tb[1]).intoArray(out, 2 * L);
-        a11.add(tb[1]).intoArray(out, 3 * L);
-        a20.add(tb[2]).intoArray(out, 4 * L);
-        a21.add(tb[2]).intoArray(out, 5 * L);
-        a30.add(tb[3]).intoArray(out, 6 * L);
-        a31.add(tb[3]).intoArray(out, 7 * L);
-        a40.add(tb[4]).intoArray(out, 8 * L);
-        a41.add(tb[4]).intoArray(out, 9 * L);
-        a50.add(tb[5]).intoArray(out, 10 * L);
-        a51.add(tb[5]).intoArray(out, 11 * L);
+        if (PAIR_TILE == 14) ConvTiles.width14Separate(x, tx, at, tapOff, taps, w, tw, tb, out);
+        else if (PAIR_TILE == 5) ConvTiles.width5Separate(x, tx, at, tapOff, taps, w, tw, tb, out);
+        else ConvTiles.width6Separate(x, tx, at, tapOff, taps, w, tw, tb, out);
     }
 
     private static final FloatVector ZERO = FloatVector.zero(F);
@@ -524,7 +464,13 @@ public final class SimdConv implements ConvKernels {
 
     @Override
     public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        bwdData(p, dz, dzOff, w, wOff, dx, dxOff, 1);
+    }
+
+    @Override
+    public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
         ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
+        Checks.positive("threads", threads, "intra-op threads");
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -535,80 +481,58 @@ public final class SimdConv implements ConvKernels {
         packTransposed(w, wOff, groups, kg, cg, r, s, wt);
         float[] b = wk.bias = Work.grow(wk.bias, groups * cbs * L);
         Arrays.fill(b, 0, groups * cbs * L, 0f);
-        wk.plan(groups, kg, cg, r, s, 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w(), true);
-        int padT = p.dilationH() * (r - 1) - p.padTop(), padL = p.dilationW() * (s - 1) - p.padLeft();
-        int dzPlane = p.k() * p.outH() * p.outW(), dxPlane = p.c() * p.h() * p.w();
-        for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(dz, dzOff + n * dzPlane, p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL);
-            convImage(wk, wt, Epilogue.NONE, dx, dxOff + n * dxPlane);
-        }
+        wk.job.conv(Job.BWD_DATA, p, dz, dzOff, wt, b, Epilogue.NONE, dx, dxOff, false);
+        wk.job.runConv(wk, threads);
     }
 
     // ---------------------------------------------------------------------------------- bwd weights
 
     @Override
     public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff) {
+        bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff, 1);
+    }
+
+    @Override
+    public void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[] db, int dbOff,
+                           int threads) {
         ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
+        Checks.positive("threads", threads, "intra-op threads");
         checkScratch(p);
 
         Work wk = WORK.get();
         int groups = p.groups(), kg = p.kg(), cg = p.cg(), r = p.r(), s = p.s(), kbs = blocks(kg);
-        int oh = p.outH(), ow = p.outW(), ohw = oh * ow;
+        int oh = p.outH(), ow = p.outW(), ohw = oh * ow, rs = r * s;
         wk.plan(groups, cg, kg, r, s, p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), oh, ow, false);
-        int blockSize = wk.nseg * wk.inner * L, accSize = groups * kbs * blockSize;
-        float[] acc = wk.dwb = Work.grow(wk.dwb, accSize);
-        Arrays.fill(acc, 0, accSize, 0f);
-        float[] dzb = wk.dzb = Work.grow(wk.dzb, groups * kbs * ohw * L);
-        int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * ohw;
-        int bandRows = Math.max(1, BAND_PIXELS / ow);
-        int rowStep = wk.sh * wk.wp * cg, colStep = wk.sw * cg;
-        int[] pixOff = wk.pixOff = Work.grow(wk.pixOff, bandRows * ow);   // input offset of each band pixel
+        Job job = wk.job;
         // one input channel at stride 1 (5x5 on a grey image): vectorize over pixels, skip the dz transpose
         if (groups == 1 && cg == 1 && wk.sh == 1 && wk.sw == 1 && wk.inner >= 3 && wk.inner <= 5 && kg % 4 == 0
                 && (oh * wk.wp + L - 1) / L * L + wk.segOff[wk.nseg - 1] + 4 <= wk.hp * wk.wp + SLACK) {
-            bwdWeightsGrey(p, wk, x, xOff, dz, dzOff, dw, dwOff);
-            if (db != null) biasGradient(p.n(), p.k(), ohw, dz, dzOff, db, dbOff);
-            return;
-        }
-        for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(x, xOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            blockOutput(dz, dzOff + n * outPlane, groups, kg, ohw, wk.channelMap, dzb);
-            float[] xs = wk.xs;
-            for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
-                int rows = Math.min(bandRows, oh - oh0);
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < ow; j++) pixOff[i * ow + j] = i * rowStep + j * colStep;
-                }
-                for (int g = 0; g < groups; g++) {
-                    int xg = g * wk.hp * wk.wp * cg + oh0 * rowStep;
-                    for (int kb = 0; kb < kbs; ) {
-                        int vecs = kbs - kb >= 2 ? 2 : 1, tileTaps = vecs == 2 ? 6 : 12;
-                        int d0 = ((g * kbs + kb) * ohw + oh0 * ow) * L, d1 = d0 + ohw * L;
-                        int ab = (g * kbs + kb) * blockSize;
-                        for (int q = 0; q < wk.nseg; q++) {
-                            int xq = xg + wk.segOff[q];
-                            for (int u0 = 0; u0 < wk.inner; u0 += tileTaps) {
-                                int valid = Math.min(tileTaps, wk.inner - u0);
-                                int o = ab + (q * wk.inner + u0) * L;
-                                if (vecs == 2) {
-                                    wTile6x2(xs, xq + u0, pixOff, rows * ow, dzb, d0, d1, acc, o, o + blockSize, valid);
-                                } else {
-                                    wTile12x1(xs, xq + u0, pixOff, rows * ow, dzb, d0, acc, o, valid);
-                                }
-                            }
-                        }
-                        kb += vecs;
-                    }
+            int taps = wk.nseg * wk.inner;
+            float[] acc = wk.dwb = Work.grow(wk.dwb, kg * taps * L);
+            Arrays.fill(acc, 0, kg * taps * L, 0f);
+            job.weights(Job.GREY, p, x, xOff, dz, dzOff, acc, kg / 4);
+            job.runWeights(threads);
+            for (int ch = 0; ch < kg; ch++) {
+                for (int t = 0; t < taps; t++) {
+                    int o = (ch * taps + t) * L;
+                    float sum = 0f;
+                    for (int l = 0; l < L; l++) sum += acc[o + l];   // lanes in index order: reproducible
+                    dw[dwOff + ch * taps + t] = sum;
                 }
             }
-        }
-        // acc[g][kb][r][s][c][16] -> dw[g*Kg + k][c][r][s]
-        int rs = r * s;
-        for (int g = 0; g < groups; g++) {
-            for (int k = 0; k < kg; k++) {
-                int block = (g * kbs + k / L) * blockSize, lane = k % L, dst = dwOff + (g * kg + k) * cg * rs;
-                for (int c = 0; c < cg; c++) {
-                    for (int t = 0; t < rs; t++) dw[dst + c * rs + t] = acc[block + (t * cg + c) * L + lane];
+        } else {
+            int blockSize = wk.nseg * wk.inner * L, accSize = groups * kbs * blockSize;
+            float[] acc = wk.dwb = Work.grow(wk.dwb, accSize);
+            Arrays.fill(acc, 0, accSize, 0f);
+            job.weights(Job.BLOCKS, p, x, xOff, dz, dzOff, acc, groups * ((kbs + 1) / 2));
+            job.runWeights(threads);
+            // acc[g][kb][r][s][c][L] -> dw[g*Kg + k][c][r][s]
+            for (int g = 0; g < groups; g++) {
+                for (int k = 0; k < kg; k++) {
+                    int block = (g * kbs + k / L) * blockSize, lane = k % L, dst = dwOff + (g * kg + k) * cg * rs;
+                    for (int c = 0; c < cg; c++) {
+                        for (int t = 0; t < rs; t++) dw[dst + c * rs + t] = acc[block + (t * cg + c) * L + lane];
+                    }
                 }
             }
         }
@@ -616,36 +540,80 @@ public final class SimdConv implements ConvKernels {
     }
 
     /**
-     * bwdWeights for one input channel at stride 1 (a first layer on a grey image): vectorized over 16
-     * output pixels instead of channels, so dz needs no channel-blocking transpose. dz rows are copied
-     * into zero-padded rows of the scratch width, making output pixel p read input p + tap offset for
-     * every tap; vector partial sums per (k, tap) are summed lane by lane, in index order, once per call.
+     * bwdWeights of the units [from, to) of (group, pair of output-channel blocks), over every image, band by band,
+     * into {@code j.acc[g][kb][r][s][c][L]}. A unit's sums never depend on which thread or split ran it.
      */
-    private static void bwdWeightsGrey(ConvParams p, Work wk, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff) {
-        int k = p.k(), oh = p.outH(), ow = p.outW(), wp = wk.wp, inner = wk.inner, nseg = wk.nseg, taps = nseg * inner;
-        int span = (oh * wp + L - 1) / L * L;   // padded dz row length: whole vectors
-        float[] dzp = wk.dzb = Work.grow(wk.dzb, k * span);
-        Arrays.fill(dzp, 0, k * span, 0f);   // the padding columns stay zero across images
-        float[] acc = wk.dwb = Work.grow(wk.dwb, k * taps * L);
-        Arrays.fill(acc, 0, k * taps * L, 0f);
-        int inPlane = p.h() * p.w(), outPlane = k * oh * ow;
+    private static void bwdWeightsBlocks(Job j, Work own, int from, int to) {
+        ConvParams p = j.p;
+        int groups = p.groups(), kg = p.kg(), cg = p.cg(), kbs = blocks(kg), steps = (kbs + 1) / 2;
+        int oh = p.outH(), ow = p.outW(), ohw = oh * ow;
+        own.plan(groups, cg, kg, p.r(), p.s(), p.strideH(), p.strideW(), p.dilationH(), p.dilationW(), oh, ow, false);
+        int blockSize = own.nseg * own.inner * L;
+        float[] acc = j.acc;
+        float[] dzb = own.dzb = Work.grow(own.dzb, groups * kbs * ohw * L);
+        int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * ohw;
+        int bandRows = Math.max(1, BAND_PIXELS / ow);
+        int rowStep = own.sh * own.wp * cg, colStep = own.sw * cg;
+        int[] pixOff = own.pixOff = Work.grow(own.pixOff, bandRows * ow);   // input offset of each band pixel
         for (int n = 0; n < p.n(); n++) {
-            wk.fillInput(x, xOff + n * inPlane, 1, p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
-            for (int ch = 0; ch < k; ch++) {
-                for (int i = 0; i < oh; i++) System.arraycopy(dz, dzOff + n * outPlane + (ch * oh + i) * ow, dzp, ch * span + i * wp, ow);
+            own.fillInput(j.in, j.inOff + n * inPlane, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            for (int unit = from; unit < to; unit++) {
+                int g = unit / steps, kb = 2 * (unit % steps);
+                for (int blk = kb; blk < Math.min(kb + 2, kbs); blk++) {
+                    blockOutput(j.dz, j.dzOff + n * outPlane, g, blk, kg, ohw, own.channelMap, dzb);
+                }
             }
-            for (int k0 = 0; k0 < k; k0 += 4) {
-                for (int q = 0; q < nseg; q++) {
-                    wTileGrey4x5(wk.xs, wk.segOff[q], inner, dzp, k0 * span, span, acc, (k0 * taps + q * inner) * L, taps * L);
+            float[] xs = own.xs;
+            for (int oh0 = 0; oh0 < oh; oh0 += bandRows) {
+                int rows = Math.min(bandRows, oh - oh0);
+                for (int i = 0; i < rows; i++) {
+                    for (int jj = 0; jj < ow; jj++) pixOff[i * ow + jj] = i * rowStep + jj * colStep;
+                }
+                for (int unit = from; unit < to; unit++) {
+                    int g = unit / steps, kb = 2 * (unit % steps);
+                    int xg = g * own.hp * own.wp * cg + oh0 * rowStep;
+                    int vecs = kbs - kb >= 2 ? 2 : 1, tileTaps = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
+                    int d0 = ((g * kbs + kb) * ohw + oh0 * ow) * L;
+                    int ab = (g * kbs + kb) * blockSize;
+                    for (int q = 0; q < own.nseg; q++) {
+                        int xq = xg + own.segOff[q];
+                        for (int u0 = 0; u0 < own.inner; u0 += tileTaps) {
+                            int valid = Math.min(tileTaps, own.inner - u0);
+                            int o = ab + (q * own.inner + u0) * L;
+                            wTile(vecs, xs, xq + u0, pixOff, rows * ow, dzb, d0, ohw * L, acc, o, blockSize, valid);
+                        }
+                    }
                 }
             }
         }
-        for (int ch = 0; ch < k; ch++) {
-            for (int t = 0; t < taps; t++) {
-                int o = (ch * taps + t) * L;
-                float sum = 0f;
-                for (int l = 0; l < L; l++) sum += acc[o + l];
-                dw[dwOff + ch * taps + t] = sum;
+    }
+
+    /**
+     * bwdWeights for one input channel at stride 1 (a first layer on a grey image), output channels
+     * [4*from, 4*to): vectorized over L output pixels instead of channels, so dz needs no channel-blocking
+     * transpose. dz rows are copied into zero-padded rows of the scratch width, making output pixel p read
+     * input p + tap offset for every tap; vector partial sums per (k, tap) go to {@code j.acc[k][tap][L]}.
+     */
+    private static void bwdWeightsGrey(Job j, Work own, int from, int to) {
+        ConvParams p = j.p;
+        int k = p.k(), oh = p.outH(), ow = p.outW();
+        own.plan(1, 1, k, p.r(), p.s(), 1, 1, p.dilationH(), p.dilationW(), oh, ow, false);
+        int wp = own.wp, inner = own.inner, nseg = own.nseg, taps = nseg * inner;
+        int span = (oh * wp + L - 1) / L * L;   // padded dz row length: whole vectors
+        int c0 = 4 * from, c1 = 4 * to;
+        float[] dzp = own.dzb = Work.grow(own.dzb, k * span);
+        Arrays.fill(dzp, c0 * span, c1 * span, 0f);   // the padding columns stay zero across images
+        float[] acc = j.acc;
+        int inPlane = p.h() * p.w(), outPlane = k * oh * ow;
+        for (int n = 0; n < p.n(); n++) {
+            own.fillInput(j.in, j.inOff + n * inPlane, 1, p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+            for (int ch = c0; ch < c1; ch++) {
+                for (int i = 0; i < oh; i++) System.arraycopy(j.dz, j.dzOff + n * outPlane + (ch * oh + i) * ow, dzp, ch * span + i * wp, ow);
+            }
+            for (int k0 = c0; k0 < c1; k0 += 4) {
+                for (int q = 0; q < nseg; q++) {
+                    wTileGrey4x5(own.xs, own.segOff[q], inner, dzp, k0 * span, span, acc, (k0 * taps + q * inner) * L, taps * L);
+                }
             }
         }
     }
@@ -713,20 +681,16 @@ public final class SimdConv implements ConvKernels {
         if (valid > 4) { int o = o0 + 3 * oStep + 4 * L; FloatVector.fromArray(F, acc, o).add(a34).intoArray(acc, o); }
     }
 
-    /** dz[k][pix] (one image, NCHW) -> dzb[g][kb][pix][16], lanes past Kg zero. */
-    private static void blockOutput(float[] dz, int off, int groups, int kg, int ohw, int[] channelMap, float[] dzb) {
-        int kbs = blocks(kg);
-        for (int g = 0; g < groups; g++) {
-            for (int kb = 0; kb < kbs; kb++) {
-                int src = off + (g * kg + kb * L) * ohw, dst = (g * kbs + kb) * ohw * L;
-                channelMap(channelMap, ohw, Math.min(L, kg - kb * L));
-                if (kg - kb * L >= L) {
-                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
-                } else {
-                    VectorMask<Float> m = F.indexInRange(0, kg - kb * L);   // gathered lanes past Kg are zero
-                    for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
-                }
-            }
+    /** Block kb of group g of dz (one image, NCHW) -> dzb[g][kb][pix][L], lanes past Kg zero. */
+    private static void blockOutput(float[] dz, int off, int g, int kb, int kg, int ohw, int[] channelMap, float[] dzb) {
+        int kbs = blocks(kg), valid = Math.min(L, kg - kb * L);
+        int src = off + (g * kg + kb * L) * ohw, dst = (g * kbs + kb) * ohw * L;
+        channelMap(channelMap, ohw, valid);
+        if (valid == L) {
+            for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0).intoArray(dzb, dst + i * L);
+        } else {
+            VectorMask<Float> m = F.indexInRange(0, valid);   // gathered lanes past Kg are zero
+            for (int i = 0; i < ohw; i++) FloatVector.fromArray(F, dz, src + i, channelMap, 0, m).intoArray(dzb, dst + i * L);
         }
     }
 
@@ -765,98 +729,165 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
-    /**
-     * acc[v][t] += sum over a band of output pixels of dz[v][pix] * x[pix tap base + t], t in [0, 6):
-     * 6 consecutive (s, c) taps of one kernel row x 32 output channels.
-     */
-    private static void wTile6x2(float[] x, int xb, int[] pixOff, int pixels,
-                                 float[] dzb, int d0, int d1, float[] acc, int o0, int o1, int valid) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        // one flat loop over the band's pixels: dz walks linearly, the input through pixOff
-        for (int px = 0; px < pixels; px++) {
-            int xi = xb + pixOff[px];
-            FloatVector dv0 = FloatVector.fromArray(F, dzb, d0 + px * L);
-            FloatVector dv1 = FloatVector.fromArray(F, dzb, d1 + px * L);
-            FloatVector xv = FloatVector.broadcast(F, x[xi]);
-            a00 = dv0.fma(xv, a00);
-            a01 = dv1.fma(xv, a01);
-            xv = FloatVector.broadcast(F, x[xi + 1]);
-            a10 = dv0.fma(xv, a10);
-            a11 = dv1.fma(xv, a11);
-            xv = FloatVector.broadcast(F, x[xi + 2]);
-            a20 = dv0.fma(xv, a20);
-            a21 = dv1.fma(xv, a21);
-            xv = FloatVector.broadcast(F, x[xi + 3]);
-            a30 = dv0.fma(xv, a30);
-            a31 = dv1.fma(xv, a31);
-            xv = FloatVector.broadcast(F, x[xi + 4]);
-            a40 = dv0.fma(xv, a40);
-            a41 = dv1.fma(xv, a41);
-            xv = FloatVector.broadcast(F, x[xi + 5]);
-            a50 = dv0.fma(xv, a50);
-            a51 = dv1.fma(xv, a51);
+    /** One bwdWeights register tile: {@code vecs} (1 or 2) channel vectors x PAIR_TILE or SINGLE_TILE taps (see {@link #tile}). */
+    private static void wTile(int vecs, float[] x, int xb, int[] pixOff, int pixels, float[] dzb, int d0, int dStep,
+                              float[] acc, int o0, int oStep, int valid) {
+        if (vecs == 2) {
+            if (PAIR_TILE == 14) ConvTiles.bwdW14x2(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else if (PAIR_TILE == 5) ConvTiles.bwdW5x2(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else ConvTiles.bwdW6x2(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+        } else {
+            if (SINGLE_TILE == 28) ConvTiles.bwdW28x1(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else if (SINGLE_TILE == 10) ConvTiles.bwdW10x1(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
+            else ConvTiles.bwdW12x1(x, xb, pixOff, pixels, dzb, d0, dStep, acc, o0, oStep, valid);
         }
-        FloatVector.fromArray(F, acc, o0).add(a00).intoArray(acc, o0);
-        FloatVector.fromArray(F, acc, o1).add(a01).intoArray(acc, o1);
-        if (valid > 1) {
-            FloatVector.fromArray(F, acc, o0 + L).add(a10).intoArray(acc, o0 + L);
-            FloatVector.fromArray(F, acc, o1 + L).add(a11).intoArray(acc, o1 + L);
-        }
-        if (valid > 2) {
-            FloatVector.fromArray(F, acc, o0 + 2 * L).add(a20).intoArray(acc, o0 + 2 * L);
-            FloatVector.fromArray(F, acc, o1 + 2 * L).add(a21).intoArray(acc, o1 + 2 * L);
-        }
-        if (valid > 3) {
-            FloatVector.fromArray(F, acc, o0 + 3 * L).add(a30).intoArray(acc, o0 + 3 * L);
-            FloatVector.fromArray(F, acc, o1 + 3 * L).add(a31).intoArray(acc, o1 + 3 * L);
-        }
-        if (valid > 4) {
-            FloatVector.fromArray(F, acc, o0 + 4 * L).add(a40).intoArray(acc, o0 + 4 * L);
-            FloatVector.fromArray(F, acc, o1 + 4 * L).add(a41).intoArray(acc, o1 + 4 * L);
-        }
-        if (valid > 5) {
-            FloatVector.fromArray(F, acc, o0 + 5 * L).add(a50).intoArray(acc, o0 + 5 * L);
-            FloatVector.fromArray(F, acc, o1 + 5 * L).add(a51).intoArray(acc, o1 + 5 * L);
-        }
-    }
-
-    /** 12 consecutive taps x 16 output channels (the last, odd block of a group). */
-    private static void wTile12x1(float[] x, int xb, int[] pixOff, int pixels,
-                                  float[] dzb, int d0, float[] acc, int o0, int valid) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
-        for (int px = 0; px < pixels; px++) {
-            int xi = xb + pixOff[px];
-            FloatVector dv = FloatVector.fromArray(F, dzb, d0 + px * L);
-            a0 = dv.fma(FloatVector.broadcast(F, x[xi]), a0);
-            a1 = dv.fma(FloatVector.broadcast(F, x[xi + 1]), a1);
-            a2 = dv.fma(FloatVector.broadcast(F, x[xi + 2]), a2);
-            a3 = dv.fma(FloatVector.broadcast(F, x[xi + 3]), a3);
-            a4 = dv.fma(FloatVector.broadcast(F, x[xi + 4]), a4);
-            a5 = dv.fma(FloatVector.broadcast(F, x[xi + 5]), a5);
-            a6 = dv.fma(FloatVector.broadcast(F, x[xi + 6]), a6);
-            a7 = dv.fma(FloatVector.broadcast(F, x[xi + 7]), a7);
-            a8 = dv.fma(FloatVector.broadcast(F, x[xi + 8]), a8);
-            a9 = dv.fma(FloatVector.broadcast(F, x[xi + 9]), a9);
-            a10 = dv.fma(FloatVector.broadcast(F, x[xi + 10]), a10);
-            a11 = dv.fma(FloatVector.broadcast(F, x[xi + 11]), a11);
-        }
-        FloatVector.fromArray(F, acc, o0).add(a0).intoArray(acc, o0);
-        if (valid > 1) FloatVector.fromArray(F, acc, o0 + L).add(a1).intoArray(acc, o0 + L);
-        if (valid > 2) FloatVector.fromArray(F, acc, o0 + 2 * L).add(a2).intoArray(acc, o0 + 2 * L);
-        if (valid > 3) FloatVector.fromArray(F, acc, o0 + 3 * L).add(a3).intoArray(acc, o0 + 3 * L);
-        if (valid > 4) FloatVector.fromArray(F, acc, o0 + 4 * L).add(a4).intoArray(acc, o0 + 4 * L);
-        if (valid > 5) FloatVector.fromArray(F, acc, o0 + 5 * L).add(a5).intoArray(acc, o0 + 5 * L);
-        if (valid > 6) FloatVector.fromArray(F, acc, o0 + 6 * L).add(a6).intoArray(acc, o0 + 6 * L);
-        if (valid > 7) FloatVector.fromArray(F, acc, o0 + 7 * L).add(a7).intoArray(acc, o0 + 7 * L);
-        if (valid > 8) FloatVector.fromArray(F, acc, o0 + 8 * L).add(a8).intoArray(acc, o0 + 8 * L);
-        if (valid > 9) FloatVector.fromArray(F, acc, o0 + 9 * L).add(a9).intoArray(acc, o0 + 9 * L);
-        if (valid > 10) FloatVector.fromArray(F, acc, o0 + 10 * L).add(a10).intoArray(acc, o0 + 10 * L);
-        if (valid > 11) FloatVector.fromArray(F, acc, o0 + 11 * L).add(a11).intoArray(acc, o0 + 11 * L);
     }
 
     // ------------------------------------------------------------------------------ per-thread work
+
+    /**
+     * One call's arguments, kept per calling thread and reused (no allocation per call), run as tasks of the
+     * shared {@link WorkerPool}. How the work is cut: a batch of at least as many images as threads goes
+     * image by image ({@link #IMAGES}); a smaller batch one image at a time, its tile items across the tasks
+     * ({@link #ITEMS}); bwdWeights by output-channel blocks ({@link #BLOCKS}, {@link #GREY}). Every unit
+     * computes the same sums in the same order whatever the split, so results do not depend on the thread count.
+     */
+    private static final class Job implements WorkerPool.Task {
+        static final int FWD = 0, BWD_DATA = 1;
+        static final int IMAGES = 0, ITEMS = 1, BLOCKS = 2, GREY = 3;
+        int kind, mode, units, tasks, image;
+        ConvParams p;
+        float[] in, wp, bias, out, dz, acc;
+        int inOff, outOff, dzOff;
+        Epilogue act;
+        boolean sampled;
+        Work shared;
+
+        void conv(int kind, ConvParams p, float[] in, int inOff, float[] wp, float[] bias, Epilogue act, float[] out, int outOff,
+                  boolean sampled) {
+            this.kind = kind;
+            this.p = p;
+            this.in = in;
+            this.inOff = inOff;
+            this.wp = wp;
+            this.bias = bias;
+            this.act = act;
+            this.out = out;
+            this.outOff = outOff;
+            this.sampled = sampled;
+        }
+
+        void weights(int mode, ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] acc, int units) {
+            this.mode = mode;
+            this.p = p;
+            this.in = x;
+            this.inOff = xOff;
+            this.dz = dz;
+            this.dzOff = dzOff;
+            this.acc = acc;
+            this.units = units;
+        }
+
+        void plan(Work w) {
+            if (kind == FWD) {
+                w.plan(p.groups(), p.cg(), p.kg(), p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
+                        p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
+            } else {
+                w.plan(p.groups(), p.kg(), p.cg(), p.r(), p.s(), 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w(), true);
+            }
+        }
+
+        /** Image n of the call's input into w's scratch. */
+        void fill(Work w, int n) {
+            if (kind == FWD) {
+                int off = inOff + n * p.c() * p.h() * p.w();
+                if (sampled) {
+                    w.fillSampled(in, off, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
+                } else {
+                    w.fillInput(in, off, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+                }
+            } else {
+                int padT = p.dilationH() * (p.r() - 1) - p.padTop(), padL = p.dilationW() * (p.s() - 1) - p.padLeft();
+                w.fillInput(in, inOff + n * p.k() * p.outH() * p.outW(), p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL);
+            }
+        }
+
+        int outPlane() {
+            return kind == FWD ? p.k() * p.outH() * p.outW() : p.c() * p.h() * p.w();
+        }
+
+        /** Runs the prepared fwd / bwdData on up to {@code threads} threads. */
+        void runConv(Work wk, int threads) {
+            try {
+                int n = p.n();
+                int t = threads == 1 ? 1 : Math.min(threads, WorkerPool.shared().threads());
+                plan(wk);
+                if (t == 1 || n >= t || wk.width) {
+                    mode = IMAGES;
+                    units = n;
+                    tasks = Math.min(n, t);
+                    if (tasks == 1) run(0);
+                    else WorkerPool.shared().run(tasks, t, this);
+                } else {
+                    mode = ITEMS;
+                    shared = wk;
+                    units = blockedItems(wk);
+                    tasks = Math.min(units, 4 * t);
+                    for (int i = 0; i < n; i++) {
+                        image = i;
+                        fill(wk, i);
+                        WorkerPool.shared().run(tasks, t, this);
+                    }
+                }
+            } finally {
+                clear();
+            }
+        }
+
+        /** Runs the prepared bwdWeights units on up to {@code threads} threads. */
+        void runWeights(int threads) {
+            try {
+                int t = threads == 1 ? 1 : Math.min(threads, WorkerPool.shared().threads());
+                tasks = Math.min(units, t);
+                if (tasks <= 1) {
+                    tasks = 1;
+                    run(0);
+                } else {
+                    WorkerPool.shared().run(tasks, t, this);
+                }
+            } finally {
+                clear();
+            }
+        }
+
+        @Override
+        public void run(int index) {
+            int from = WorkerPool.rangeStart(units, tasks, index), to = WorkerPool.rangeStart(units, tasks, index + 1);
+            Work own = WORK.get();
+            switch (mode) {
+                case IMAGES -> {
+                    if (from == to) return;
+                    plan(own);
+                    for (int i = from; i < to; i++) {
+                        fill(own, i);
+                        convImage(own, wp, bias, act, out, outOff + i * outPlane());
+                    }
+                }
+                case ITEMS -> convBlocked(shared, own, wp, bias, act, out, outOff + image * outPlane(), from, to);
+                case BLOCKS -> bwdWeightsBlocks(this, own, from, to);
+                case GREY -> bwdWeightsGrey(this, own, from, to);
+                default -> throw new IllegalStateException("mode " + mode);
+            }
+        }
+
+        /** Drops the call's arrays so that a finished call keeps nothing of the caller's alive. */
+        private void clear() {
+            p = null;
+            in = wp = bias = out = dz = acc = null;
+            act = null;
+            shared = null;
+        }
+    }
 
     /** Grow-only buffers and the geometry of the convolution the current call runs; confined to one thread. */
     private static final class Work {
@@ -865,8 +896,13 @@ public final class SimdConv implements ConvKernels {
         float[] wt = new float[0];
         float[] dzb = new float[0];
         float[] dwb = new float[0];
-        final float[] stage = new float[2 * CHUNK * L];
-        final int[] pixelBase = new int[12];
+        /** im2col copy of one chunk of pixels, [CHUNK][taps]. */
+        float[] col = new float[0];
+        /** This thread's reusable call description (see {@link Job}). */
+        final Job job = new Job();
+        /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
+        final float[] stage = new float[2 * CHUNK * L + L * L];
+        final int[] pixelBase = new int[SINGLE_TILE];
         /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
         final int[] channelMap = new int[L];
         int[] segOff = new int[0];
@@ -875,12 +911,12 @@ public final class SimdConv implements ConvKernels {
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
         // width path: planar scratch xs[c][hp][wq = sw phases of wph], reduction offsets tapOff[(r*S + s)*cg + c]
-        boolean width;
+        boolean width, im2col;
         int wq, wph, taps;
         int[] tapOff = new int[0];
-        final int[] tileW = new int[6], tileY = new int[6], tileX = new int[6];
-        final float[] tileB = new float[6];
-        final float[] rowAcc = new float[6 * WIDTH_TILE];
+        final int[] tileW = new int[PAIR_TILE], tileY = new int[PAIR_TILE], tileX = new int[PAIR_TILE];
+        final float[] tileB = new float[PAIR_TILE];
+        final float[] rowAcc = new float[PAIR_TILE * WIDTH_TILE];
 
         /**
          * Sets the geometry. {@code allowWidth}: the caller can take the planar layout of the
@@ -910,7 +946,11 @@ public final class SimdConv implements ConvKernels {
                 int rr = rowContiguous ? q : q / s, ss = rowContiguous ? 0 : q % s;
                 segOff[q] = (rr * dh * wp + ss * dw) * cg;
             }
+
             this.width = allowWidth && (kg < 8 || cg * r * s < 64);
+            // short segments (few channels, e.g. RGB 7x7): the per-segment accumulator round trip would cost more
+            // than copying each chunk's reduction into one contiguous run
+            this.im2col = !width && nseg > 1 && inner < 64;
             if (width) {
                 // a scratch row holds sw column phases of wph values (padded column j at phase j % sw,
                 // position j / sw), so the columns one tap reads for consecutive outputs are contiguous

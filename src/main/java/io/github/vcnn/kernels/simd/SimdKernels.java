@@ -22,6 +22,6 @@ public final class SimdKernels extends KernelSet {
 
     @Override
     public String toString() {
-        return "simd (" + SimdMath.F + ")";
+        return "simd (" + SimdMath.F + ", conv register tile " + SimdConv.tileShape() + ")";
     }
 }

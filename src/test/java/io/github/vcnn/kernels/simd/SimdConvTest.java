@@ -164,6 +164,41 @@ class SimdConvTest {
         }
     }
 
+    /**
+     * Intra-op threads split images, tile items or channel blocks, never a sum: fwd, bwdData and bwdWeights
+     * are bit-identical for 1, 2 and 3 threads (the pool has as many threads as the machine has cores).
+     */
+    @Test
+    void threadCountDoesNotChangeResults() {
+        Random rnd = new Random(SEED + 13);
+        int done = 0;
+        while (done < 60) {
+            ConvParams p = randomParams(rnd);
+            if (p == null) continue;
+            if (done % 3 == 0) {   // a larger single image too, so that one image is cut into many tile items
+                p = new ConvParams(1, 8 + rnd.nextInt(40), 9 + rnd.nextInt(20), 9 + rnd.nextInt(20), 8 + rnd.nextInt(60), 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            }
+            Epilogue act = randomEpilogue(rnd);
+            float[] x = random(rnd, p.inputSize()), w = random(rnd, p.weightSize()), b = random(rnd, p.k()), dz = random(rnd, p.outputSize());
+            String what = "seed " + SEED + " case " + done + " " + p;
+            float[][] ref = null;
+            for (int threads = 1; threads <= 3; threads++) {
+                float[] y = new float[p.outputSize()], dx = new float[p.inputSize()], dw = new float[p.weightSize()], db = new float[p.k()];
+                CONV.fwd(p, x, 0, CONV.pack(p, w, 0), b, 0, act, y, 0, threads);
+                CONV.bwdData(p, dz, 0, w, 0, dx, 0, threads);
+                CONV.bwdWeights(p, x, 0, dz, 0, dw, 0, db, 0, threads);
+                float[][] got = {y, dx, dw, db};
+                if (ref == null) {
+                    ref = got;
+                } else {
+                    String[] names = {"fwd", "bwdData", "bwdWeights dw", "bwdWeights db"};
+                    for (int i = 0; i < 4; i++) assertArrayEquals(ref[i], got[i], what + " " + names[i] + " with " + threads + " threads");
+                }
+            }
+            done++;
+        }
+    }
+
     /** fwd, bwdData, bwdWeights of one configuration at random offsets, with guard values around every output. */
     private static void checkAll(ConvParams p, Epilogue act, boolean withBias, Random rnd) {
         float[] x = random(rnd, p.inputSize());
