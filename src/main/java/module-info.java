@@ -11,6 +11,7 @@ module io.github.vcnn {
     requires org.eclipse.collections.api;
     requires org.eclipse.collections.impl;
     requires com.fasterxml.jackson.jr.ob;
+    requires com.google.protobuf;
     requires static info.picocli;
     requires static me.tongfei.progressbar;
     requires static org.knowm.xchart;
@@ -24,6 +25,8 @@ module io.github.vcnn {
     exports io.github.vcnn.io;
     exports io.github.vcnn.nn;
     exports io.github.vcnn.train;
+    exports io.github.vcnn.graph;
+    exports io.github.vcnn.onnx;
 
     opens io.github.vcnn.cli to info.picocli;
 }

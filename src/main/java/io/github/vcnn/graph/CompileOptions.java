@@ -1,0 +1,43 @@
+package io.github.vcnn.graph;
+
+import io.github.vcnn.kernels.KernelProvider;
+import io.github.vcnn.kernels.Kernels;
+
+/**
+ * How {@link CompiledModel#compile(Graph, CompileOptions)} builds a model.
+ *
+ * @param threads        intra-op threads per call (default 1): a batch is cut into this many slices run at once;
+ *                       services that scale by requests keep 1
+ * @param maxConcurrent  how many calls may run at once, each on its own pooled arena of intermediate buffers (default:
+ *                       the number of processors); further callers wait for an arena, so memory stays bounded
+ *                       whatever the number of (virtual) threads
+ * @param kernels        the kernel set (default {@link Kernels#get()})
+ * @param optimize       run {@link Passes#optimize} (batch-norm folding, activation fusion); default true
+ */
+public record CompileOptions(int threads, int maxConcurrent, KernelProvider kernels, boolean optimize) {
+    public CompileOptions {
+        if (threads < 1 || threads > 256) throw new IllegalArgumentException("threads must be in [1, 256], got " + threads);
+        if (maxConcurrent < 1 || maxConcurrent > 4096) throw new IllegalArgumentException("maxConcurrent must be in [1, 4096], got " + maxConcurrent);
+        if (kernels == null) throw new IllegalArgumentException("kernels is null");
+    }
+
+    public static CompileOptions defaults() {
+        return new CompileOptions(1, Runtime.getRuntime().availableProcessors(), Kernels.get(), true);
+    }
+
+    public CompileOptions withThreads(int t) {
+        return new CompileOptions(t, maxConcurrent, kernels, optimize);
+    }
+
+    public CompileOptions withMaxConcurrent(int m) {
+        return new CompileOptions(threads, m, kernels, optimize);
+    }
+
+    public CompileOptions withKernels(KernelProvider k) {
+        return new CompileOptions(threads, maxConcurrent, k, optimize);
+    }
+
+    public CompileOptions withOptimize(boolean o) {
+        return new CompileOptions(threads, maxConcurrent, kernels, o);
+    }
+}

@@ -1,0 +1,270 @@
+package io.github.vcnn.graph;
+
+import io.github.vcnn.nn.Architectures;
+import io.github.vcnn.nn.Sequential;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The compiled model as a service uses it: many threads at once, bit-identical to serial, no allocation after warm-up,
+ * bounded scratch for virtual threads, clear errors for bad input without damage.
+ */
+class CompiledModelTest {
+    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static CompiledModel lenet;
+    static Sequential source;
+
+    @BeforeAll
+    static void compileLeNet() {
+        System.out.println("CompiledModelTest seed=" + SEED + " (replay with -Dvcnn.seed=" + SEED + ")");
+        source = Architectures.leNetFm(10, SEED);
+        lenet = CompiledModel.compile(source);
+    }
+
+    @AfterAll
+    static void close() {
+        lenet.close();
+    }
+
+    static float[] random(SplittableRandom r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    @Test
+    void describesItself() {
+        assertEquals(784, lenet.inputSize());
+        assertEquals(10, lenet.outputSize());
+        assertTrue(lenet.anyBatch());
+        String s = lenet.summary();
+        assertTrue(s.contains("relu"), s);
+        assertTrue(s.contains("arena"), s);
+        // Conv+ReLU and Linear+ReLU fused, Flatten and Dropout free: conv, pool, conv, pool, dense, dense.
+        assertEquals(6, s.lines().filter(l -> l.startsWith("  ")).count(), s);
+    }
+
+    @Test
+    void eightThreadsEqualSerialBitForBit() throws Exception {
+        SplittableRandom r = new SplittableRandom(SEED);
+        int distinct = 32;
+        float[][] in = new float[distinct][];
+        float[][] expected = new float[distinct][];
+        for (int i = 0; i < distinct; i++) {
+            in[i] = random(r, 784);
+            expected[i] = lenet.predict(in[i]);
+        }
+        int threads = 8, perThread = 500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicInteger mismatches = new AtomicInteger();
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int tt = t;
+                fs.add(pool.submit(() -> {
+                    float[] out = new float[10];
+                    for (int k = 0; k < perThread; k++) {
+                        int i = (k * 7 + tt * 13) % distinct;
+                        lenet.predict(1, in[i], out);
+                        if (!Arrays.equals(out, expected[i])) mismatches.incrementAndGet();
+                    }
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, mismatches.get(), "predictions under 8 threads differ from the serial ones");
+    }
+
+    /** com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes, through reflection (the test module does not read jdk.management). */
+    static long allocatedBytes() {
+        try {
+            Object mx = ManagementFactory.getThreadMXBean();
+            return (Long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes").invoke(mx);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("this JVM cannot count allocated bytes", e);
+        }
+    }
+
+    /** Bytes one predict call allocates after warm-up, averaged over {@code calls} calls. */
+    static long bytesPerCall(CompiledModel m, int batch, int warmUp, int calls) {
+        SplittableRandom r = new SplittableRandom(SEED);
+        float[] x = random(r, m.inputSize() * batch);
+        float[] y = new float[m.outputSize() * batch];
+        for (int i = 0; i < warmUp; i++) m.predict(batch, x, y);
+        long before = allocatedBytes();
+        for (int i = 0; i < calls; i++) m.predict(batch, x, y);
+        return (allocatedBytes() - before) / calls;
+    }
+
+    /**
+     * The compiled model itself (plans, arena lease, steps) allocates nothing after warm-up; shown with the plain-Java
+     * kernels on a residual block (batch norm, fused conv, add + relu, pools, dense, softmax) and on LeNet.
+     */
+    @Test
+    void allocatesNothingAfterWarmUp() {
+        for (var k : List.of(io.github.vcnn.kernels.Kernels.scalar(), io.github.vcnn.kernels.Kernels.auto())) {
+            try (CompiledModel m = CompiledModel.compile(TestGraphs.residual(SEED), CompileOptions.defaults().withKernels(k))) {
+                for (int batch : new int[]{1, 4, 33}) {
+                    long b = bytesPerCall(m, batch, 200, 100);
+                    assertTrue(b < 64, k.name() + " kernels, residual block, batch " + batch + ": " + b + " bytes allocated per call");
+                }
+            }
+        }
+        try (CompiledModel m = CompiledModel.compile(source, CompileOptions.defaults().withKernels(io.github.vcnn.kernels.Kernels.auto()))) {
+            long b = bytesPerCall(m, 1, 100, 50);
+            assertTrue(b < 64, "auto kernels, LeNet: " + b + " bytes allocated per call");
+        }
+    }
+
+    /** With the SIMD kernels the total also depends on them: reported (skipped, not failed) when a kernel allocates. */
+    @Test
+    void allocationWithTheSimdKernels() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.github.vcnn.kernels.Kernels.simdAvailable(), "no Vector API module");
+        try (CompiledModel m = CompiledModel.compile(source, CompileOptions.defaults().withKernels(io.github.vcnn.kernels.Kernels.simd()))) {
+            long b = bytesPerCall(m, 1, 500, 300);
+            System.out.println("CompiledModelTest: LeNet batch 1 with the simd kernels allocates " + b + " bytes per predict");
+            org.junit.jupiter.api.Assumptions.assumeTrue(b < 64, "the simd kernels allocate " + b + " bytes per LeNet predict (inside the kernels:"
+                    + " with scalar/auto kernels the compiled model allocates 0)");
+        }
+    }
+
+    @Test
+    void anyBatchSizeMatchesSingleSamples() {
+        SplittableRandom r = new SplittableRandom(SEED + 1);
+        for (int batch : new int[]{2, 5, 64, 70}) {
+            float[] x = random(r, 784 * batch);
+            float[] y = lenet.predict(x);
+            assertEquals(10 * batch, y.length);
+            for (int n = 0; n < batch; n++) {
+                float[] one = lenet.predict(Arrays.copyOfRange(x, n * 784, (n + 1) * 784));
+                for (int j = 0; j < 10; j++) {
+                    assertEquals(one[j], y[n * 10 + j], 1e-5f * (1 + Math.abs(one[j])), "batch " + batch + " sample " + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void equalsTheLayerApi() {
+        SplittableRandom r = new SplittableRandom(SEED + 2);
+        float[] x = random(r, 784 * 3);
+        source.eval();
+        float[] ref = source.forward(x, 3, 1, 28, 28);
+        float[] y = lenet.predict(x);
+        for (int i = 0; i < ref.length; i++) assertEquals(ref[i], y[i], 1e-5f * (1 + Math.abs(ref[i])), "element " + i);
+    }
+
+    @Test
+    void intraOpThreadsGiveTheSameResults() {
+        SplittableRandom r = new SplittableRandom(SEED + 3);
+        float[] x = random(r, 784 * 6);
+        float[] serial = lenet.predict(x);
+        try (CompiledModel two = CompiledModel.compile(source, CompileOptions.defaults().withThreads(2))) {
+            float[] y = two.predict(x);
+            for (int i = 0; i < y.length; i++) assertEquals(serial[i], y[i], 1e-5f * (1 + Math.abs(serial[i])));
+        }
+    }
+
+    @Test
+    void badInputIsRejectedAndTheModelStaysUsable() {
+        SplittableRandom r = new SplittableRandom(SEED + 4);
+        float[] x = random(r, 784);
+        float[] before = lenet.predict(x);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lenet.predict(null));
+        assertTrue(e.getMessage().contains("in is null"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> lenet.predict(new float[783]));
+        assertTrue(e.getMessage().contains("783") && e.getMessage().contains("784"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> lenet.predict(1, x, new float[9]));
+        assertTrue(e.getMessage().contains("out has 9 floats"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> lenet.predict(0, x, new float[10]));
+        assertTrue(e.getMessage().contains("batch must be >= 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> lenet.predict(2, x, new float[20]));
+        assertTrue(e.getMessage().contains("in has 784 floats but batch 2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> lenet.predict(1, x, 1, new float[10], 0));
+        assertTrue(e.getMessage().contains("from offset 1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> lenet.run(1, new float[][]{x, x}, new float[][]{new float[10]}));
+        assertArrayEquals(before, lenet.predict(x), "the model changed after rejected calls");
+    }
+
+    @Test
+    void nanPropagates() {
+        float[] x = new float[784];
+        x[300] = Float.NaN;
+        float[] y = lenet.predict(x);
+        boolean anyNaN = false;
+        for (float v : y) anyNaN |= Float.isNaN(v);
+        assertTrue(anyNaN, "NaN in the input must reach the output: " + Arrays.toString(y));
+        assertFalse(Float.isNaN(lenet.predict(new float[784])[0]), "and the next call is clean");
+    }
+
+    @Test
+    void virtualThreadsShareABoundedPoolOfArenas() throws Exception {
+        SplittableRandom r = new SplittableRandom(SEED + 5);
+        float[] x = random(r, 784);
+        ThreadRecordingKernels k = new ThreadRecordingKernels(io.github.vcnn.kernels.Kernels.get());
+        try (CompiledModel m = CompiledModel.compile(source, CompileOptions.defaults().withMaxConcurrent(2).withKernels(k))) {
+            float[] expected = m.predict(x);
+            AtomicInteger wrong = new AtomicInteger();
+            try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 400; i++) {
+                    vt.submit(() -> {
+                        if (!Arrays.equals(expected, m.predict(x))) wrong.incrementAndGet();
+                    });
+                }
+            }
+            assertEquals(0, wrong.get());
+            assertTrue(m.arenasCreated() <= 2, "arenas: " + m.arenasCreated());
+            // The kernels (and their per-thread scratch) ran on the leases' platform threads, never on the 400 virtual ones.
+            assertEquals(0, k.onVirtual.get());
+            assertEquals(2 * 401, k.onPlatform.get());
+        }
+    }
+
+    @Test
+    void fixedBatchModelsSayWhy() {
+        // Flatten(axis 0) folds the batch into the features: the model runs its declared batch only.
+        Graph g = new Graph(List.of(new Graph.Input("x", new int[]{2, 3})), List.of(new Node("f", new Op.Flatten(0), List.of("x"), List.of("y"))),
+                Map.of(), List.of("y"));
+        try (CompiledModel m = CompiledModel.compile(g)) {
+            assertFalse(m.anyBatch());
+            assertArrayEquals(new float[]{1, 2, 3, 4, 5, 6}, m.predict(new float[]{1, 2, 3, 4, 5, 6}));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.predict(3, new float[9], new float[9]));
+            assertTrue(e.getMessage().contains("batch 2 only") && e.getMessage().contains("node 'f' (Flatten)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void severalInputsAndOutputs() {
+        Graph g = new Graph(List.of(new Graph.Input("a", new int[]{2, 3}), new Graph.Input("b", new int[]{2, 3})),
+                List.of(new Node("add", new Op.Binary(true, Act.NONE), List.of("a", "b"), List.of("s")),
+                        new Node("mul", new Op.Binary(false, Act.NONE), List.of("a", "b"), List.of("p"))),
+                Map.of(), List.of("s", "p"));
+        try (CompiledModel m = CompiledModel.compile(g)) {
+            float[][] out = m.run(2, new float[]{1, 2, 3, 4, 5, 6}, new float[]{1, 1, 1, 2, 2, 2});
+            assertArrayEquals(new float[]{2, 3, 4, 6, 7, 8}, out[0]);
+            assertArrayEquals(new float[]{1, 2, 3, 8, 10, 12}, out[1]);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.predict(new float[6]));
+            assertTrue(e.getMessage().contains("2 inputs"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.github.vcnn.graph;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Small graphs for the compiler tests, with seeded random weights. */
+final class TestGraphs {
+    private TestGraphs() {
+    }
+
+    static float[] random(SplittableRandom r, int n, double scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (r.nextGaussian() * scale);
+        return x;
+    }
+
+    static Tensor randomTensor(SplittableRandom r, double scale, int... shape) {
+        return Tensor.wrap(shape, random(r, (int) Tensor.elements(shape), scale));
+    }
+
+    static Op.Conv conv3x3() {
+        return new Op.Conv(null, new int[]{1, 1}, new int[]{1, 1, 1, 1}, new int[]{1, 1}, 1, Op.AutoPad.NOTSET, Act.NONE);
+    }
+
+    /**
+     * A residual block: input [N,3,8,8] -> Conv 3->8 + BatchNorm -> Relu -> Conv 8->8 -> Add(skip) -> Relu -> MaxPool 2
+     * -> GlobalAveragePool -> Flatten -> Gemm 8->5 -> Softmax. Symbolic batch.
+     */
+    static Graph residual(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, Tensor> c = new LinkedHashMap<>();
+        c.put("w0", randomTensor(r, 0.3, 8, 3, 3, 3));
+        c.put("b0", randomTensor(r, 0.1, 8));
+        c.put("bn_s", Tensor.wrap(new int[]{8}, positive(r, 8)));
+        c.put("bn_b", randomTensor(r, 0.1, 8));
+        c.put("bn_m", randomTensor(r, 0.1, 8));
+        c.put("bn_v", Tensor.wrap(new int[]{8}, positive(r, 8)));
+        c.put("w1", randomTensor(r, 0.2, 8, 8, 3, 3));
+        c.put("b1", randomTensor(r, 0.1, 8));
+        c.put("fc_w", randomTensor(r, 0.3, 5, 8));
+        c.put("fc_b", randomTensor(r, 0.1, 5));
+        List<Node> nodes = List.of(
+                new Node("conv0", conv3x3(), List.of("x", "w0", "b0"), List.of("c0")),
+                new Node("bn0", new Op.BatchNorm(1e-5f), List.of("c0", "bn_s", "bn_b", "bn_m", "bn_v"), List.of("n0")),
+                new Node("relu0", new Op.Unary(Act.RELU, "Relu"), List.of("n0"), List.of("r0")),
+                new Node("conv1", conv3x3(), List.of("r0", "w1", "b1"), List.of("c1")),
+                new Node("add", new Op.Binary(true, Act.NONE), List.of("c1", "r0"), List.of("a")),
+                new Node("relu1", new Op.Unary(Act.RELU, "Relu"), List.of("a"), List.of("r1")),
+                new Node("pool", new Op.Pool(true, new int[]{2, 2}, new int[]{2, 2}, new int[4], new int[]{1, 1}, false, false, Op.AutoPad.NOTSET),
+                        List.of("r1"), List.of("p")),
+                new Node("gap", new Op.GlobalPool(false), List.of("p"), List.of("g")),
+                new Node("flat", new Op.Flatten(1), List.of("g"), List.of("f")),
+                new Node("fc", new Op.Gemm(1f, 1f, false, true, Act.NONE), List.of("f", "fc_w", "fc_b"), List.of("logits")),
+                new Node("softmax", new Op.Softmax(-1, false, false), List.of("logits"), List.of("y")));
+        return new Graph(List.of(new Graph.Input("x", new int[]{1, 3, 8, 8}, true, Tensor.Type.FLOAT)), nodes, c, List.of("y"));
+    }
+
+    private static float[] positive(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (0.5 + r.nextDouble());
+        return v;
+    }
+}
