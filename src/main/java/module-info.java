@@ -11,6 +11,7 @@ module io.github.vcnn {
     requires org.eclipse.collections.api;
     requires org.eclipse.collections.impl;
     requires com.fasterxml.jackson.jr.ob;
+    requires com.fasterxml.jackson.core;
     requires static info.picocli;
     requires static me.tongfei.progressbar;
     requires static org.knowm.xchart;
