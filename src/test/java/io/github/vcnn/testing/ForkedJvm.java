@@ -33,6 +33,12 @@ public final class ForkedJvm {
     }
 
     public static Result run(Duration timeout, List<String> jvmArgs, Class<?> main, String... args) throws IOException, InterruptedException {
+        return run(timeout, java.util.Map.of(), jvmArgs, main, args);
+    }
+
+    /** As {@link #run(Duration, List, Class, String...)} with extra environment variables for the child. */
+    public static Result run(Duration timeout, java.util.Map<String, String> env, List<String> jvmArgs, Class<?> main, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
@@ -42,8 +48,10 @@ public final class ForkedJvm {
         cmd.addAll(List.of(args));
         Path log = Files.createTempFile("vcnn-forked-jvm", ".log");
         try {
-            Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File(File.separatorChar == '/' ? "/dev/null" : "NUL"))).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File(File.separatorChar == '/' ? "/dev/null" : "NUL")));
+            pb.environment().putAll(env);
+            Process proc = pb.start();
             if (!proc.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 proc.descendants().forEach(ProcessHandle::destroyForcibly);
                 proc.destroyForcibly();
