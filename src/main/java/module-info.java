@@ -12,6 +12,7 @@ module io.github.vcnn {
     requires org.eclipse.collections.impl;
     requires com.fasterxml.jackson.jr.ob;
     requires com.google.protobuf;
+    requires com.fasterxml.jackson.core;
     requires static info.picocli;
     requires static me.tongfei.progressbar;
     requires static org.knowm.xchart;

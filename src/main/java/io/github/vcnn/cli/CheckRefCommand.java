@@ -17,22 +17,20 @@ import java.util.concurrent.Callable;
                 + "then 'N passed, M failed'. Exit 1 if any failed."})
 public final class CheckRefCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "PATH", description = "reference case files (.safetensors) or folders")
+    @Parameters(arity = "1..*", paramLabel = "PATH", converter = Cli.Readable.class,
+            description = "reference case files (.safetensors) or folders (each must exist and be readable)")
     List<Path> paths;
 
     @Option(names = "--forward", description = "check forward outputs only (and optimizer steps), no gradients")
     boolean forwardOnly;
 
-    @Option(names = "--kernels", paramLabel = "VARIANT",
-            description = "scalar, auto, simd, or all (default: the one chosen at start-up)")
-    String variant;
+    @Option(names = "--kernels", paramLabel = "VARIANT", converter = Cli.Variants.class,
+            description = "scalar, auto, simd, or all, any case (default: the one chosen at start-up)")
+    List<KernelProvider> variants;
 
     @Override
     public Integer call() throws Exception {
-        List<KernelProvider> sets;
-        if (variant == null) sets = List.of(Kernels.get());
-        else if (variant.equals("all")) sets = Kernels.available();
-        else sets = List.of(Kernels.byName(variant));
+        List<KernelProvider> sets = variants == null ? List.of(Kernels.get()) : variants;
         List<ReferenceCheck.Case> cases = ReferenceCheck.collect(paths);
         int passed = 0, failed = 0;
         for (KernelProvider k : sets) {

@@ -10,9 +10,10 @@ import io.github.vcnn.train.SoftmaxCrossEntropy;
 import io.github.vcnn.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -31,27 +32,26 @@ public final class FinetuneCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions opts;
 
-    @Option(names = "--pretrain-epochs", defaultValue = "2", description = "epochs of pre-training on classes 0-4 (default ${DEFAULT-VALUE})")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--pretrain-epochs", defaultValue = "2", converter = Cli.Epochs.class,
+            description = "epochs of pre-training on classes 0-4 (default ${DEFAULT-VALUE})")
     int pretrainEpochs;
 
-    @Option(names = "--epochs", defaultValue = "15", description = "epochs on the 1,000 labelled images, for both models (default ${DEFAULT-VALUE})")
+    @Option(names = "--epochs", defaultValue = "15", converter = Cli.Epochs.class,
+            description = "epochs on the 1,000 labelled images, for both models (default ${DEFAULT-VALUE})")
     int epochs;
 
-    @Option(names = "--labelled", defaultValue = "1000", description = "labelled images of classes 5-9 (default ${DEFAULT-VALUE})")
+    @Option(names = "--labelled", defaultValue = "1000", converter = Cli.Count.class, description = "labelled images of classes 5-9 (default ${DEFAULT-VALUE})")
     int labelled;
 
-
-
-
-
-    @Option(names = "--out", defaultValue = "vcnn-finetune", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "vcnn-finetune", paramLabel = "DIR", converter = Cli.OutputPath.class,
+            description = "output folder, created if absent (default ${DEFAULT-VALUE})")
     Path out;
 
-
-    @Option(names = "--limit", paramLabel = "N", description = "pre-train on the first N images of classes 0-4 only (quick runs)")
+    @Option(names = "--limit", paramLabel = "N", converter = Cli.Count.class, description = "pre-train on the first N images of classes 0-4 only (quick runs)")
     Integer limit;
-
-
 
     public FinetuneCommand() {
     }
@@ -61,18 +61,16 @@ public final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (pretrainEpochs < 1 || epochs < 1 || labelled < 1 || opts.batch < 1 || opts.threads < 1 || (limit != null && limit < 1)) {
-            System.err.println("--pretrain-epochs, --epochs, --labelled, --batch, --threads and --limit must be >= 1");
-            return 2;
-        }
-        TrainSupport.Data d = TrainSupport.loadFashionMnist(opts.data);
-        if (d == null) return 1;
+        // every check before any data is read (the values themselves were checked while parsing)
+        Cli.outputFolder(spec, "--out", out);
+        Path dir = TrainSupport.locateFashionMnist(spec, opts.data);
+        if (dir == null) return TrainSupport.dataMissing(spec);
+        TrainSupport.Data d = TrainSupport.loadFashionMnist(dir);
         KernelProvider k = opts.kernelProvider();
         Dataset source = d.train().classes(0, 5);
         if (limit != null) source = source.first(limit);
         Dataset target = d.train().classes(5, 10).first(labelled);
         Dataset targetTest = d.test().classes(5, 10);
-        Files.createDirectories(out);
         System.out.printf(Locale.ROOT, "pre-training on classes 0-4: %,d images; target task classes 5-9: %,d labelled images, %,d test images; kernels %s%n",
                 source.count(), target.count(), targetTest.count(), k.name());
 
@@ -114,7 +112,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     private Outcome fit(String label, Sequential model, Dataset train, Dataset test, int n) throws java.io.IOException {
         Adam adam = new Adam(opts.lr).weightDecay(1e-4);
         List<Trainer.EpochResult> results;
-        try (TrainSupport.Progress progress = new TrainSupport.Progress(label, n, train.count(), !opts.noProgress)) {
+        try (TrainSupport.Progress progress = new TrainSupport.Progress(label, n, train.count(), opts.progressMode())) {
             results = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(n).batchSize(opts.batch).seed(opts.seed)
                     .onBatch(progress)
                     .onEpoch(r -> System.out.printf(Locale.ROOT, "  %s epoch %d/%d  loss %.4f  test accuracy %.2f%%  %,.0f img/s%n",

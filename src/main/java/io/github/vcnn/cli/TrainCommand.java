@@ -1,5 +1,6 @@
 package io.github.vcnn.cli;
 
+import io.github.vcnn.kernels.KernelProvider;
 import io.github.vcnn.nn.Architectures;
 import io.github.vcnn.nn.Model;
 import io.github.vcnn.nn.Sequential;
@@ -9,7 +10,9 @@ import io.github.vcnn.train.SoftmaxCrossEntropy;
 import io.github.vcnn.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,47 +36,40 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions opts;
 
-    @Option(names = "--epochs", defaultValue = "5", description = "epochs (default ${DEFAULT-VALUE})")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--epochs", defaultValue = "5", converter = Cli.Epochs.class, description = "epochs (default ${DEFAULT-VALUE})")
     int epochs;
 
-
-
-
-    @Option(names = "--l2", defaultValue = "1e-4", description = "L2 regularization lambda on the weights, not the biases (default ${DEFAULT-VALUE})")
+    @Option(names = "--l2", defaultValue = "1e-4", converter = Cli.NonNegative.class,
+            description = "L2 regularization lambda on the weights, not the biases, >= 0 (default ${DEFAULT-VALUE})")
     double l2;
 
-
-    @Option(names = "--out", defaultValue = "vcnn-train", paramLabel = "DIR", description = "output folder (default ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "vcnn-train", paramLabel = "DIR", converter = Cli.OutputPath.class,
+            description = "output folder, created if absent (default ${DEFAULT-VALUE})")
     Path out;
 
-
-    @Option(names = "--limit", paramLabel = "N", description = "train on the first N training images only (quick runs)")
+    @Option(names = "--limit", paramLabel = "N", converter = Cli.Count.class, description = "train on the first N training images only (quick runs)")
     Integer limit;
-
-
 
     public TrainCommand() {
     }
 
     @Override
     public Integer call() throws Exception {
-        if (epochs < 1 || opts.batch < 1 || opts.threads < 1) {
-            System.err.println("--epochs, --batch and --threads must be >= 1");
-            return 2;
-        }
-        if (limit != null && limit < 1) {
-            System.err.println("--limit must be >= 1");
-            return 2;
-        }
-        TrainSupport.Data d = TrainSupport.loadFashionMnist(opts.data);
-        if (d == null) return 1;
+        // every check before any data is read (the values themselves were checked while parsing)
+        Cli.outputFolder(spec, "--out", out);
+        Path dir = TrainSupport.locateFashionMnist(spec, opts.data);
+        if (dir == null) return TrainSupport.dataMissing(spec);
+        KernelProvider kernels = opts.kernelProvider();
+        TrainSupport.Data d = TrainSupport.loadFashionMnist(dir);
         Dataset train = limit == null ? d.train() : d.train().first(limit);
         Dataset test = d.test();
 
         Sequential model = Architectures.leNetFm(10, opts.seed);
-        model.kernels(opts.kernelProvider()).threads(opts.threads);
+        model.kernels(kernels).threads(opts.threads);
         Adam adam = new Adam(opts.lr).weightDecay(l2);
-        Files.createDirectories(out);
 
         System.out.printf(Locale.ROOT, "Fashion-MNIST from %s: %,d training, %,d test images; kernels %s, %d thread%s, seed %d%n",
                 d.dir(), train.count(), test.count(), model.kernels().name(), opts.threads, opts.threads == 1 ? "" : "s", opts.seed);
@@ -85,7 +81,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<Trainer.EpochResult> results = new ArrayList<>();
         int batches = (train.count() + opts.batch - 1) / opts.batch;
         StringBuilder csv = new StringBuilder("epoch,loss,test_accuracy,seconds,images_per_second\n");
-        try (TrainSupport.Progress progress = new TrainSupport.Progress("epoch", epochs, train.count(), !opts.noProgress)) {
+        try (TrainSupport.Progress progress = new TrainSupport.Progress("epoch", epochs, train.count(), opts.progressMode())) {
             Trainer trainer = new Trainer(model, new SoftmaxCrossEntropy(), adam).epochs(epochs).batchSize(opts.batch).seed(opts.seed)
                     .onBatch((epoch, b, n, done, loss) -> {
                         progress.batchDone(epoch, b, n, done, loss);

@@ -5,22 +5,29 @@ import io.github.vcnn.nn.Parameter;
 import io.github.vcnn.nn.Sequential;
 import io.github.vcnn.train.Dataset;
 import io.github.vcnn.train.Trainer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 
-/** What the train and finetune commands share: data loading, the progress bar, the chart, the weight fingerprint. */
+/** What the train and finetune commands share: finding and loading the data, progress output, the chart, the weight fingerprint. */
 final class TrainSupport {
     private TrainSupport() {
     }
@@ -28,56 +35,128 @@ final class TrainSupport {
     record Data(Dataset train, Dataset test, Path dir) {
     }
 
-    /** Fashion-MNIST from {@code --data} or the default locations; null (after printing how to get it) when absent. */
-    static Data loadFashionMnist(Path dataDir) throws IOException {
-        Path dir;
+    /**
+     * The Fashion-MNIST folder, checked before anything is loaded: {@code --data DIR} must hold the four files (else a
+     * usage error naming --data); without it the default locations are searched and null means none has them.
+     */
+    static Path locateFashionMnist(CommandSpec spec, Path dataDir) {
         try {
-            dir = FashionMnist.locate(dataDir);
-        } catch (java.nio.file.NoSuchFileException e) {
-            System.err.println(dataDir != null ? e.getFile() + ": " + e.getReason() : e.getReason());
+            return FashionMnist.locate(dataDir);
+        } catch (NoSuchFileException e) {
+            if (dataDir != null) throw Cli.usage(spec, "--data", dataDir, e.getReason());
+            return null;
+        } catch (IOException e) {
+            if (dataDir != null) throw Cli.usage(spec, "--data", dataDir, Cli.describe(e));
             return null;
         }
+    }
+
+    /**
+     * What a command returns when the data is absent from the default locations: {@link Cli#DATA_MISSING} when the
+     * launcher offered to install it (it installs and runs the command again), else one line saying how to get it and
+     * {@link Cli#FAILED}.
+     */
+    static int dataMissing(CommandSpec spec) {
+        if (System.getenv(Cli.INSTALL_PROTOCOL_ENV) != null) return Cli.DATA_MISSING;
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": Fashion-MNIST not found in " + FashionMnist.defaultLocations()
+                + "; install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or put the four IDX files of "
+                + "https://github.com/zalandoresearch/fashion-mnist in ~/.cache/vcnn/fashion-mnist or any folder and pass --data DIR");
+        spec.commandLine().getErr().flush();
+        return Cli.FAILED;
+    }
+
+    /** Reads the data of a located folder (a corrupt file is an IOException naming it). */
+    static Data loadFashionMnist(Path dir) throws IOException {
         FashionMnist.Split train = FashionMnist.train(dir);
         FashionMnist.Split test = FashionMnist.test(dir);
         return new Data(new Dataset(train.images(), train.labels(), 1, 28, 28), new Dataset(test.images(), test.labels(), 1, 28, 28), dir);
     }
 
-    /** A progress bar over one epoch's images (me.tongfei.progressbar, on stderr), showing the running loss. */
-    static ProgressBar progressBar(String task, long images) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(images).setUnit(" img", 1).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250).showSpeed().setMaxRenderedLength(110).build();
+    /**
+     * Whether stderr is a terminal: on Linux what file descriptor 2 points to ({@code /dev/pts/N}, {@code /dev/ttyN}),
+     * elsewhere {@link java.io.Console#isTerminal()}; never with {@code TERM=dumb}.
+     */
+    static boolean stderrIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM"))) return false;
+        Path fd2 = Path.of("/proc/self/fd/2");
+        try {
+            if (Files.exists(fd2, LinkOption.NOFOLLOW_LINKS)) {
+                String target = Files.readSymbolicLink(fd2).toString();
+                return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall back to the console
+        }
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
     }
 
-    /** Per-batch hook that drives one progress bar per epoch. */
+    /**
+     * Per-batch hook showing training progress on {@link System#err} (as it is when the hook is made, so a host that
+     * redirected stderr gets it): a live bar (me.tongfei.progressbar, as wide as the terminal) only when stderr is a
+     * terminal or {@code --progress bar}; otherwise one plain line at most every {@code intervalMillis} and at the end of
+     * each epoch, with the images done, the running loss and images per second.
+     */
     static final class Progress implements Trainer.BatchListener, AutoCloseable {
+        static final long LINE_INTERVAL_MILLIS = 10_000;
+
         private final String label;
         private final int epochs;
         private final long images;
-        private final boolean enabled;
+        private final boolean live, lines;
+        private final long intervalNanos;
+        private final PrintStream err;
         private ProgressBar bar;
         private int lastImages;
         private double runningLoss = Double.NaN;
+        private long epochStart, lastLine;
 
-        Progress(String label, int epochs, long images, boolean enabled) {
+        Progress(String label, int epochs, long images, TrainingOptions.ProgressMode mode) {
+            this(label, epochs, images, mode, LINE_INTERVAL_MILLIS);
+        }
+
+        Progress(String label, int epochs, long images, TrainingOptions.ProgressMode mode, long intervalMillis) {
             this.label = label;
             this.epochs = epochs;
             this.images = images;
-            this.enabled = enabled;
+            this.live = mode == TrainingOptions.ProgressMode.BAR || (mode == TrainingOptions.ProgressMode.AUTO && stderrIsTerminal());
+            this.lines = !live && mode != TrainingOptions.ProgressMode.NONE;
+            this.intervalNanos = intervalMillis * 1_000_000L;
+            this.err = System.err;
+        }
+
+        /** True when this shows a live bar. */
+        boolean live() {
+            return live;
         }
 
         @Override
         public void batchDone(int epoch, int batch, int batches, int done, double loss) {
             runningLoss = Double.isNaN(runningLoss) || batch == 0 ? loss : 0.98 * runningLoss + 0.02 * loss;
-            if (!enabled) return;
+            long now = System.nanoTime();
             if (batch == 0) {
-                close();
-                bar = progressBar(label + " " + epoch + "/" + epochs, images);
-                lastImages = 0;
+                epochStart = now;
+                lastLine = now;
             }
-            bar.stepBy(done - lastImages);
-            lastImages = done;
-            bar.setExtraMessage(String.format(" loss %.4f", runningLoss));
-            if (batch == batches - 1) close();
+            if (live) {
+                if (batch == 0) {
+                    close();
+                    bar = new ProgressBarBuilder().setTaskName(label + " " + epoch + "/" + epochs).setInitialMax(images).setUnit(" img", 1)
+                            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed()
+                            .setConsumer(new ConsoleProgressBarConsumer(err)).build();
+                    lastImages = 0;
+                }
+                bar.stepBy(done - lastImages);
+                lastImages = done;
+                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", runningLoss));
+                if (batch == batches - 1) close();
+            } else if (lines && (batch == batches - 1 || now - lastLine >= intervalNanos)) {
+                lastLine = now;
+                double seconds = Math.max(1e-9, (now - epochStart) / 1e9);
+                err.printf(Locale.ROOT, "%s %d/%d: %,d/%,d images  loss %.4f  %,.0f img/s%n", label, epoch, epochs, done, images,
+                        runningLoss, done / seconds);
+                err.flush();
+            }
         }
 
         @Override

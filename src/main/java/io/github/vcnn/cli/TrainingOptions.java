@@ -6,34 +6,60 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** The options {@code vcnn train} and {@code vcnn finetune} share (a picocli mixin). */
+/**
+ * The options {@code vcnn train} and {@code vcnn finetune} share (a picocli mixin). Every value is checked by its
+ * converter while the command line is parsed ({@link Cli}), before anything is loaded.
+ */
 public final class TrainingOptions {
 
-    @Option(names = "--batch", defaultValue = "64", description = "batch size (default ${DEFAULT-VALUE})")
+    /** How training progress is shown on stderr. */
+    enum ProgressMode {
+        /** a live bar when stderr is a terminal, else plain lines */
+        AUTO,
+        /** always the live bar */
+        BAR,
+        /** one plain line every 10 seconds and at the end of each epoch */
+        LINES,
+        /** nothing */
+        NONE
+    }
+
+    @Option(names = "--batch", defaultValue = "64", converter = Cli.Batch.class, description = "batch size (default ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--threads", defaultValue = "1",
-            description = "threads per batch (default ${DEFAULT-VALUE}); a seed gives bit-identical weights with 1 to 4 threads")
+    @Option(names = "--threads", defaultValue = "1", converter = Cli.Threads.class,
+            description = "threads per batch, 1 to 1024 (default ${DEFAULT-VALUE}); a seed gives bit-identical weights with 1 to 4 threads")
     int threads;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Adam learning rate (default ${DEFAULT-VALUE})")
+    @Option(names = "--lr", defaultValue = "1e-3", converter = Cli.Positive.class, description = "Adam learning rate, > 0 (default ${DEFAULT-VALUE})")
     double lr;
 
-    @Option(names = "--seed", defaultValue = "42", description = "seed of initialisation, dropout and shuffling (default ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "42", converter = Cli.Seed.class,
+            description = "seed of initialisation, dropout and shuffling (default ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--data", paramLabel = "DIR",
+    @Option(names = "--data", paramLabel = "DIR", converter = Cli.ReadableFolder.class,
             description = "Fashion-MNIST folder (default: ~/.cache/vcnn/fashion-mnist, then /usr/share/datasets/fashion-mnist)")
     Path data;
 
-    @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: chosen at start-up)")
-    String kernels;
+    @Option(names = "--kernels", paramLabel = "VARIANT", converter = Cli.Variant.class,
+            description = "scalar, auto or simd, any case (default: chosen at start-up)")
+    KernelProvider kernels;
 
-    @Option(names = "--no-progress", description = "no progress bar (e.g. for logs)")
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (a live bar when stderr is a terminal, else a plain line every 10 s and per epoch), bar, lines or none "
+                    + "(default ${DEFAULT-VALUE})")
+    ProgressMode progress;
+
+    @Option(names = "--no-progress", description = "no progress output (the same as --progress none)")
     boolean noProgress;
 
     /** The kernel set named by --kernels, or the one chosen at start-up. */
     KernelProvider kernelProvider() {
-        return kernels == null ? Kernels.get() : Kernels.byName(kernels);
+        return kernels == null ? Kernels.get() : kernels;
+    }
+
+    ProgressMode progressMode() {
+        return noProgress ? ProgressMode.NONE : progress;
     }
 }

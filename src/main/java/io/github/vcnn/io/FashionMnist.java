@@ -32,9 +32,17 @@ public final class FashionMnist {
     private FashionMnist() {
     }
 
-    /** The folders searched when no folder is given, in order. */
+    /** System property replacing the default locations: folders separated by the platform's path separator. */
+    public static final String LOCATIONS_PROPERTY = "vcnn.data.locations";
+
+    /** The folders searched when no folder is given, in order ({@value #LOCATIONS_PROPERTY} replaces them). */
     public static List<Path> defaultLocations() {
         List<Path> l = new ArrayList<>();
+        String forced = System.getProperty(LOCATIONS_PROPERTY);
+        if (forced != null) {
+            for (String s : forced.split(java.util.regex.Pattern.quote(java.io.File.pathSeparator))) if (!s.isBlank()) l.add(Path.of(s));
+            return l;
+        }
         String home = System.getProperty("user.home");
         if (home != null) l.add(Path.of(home, ".cache", "vcnn", "fashion-mnist"));
         l.add(Path.of("/usr/share/datasets/fashion-mnist"));

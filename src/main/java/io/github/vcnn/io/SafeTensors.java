@@ -1,34 +1,55 @@
 package io.github.vcnn.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.github.vcnn.kernels.Checks;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The safetensors format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON
  * ({@code {"name": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, "__metadata__": {...}}}),
  * then the raw little-endian data, offsets counted from the first byte after the header.
- * F32 and I64 tensors are supported (what PyTorch state dicts and the reference cases use).
+ * F32 and I64 tensors are read (what PyTorch state dicts and the reference cases use).
  *
- * <p>Reading validates everything before returning (header size, JSON, offsets inside the file,
- * sizes matching shapes), so a truncated or corrupt file is a clear {@link IOException} and no partial result.
- * Writing goes to a temporary file in the same folder which is then renamed, so readers never see a half-written file.
+ * <p>Reading applies the format's own rules and validates the whole header before allocating anything: the header is at
+ * most {@value #MAX_HEADER_BYTES} bytes of valid UTF-8 JSON starting with {@code '{'} (trailing spaces allowed, nothing
+ * else after the object, no duplicate names), {@code __metadata__} maps strings to strings, every tensor has a known
+ * dtype, a shape of non-negative integers whose element count does not overflow, and {@code data_offsets} whose length
+ * is exactly element count x dtype size; sorted by offset the tensors cover the data from byte 0 to the end of the file
+ * without a hole, an overlap or a trailing byte. Only then are the arrays allocated, so what is allocated is what the
+ * file holds (a header claiming 10^12 elements in a small file is refused first). Files are read through a channel in
+ * chunks, with no 2 GB limit on the file; one tensor must fit a Java array (about 2^31 elements), else the file is
+ * refused with that reason. Every violation is an {@link IOException} naming the file and what is wrong, never a
+ * partial result.
+ *
+ * <p>Writing goes to a temporary file in the same folder which is then renamed, so readers never see a half-written file.
  */
 public final class SafeTensors {
 
@@ -45,7 +66,12 @@ public final class SafeTensors {
         }
     }
 
-    private static final long MAX_HEADER = 100L << 20;
+    /** The format's limit on the JSON header (the reference implementation's). */
+    public static final long MAX_HEADER_BYTES = 100_000_000L;
+    private static final int CHUNK = 1 << 16;
+    /** Headers are flat: an object of objects of arrays; anything much deeper is not a safetensors header. */
+    private static final JsonFactory JSON_FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).build()).build();
 
     private final Map<String, Tensor> tensors;
     private final Map<String, String> metadata;
@@ -55,7 +81,7 @@ public final class SafeTensors {
         this.metadata = Collections.unmodifiableMap(metadata);
     }
 
-    /** The tensors in file order. */
+    /** The tensors in header order. */
     public Map<String, Tensor> tensors() {
         return tensors;
     }
@@ -92,90 +118,240 @@ public final class SafeTensors {
         return get(name).shape().clone();
     }
 
+    /** Reads and validates a file (see the class comment); {@link NoSuchFileException} when it does not exist. */
     public static SafeTensors read(Path file) throws IOException {
         if (file == null) throw new IllegalArgumentException("file is null");
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such safetensors file");
+        if (Files.isDirectory(file)) throw new IOException(file + " is a folder, not a safetensors file");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return parse(new ChannelInput(ch), file.toString());
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "no such safetensors file");
         }
-        return parse(bytes, file.toString());
     }
 
     /** Parses a whole file held in memory; {@code source} names it in error messages. */
-    @SuppressWarnings("unchecked")
     public static SafeTensors parse(byte[] bytes, String source) throws IOException {
-        if (bytes.length < 8) throw corrupt(source, "shorter than the 8-byte header length (" + bytes.length + " bytes)");
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLen = buf.getLong(0);
-        if (headerLen < 2 || headerLen > MAX_HEADER || 8 + headerLen > bytes.length) {
-            throw corrupt(source, "header length " + headerLen + " does not fit the file size " + bytes.length);
+        if (bytes == null) throw new IllegalArgumentException("bytes is null");
+        return parse(new ArrayInput(bytes), source);
+    }
+
+    /** Where the bytes come from: a file channel (no size limit) or an array. */
+    private interface Input {
+        long size() throws IOException;
+
+        /** Fills {@code dst} (position to limit) from byte {@code pos}; the caller checked the range is inside {@link #size()}. */
+        void read(long pos, ByteBuffer dst) throws IOException;
+    }
+
+    private record ArrayInput(byte[] bytes) implements Input {
+        public long size() {
+            return bytes.length;
         }
-        String json = new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8);
-        Map<String, Object> header;
+
+        public void read(long pos, ByteBuffer dst) {
+            dst.put(bytes, (int) pos, dst.remaining());
+        }
+    }
+
+    private record ChannelInput(FileChannel ch) implements Input {
+        public long size() throws IOException {
+            return ch.size();
+        }
+
+        public void read(long pos, ByteBuffer dst) throws IOException {
+            while (dst.hasRemaining()) {
+                int n = ch.read(dst, pos);
+                if (n < 0) throw new java.io.EOFException("file shrank while being read");
+                pos += n;
+            }
+        }
+    }
+
+    /** A header entry, validated against the format before any data is read. */
+    private record Info(String name, String dtype, int elementSize, int[] shape, long count, long begin, long end) {
+    }
+
+    private static SafeTensors parse(Input in, String source) throws IOException {
+        long size = in.size();
+        if (size < 8) throw corrupt(source, "shorter than the 8-byte header length (" + size + " bytes)");
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        in.read(0, lenBuf);
+        long headerLen = lenBuf.getLong(0);
+        if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
+            throw corrupt(source, "header length " + headerLen + " outside [2, " + MAX_HEADER_BYTES + "] bytes");
+        }
+        if (headerLen > size - 8) {
+            throw corrupt(source, "header length " + headerLen + " does not fit the file size " + size + " (truncated file?)");
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLen);
+        in.read(8, headerBytes);
+        headerBytes.flip();
+        CharBuffer json;
         try {
-            header = JSON.std.mapFrom(json);
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(source, "header is not valid JSON: " + e.getMessage());
+            json = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(headerBytes);
+        } catch (CharacterCodingException e) {
+            throw corrupt(source, "header is not valid UTF-8");
         }
-        long dataStart = 8 + headerLen;
-        long dataLen = bytes.length - dataStart;
+        if (json.length() == 0 || json.charAt(0) != '{') throw corrupt(source, "header does not start with '{'");
+
         Map<String, String> meta = new LinkedHashMap<>();
+        List<Info> infos = new ArrayList<>();
+        try (JsonParser p = JSON_FACTORY.createParser(json.array(), json.arrayOffset() + json.position(), json.remaining())) {
+            readHeader(p, source, meta, infos);
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw corrupt(source, "header is not valid JSON: " + e.getOriginalMessage());
+        }
+
+        long dataStart = 8 + headerLen, dataLen = size - dataStart;
+        // contiguous from 0, no overlap, no hole, nothing after the last tensor (the reference implementation's rule)
+        List<Info> byOffset = new ArrayList<>(infos);
+        byOffset.sort(Comparator.comparingLong(Info::begin).thenComparingLong(Info::end));
+        long at = 0;
+        for (Info t : byOffset) {
+            if (t.begin() != at) {
+                throw corrupt(source, "tensor '" + t.name() + "' data_offsets [" + t.begin() + ", " + t.end() + "] "
+                        + (t.begin() > at ? "leave a hole after byte " + at : "overlap the tensor ending at byte " + at)
+                        + " (tensors must cover the data contiguously from 0)");
+            }
+            if (t.end() > dataLen) {
+                throw corrupt(source, "tensor '" + t.name() + "' data_offsets [" + t.begin() + ", " + t.end() + "] reach past the "
+                        + dataLen + " data bytes (truncated file?)");
+            }
+            at = t.end();
+        }
+        if (at != dataLen) throw corrupt(source, (dataLen - at) + " trailing bytes after the last tensor (data ends at byte " + at + ")");
+
+        for (Info t : infos) {
+            if (!t.dtype().equals("F32") && !t.dtype().equals("I64")) {
+                throw corrupt(source, "tensor '" + t.name() + "' has dtype " + t.dtype() + "; this reader supports F32 and I64");
+            }
+            if (t.count() > Checks.MAX_ARRAY_LENGTH) {
+                throw corrupt(source, "tensor '" + t.name() + "' has " + t.count() + " elements, more than a Java array holds ("
+                        + Checks.MAX_ARRAY_LENGTH + "); this reader cannot load it");
+            }
+        }
+        // everything checked: what is allocated now is what the file holds
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : header.entrySet()) {
-            String name = e.getKey();
-            if (name.equals("__metadata__")) {
-                if (!(e.getValue() instanceof Map<?, ?> m)) throw corrupt(source, "__metadata__ is not an object");
-                for (Map.Entry<?, ?> me : m.entrySet()) meta.put(String.valueOf(me.getKey()), String.valueOf(me.getValue()));
-                continue;
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(8, dataLen))).order(ByteOrder.LITTLE_ENDIAN);
+        for (Info t : infos) {
+            int n = (int) t.count();
+            float[] f = t.elementSize() == 4 ? new float[n] : null;
+            long[] l = t.elementSize() == 8 ? new long[n] : null;
+            long pos = dataStart + t.begin();
+            int done = 0;
+            while (done < n) {
+                int take = Math.min(n - done, chunk.capacity() / t.elementSize());
+                chunk.clear().limit(take * t.elementSize());
+                in.read(pos, chunk);
+                chunk.flip();
+                if (f != null) chunk.asFloatBuffer().get(f, done, take);
+                else chunk.asLongBuffer().get(l, done, take);
+                done += take;
+                pos += (long) take * t.elementSize();
             }
-            if (!(e.getValue() instanceof Map<?, ?> desc)) throw corrupt(source, "entry '" + name + "' is not an object");
-            Object dtypeObj = desc.get("dtype");
-            Object shapeObj = desc.get("shape");
-            Object offObj = desc.get("data_offsets");
-            if (!(dtypeObj instanceof String dtype) || !(shapeObj instanceof List<?> shapeList) || !(offObj instanceof List<?> offList)
-                    || offList.size() != 2) {
-                throw corrupt(source, "entry '" + name + "' lacks dtype, shape or data_offsets");
-            }
-            int[] shape = new int[shapeList.size()];
-            long count = 1;
-            for (int i = 0; i < shape.length; i++) {
-                if (!(shapeList.get(i) instanceof Number num) || num.longValue() < 0 || num.longValue() > Integer.MAX_VALUE) {
-                    throw corrupt(source, "tensor '" + name + "' has a bad shape " + shapeList);
-                }
-                shape[i] = num.intValue();
-                count *= shape[i];
-            }
-            if (!(offList.get(0) instanceof Number b0) || !(offList.get(1) instanceof Number b1)) {
-                throw corrupt(source, "tensor '" + name + "' has bad data_offsets " + offList);
-            }
-            long begin = b0.longValue(), end = b1.longValue();
-            if (begin < 0 || end < begin || end > dataLen) {
-                throw corrupt(source, "tensor '" + name + "' data_offsets [" + begin + ", " + end + "] outside the " + dataLen
-                        + " data bytes (truncated file?)");
-            }
-            int elem = switch (dtype) {
-                case "F32" -> 4;
-                case "I64" -> 8;
-                default -> throw corrupt(source, "tensor '" + name + "' has dtype " + dtype + "; only F32 and I64 are supported");
-            };
-            if ((end - begin) != count * elem || count > Integer.MAX_VALUE - 64) {
-                throw corrupt(source, "tensor '" + name + "' of shape " + Arrays.toString(shape) + " " + dtype + " needs "
-                        + count * elem + " bytes but data_offsets give " + (end - begin));
-            }
-            ByteBuffer slice = ByteBuffer.wrap(bytes, (int) (dataStart + begin), (int) (end - begin)).slice().order(ByteOrder.LITTLE_ENDIAN);
-            if (elem == 4) {
-                float[] f = new float[(int) count];
-                slice.asFloatBuffer().get(f);
-                out.put(name, new Tensor(name, dtype, shape, f, null));
-            } else {
-                long[] l = new long[(int) count];
-                slice.asLongBuffer().get(l);
-                out.put(name, new Tensor(name, dtype, shape, null, l));
-            }
+            out.put(t.name(), new Tensor(t.name(), t.dtype(), t.shape(), f, l));
         }
         return new SafeTensors(out, meta);
+    }
+
+    /** The bytes per element of the format's dtypes; 0 for a name the format does not have. */
+    private static int dtypeSize(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64", "U64" -> 8;
+            case "F32", "I32", "U32" -> 4;
+            case "F16", "BF16", "I16", "U16" -> 2;
+            case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2" -> 1;
+            default -> 0;
+        };
+    }
+
+    private static void readHeader(JsonParser p, String source, Map<String, String> meta, List<Info> infos) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) throw corrupt(source, "header is not a JSON object");
+        Set<String> names = new HashSet<>();
+        JsonToken tok;
+        while ((tok = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            if (!names.add(name)) throw corrupt(source, "duplicate entry '" + name + "' in the header");
+            if (name.equals("__metadata__")) {
+                if (p.nextToken() != JsonToken.START_OBJECT) throw corrupt(source, "__metadata__ is not an object");
+                while ((tok = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    if (p.nextToken() != JsonToken.VALUE_STRING) throw corrupt(source, "__metadata__ value of '" + key + "' is not a string");
+                    if (meta.put(key, p.getText()) != null) throw corrupt(source, "duplicate __metadata__ key '" + key + "'");
+                }
+                continue;
+            }
+            infos.add(readTensor(p, source, name));
+        }
+        if (tok != JsonToken.END_OBJECT) throw corrupt(source, "header is not a JSON object of entries");
+        if (p.nextToken() != null) throw corrupt(source, "data after the header's JSON object");
+    }
+
+    private static Info readTensor(JsonParser p, String source, String name) throws IOException {
+        if (p.nextToken() != JsonToken.START_OBJECT) throw corrupt(source, "entry '" + name + "' is not an object");
+        String dtype = null;
+        long[] shape = null, offsets = null;
+        JsonToken tok;
+        while ((tok = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (field) {
+                case "dtype" -> {
+                    if (dtype != null || v != JsonToken.VALUE_STRING) throw corrupt(source, "tensor '" + name + "' has a bad dtype");
+                    dtype = p.getText();
+                }
+                case "shape" -> {
+                    if (shape != null) throw corrupt(source, "tensor '" + name + "' has two shapes");
+                    shape = integers(p, v, source, name, "shape", Integer.MAX_VALUE);
+                }
+                case "data_offsets" -> {
+                    if (offsets != null) throw corrupt(source, "tensor '" + name + "' has two data_offsets");
+                    offsets = integers(p, v, source, name, "data_offsets", Long.MAX_VALUE);
+                }
+                default -> p.skipChildren(); // unknown fields are ignored, as by the reference reader
+            }
+        }
+        if (tok != JsonToken.END_OBJECT) throw corrupt(source, "entry '" + name + "' is not an object");
+        if (dtype == null || shape == null || offsets == null) throw corrupt(source, "entry '" + name + "' lacks dtype, shape or data_offsets");
+        int elementSize = dtypeSize(dtype);
+        if (elementSize == 0) throw corrupt(source, "tensor '" + name + "' has unknown dtype '" + dtype + "'");
+        if (offsets.length != 2 || offsets[1] < offsets[0]) {
+            throw corrupt(source, "tensor '" + name + "' has bad data_offsets " + Arrays.toString(offsets) + " (want [begin, end], begin <= end)");
+        }
+        int[] dims = new int[shape.length];
+        long count = 1, bytes;
+        try {
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = (int) shape[i];
+                count = Math.multiplyExact(count, shape[i]);
+            }
+            bytes = Math.multiplyExact(count, elementSize);
+        } catch (ArithmeticException e) {
+            throw corrupt(source, "tensor '" + name + "' shape " + Arrays.toString(shape) + " overflows its element count");
+        }
+        if (offsets[1] - offsets[0] != bytes) {
+            throw corrupt(source, "tensor '" + name + "' of shape " + Arrays.toString(shape) + " " + dtype + " needs " + bytes
+                    + " bytes but data_offsets " + Arrays.toString(offsets) + " give " + (offsets[1] - offsets[0]));
+        }
+        return new Info(name, dtype, elementSize, dims, count, offsets[0], offsets[1]);
+    }
+
+    /** A JSON array of integers in [0, max]. */
+    private static long[] integers(JsonParser p, JsonToken start, String source, String name, String what, long max) throws IOException {
+        if (start != JsonToken.START_ARRAY) throw corrupt(source, "tensor '" + name + "' " + what + " is not an array");
+        long[] out = new long[4];
+        int n = 0;
+        JsonToken tok;
+        while ((tok = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (tok != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER || p.getLongValue() < 0
+                    || p.getLongValue() > max) {
+                throw corrupt(source, "tensor '" + name + "' " + what + " holds " + p.getText() + ", not an integer in [0, " + max + "]");
+            }
+            if (n == out.length) out = Arrays.copyOf(out, 2 * n);
+            out[n++] = p.getLongValue();
+        }
+        return Arrays.copyOf(out, n);
     }
 
     /** A tensor to write: F32 data with its shape. */
@@ -203,13 +379,9 @@ public final class SafeTensors {
             if (e.name().equals("__metadata__") || header.containsKey(e.name())) {
                 throw new IllegalArgumentException("duplicate or reserved tensor name '" + e.name() + "'");
             }
-            long count = 1;
+            long count = Checks.elementCount("tensor '" + e.name() + "'", e.shape());
             List<Integer> shape = new ArrayList<>();
-            for (int d : e.shape()) {
-                if (d < 0) throw new IllegalArgumentException("tensor '" + e.name() + "' has a negative dimension " + Arrays.toString(e.shape()));
-                count *= d;
-                shape.add(d);
-            }
+            for (int d : e.shape()) shape.add(d);
             if (e.offset() < 0 || e.offset() + count > e.data().length) {
                 throw new IllegalArgumentException("tensor '" + e.name() + "' of shape " + Arrays.toString(e.shape()) + " needs " + count
                         + " floats from offset " + e.offset() + " but the array has " + e.data().length);

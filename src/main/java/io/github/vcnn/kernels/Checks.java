@@ -8,7 +8,72 @@ package io.github.vcnn.kernels;
  * {@link ElementwiseChecks}, {@link OptimizerChecks}), which every variant calls first.
  */
 public final class Checks {
+    /**
+     * The largest array length every size check accepts: a little below {@link Integer#MAX_VALUE}, which some VMs
+     * refuse, and leaving int indices room for a vector's overhang past the last element.
+     */
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 64;
+
     private Checks() {
+    }
+
+    /**
+     * {@code size} (computed in {@code long} by the caller) fits a Java array: returns it as an int, else an
+     * {@link IllegalArgumentException} naming {@code what} and the shape. Sizes are checked before anything is allocated.
+     */
+    public static int arrayLength(String what, long size, Object shape) {
+        if (size < 0 || size > MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException(what + " of " + size + " elements is too large for a Java array (at most "
+                    + MAX_ARRAY_LENGTH + "): " + shape);
+        }
+        return (int) size;
+    }
+
+    /**
+     * The product of non-negative factors, saturating at {@link Long#MAX_VALUE} instead of overflowing: what size checks
+     * compare with {@link #MAX_ARRAY_LENGTH} (four int dimensions can overflow even a long).
+     */
+    public static long product(long... factors) {
+        long p = 1;
+        for (long f : factors) {
+            if (f < 0) throw new IllegalArgumentException("negative size factor " + f);
+            if (f == 0) return 0;
+        }
+        for (long f : factors) {
+            long hi = Math.multiplyHigh(p, f);
+            if (hi != 0 || p * f < 0) return Long.MAX_VALUE;
+            p *= f;
+        }
+        return p;
+    }
+
+    /**
+     * The element count of a shape, every dimension {@code >= 0}, computed without overflow and within
+     * {@link #MAX_ARRAY_LENGTH}; {@code what} names the tensor in the message.
+     */
+    public static int elementCount(String what, int[] shape) {
+        notNull(what + " shape", shape);
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException(what + " has a negative dimension " + d + ": " + java.util.Arrays.toString(shape));
+            n *= d;
+            if (n > MAX_ARRAY_LENGTH) arrayLength(what, Long.MAX_VALUE, java.util.Arrays.toString(shape));
+        }
+        return (int) n;
+    }
+
+    /**
+     * The two ranges {@code a[aOff, aOff + aLen)} and {@code b[bOff, bOff + bLen)} are not the same memory: different
+     * arrays, or disjoint ranges of one array. The cheap aliasing test (identity plus range overlap) behind the checks
+     * of kernels that read one argument while writing another; the message names both arguments.
+     */
+    public static void disjoint(String outName, Object out, int outOff, long outLen, String inName, Object in, int inOff, long inLen,
+                                Object shape) {
+        if (out == in && out != null && outLen > 0 && inLen > 0 && outOff < inOff + inLen && inOff < outOff + outLen) {
+            throw new IllegalArgumentException(outName + " overlaps " + inName + " (the same array, ranges [" + outOff + ", "
+                    + (outOff + outLen) + ") and [" + inOff + ", " + (inOff + inLen) + ")): this kernel does not work in place; "
+                    + "use separate arrays or non-overlapping ranges (" + shape + ")");
+        }
     }
 
     public static void positive(String name, int value, String shape) {

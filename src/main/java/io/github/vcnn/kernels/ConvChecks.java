@@ -3,7 +3,8 @@ package io.github.vcnn.kernels;
 /**
  * The argument checks of {@link ConvKernels}, one method per entry point, shared by every variant so that
  * all reject bad input with the same message, naming the argument first, before anything is written.
- * A passing call allocates nothing (shape descriptions are built only on failure).
+ * A passing call allocates nothing (shape descriptions are built only on failure). Outputs must not overlap inputs
+ * (see {@link ConvParams} for the per-kernel rules): checked by identity plus range overlap, the same for every variant.
  */
 public final class ConvChecks {
     private ConvChecks() {
@@ -23,6 +24,8 @@ public final class ConvChecks {
         Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "bias", bias, biasOff, p.k(), p);
     }
 
     public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
@@ -30,6 +33,8 @@ public final class ConvChecks {
         Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW]", p);
         Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S]", p);
         Checks.array("dx", dx, dxOff, p.inputSize(), "input gradient [N][C][H][W]", p);
+        Checks.disjoint("dx", dx, dxOff, p.inputSize(), "dz", dz, dzOff, p.outputSize(), p);
+        Checks.disjoint("dx", dx, dxOff, p.inputSize(), "w", w, wOff, p.weightSize(), p);
     }
 
     public static void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff,
@@ -39,5 +44,10 @@ public final class ConvChecks {
         Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW]", p);
         Checks.array("dw", dw, dwOff, p.weightSize(), "weight gradient [K][C/groups][R][S]", p);
         Checks.optionalArray("db", db, dbOff, p.k(), "bias gradient [K]", p);
+        Checks.disjoint("dw", dw, dwOff, p.weightSize(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("dw", dw, dwOff, p.weightSize(), "dz", dz, dzOff, p.outputSize(), p);
+        Checks.disjoint("db", db, dbOff, p.k(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("db", db, dbOff, p.k(), "dz", dz, dzOff, p.outputSize(), p);
+        Checks.disjoint("db", db, dbOff, p.k(), "dw", dw, dwOff, p.weightSize(), p);
     }
 }

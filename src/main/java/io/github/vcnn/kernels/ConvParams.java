@@ -12,6 +12,15 @@ package io.github.vcnn.kernels;
  * with out-of-range input taps reading zero, {@code g = k / (K/groups)}.
  * Output size (spec 2.3, with dilation and asymmetric padding):
  * {@code outH = floor((H + padTop + padBottom - dilationH*(R-1) - 1) / strideH) + 1}.
+ *
+ * <p>Sizes: the constructor computes the input, weight and output sizes in {@code long} and rejects a shape any of
+ * whose tensors would not fit a Java array ({@link Checks#MAX_ARRAY_LENGTH}), so every size method returns an exact int.
+ *
+ * <p>Aliasing (checked by {@link ConvChecks} the same way for every variant): the kernels do not work in place. The
+ * output of {@code fwd} ({@code y}) must not overlap {@code x} or {@code bias}; {@code bwdData}'s {@code dx} must not
+ * overlap {@code dz} or {@code w}; {@code bwdWeights}' {@code dw} and {@code db} must not overlap {@code x}, {@code dz}
+ * or each other. An overlap is an {@link IllegalArgumentException} before anything is written (the scalar variant
+ * would otherwise read values it has already overwritten). Inputs may alias each other freely.
  */
 public record ConvParams(int n, int c, int h, int w, int k, int r, int s,
                          int strideH, int strideW,
@@ -44,11 +53,10 @@ public record ConvParams(int n, int c, int h, int w, int k, int r, int s,
         if (effH < 0 || effW < 0) {
             throw new IllegalArgumentException("kernel (dilated) larger than padded input, no output: " + shape);
         }
-        long size = Math.max((long) n * c * h * w, Math.max((long) k * (c / groups) * r * s,
-                (long) n * k * (effH / strideH + 1) * (effW / strideW + 1)));
-        if (size > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("tensor too large for a Java array: " + shape);
-        }
+        // every size in long, each checked against the largest array before anything uses it
+        Checks.arrayLength("input [N][C][H][W]", Checks.product(n, c, h, w), shape);
+        Checks.arrayLength("weights [K][C/groups][R][S]", Checks.product(k, c / groups, r, s), shape);
+        Checks.arrayLength("output [N][K][outH][outW]", Checks.product(n, k, effH / strideH + 1, effW / strideW + 1), shape);
     }
 
     /** Symmetric padding, no dilation, one group. */
@@ -60,12 +68,13 @@ public record ConvParams(int n, int c, int h, int w, int k, int r, int s,
         return new Builder();
     }
 
+    /** Computed in long (the padded extent may exceed an int); fits an int because the output size does. */
     public int outH() {
-        return (h + padTop + padBottom - dilationH * (r - 1) - 1) / strideH + 1;
+        return (int) (((long) h + padTop + padBottom - (long) dilationH * (r - 1) - 1) / strideH + 1);
     }
 
     public int outW() {
-        return (w + padLeft + padRight - dilationW * (s - 1) - 1) / strideW + 1;
+        return (int) (((long) w + padLeft + padRight - (long) dilationW * (s - 1) - 1) / strideW + 1);
     }
 
     /** Input channels per group. */
@@ -78,16 +87,19 @@ public record ConvParams(int n, int c, int h, int w, int k, int r, int s,
         return k / groups;
     }
 
+    /** {@code N*C*H*W}; the constructor checked it fits an array. */
     public int inputSize() {
-        return n * c * h * w;
+        return (int) ((long) n * c * h * w);
     }
 
+    /** {@code K*(C/groups)*R*S}; the constructor checked it fits an array. */
     public int weightSize() {
-        return k * cg() * r * s;
+        return (int) ((long) k * cg() * r * s);
     }
 
+    /** {@code N*K*outH*outW}; the constructor checked it fits an array. */
     public int outputSize() {
-        return n * k * outH() * outW();
+        return (int) ((long) n * k * outH() * outW());
     }
 
     /** Nominal FLOPs of the forward pass: 2*N*K*(C/groups)*R*S*outH*outW (anchors.md convention). */

@@ -2,7 +2,8 @@ package io.github.vcnn.kernels;
 
 /**
  * The argument checks of {@link DenseKernels}, shared by every variant (same messages, argument named first,
- * nothing written before they pass). A passing call allocates nothing.
+ * nothing written before they pass). A passing call allocates nothing. Outputs must not overlap inputs (see
+ * {@link DenseParams}): identity plus range overlap, the same for every variant.
  */
 public final class DenseChecks {
     private DenseChecks() {
@@ -16,7 +17,9 @@ public final class DenseChecks {
         int bRows = transB ? n : k, bCols = transB ? k : n;
         if (m >= 0 && n >= 0 && k >= 0 && Float.isFinite(alpha) && Float.isFinite(beta)
                 && matrixFits(a, aOff, aRows, aCols, lda) && matrixFits(b, bOff, bRows, bCols, ldb)
-                && matrixFits(c, cOff, m, n, ldc)) {
+                && matrixFits(c, cOff, m, n, ldc)
+                && apart(c, cOff, matrixLength(m, n, ldc), a, aOff, matrixLength(aRows, aCols, lda))
+                && apart(c, cOff, matrixLength(m, n, ldc), b, bOff, matrixLength(bRows, bCols, ldb))) {
             return;
         }
         String shape = "sgemm C[" + m + "x" + n + "] = " + alpha + " * " + (transA ? "A^T" : "A") + "[" + m + "x" + k + "] * "
@@ -29,6 +32,12 @@ public final class DenseChecks {
         matrix("a", a, aOff, aRows, aCols, lda, shape);
         matrix("b", b, bOff, bRows, bCols, ldb, shape);
         matrix("c", c, cOff, m, n, ldc, shape);
+        Checks.disjoint("c", c, cOff, matrixLength(m, n, ldc), "a", a, aOff, matrixLength(aRows, aCols, lda), shape);
+        Checks.disjoint("c", c, cOff, matrixLength(m, n, ldc), "b", b, bOff, matrixLength(bRows, bCols, ldb), shape);
+    }
+
+    private static boolean apart(float[] out, int outOff, long outLen, float[] in, int inOff, long inLen) {
+        return out != in || outLen == 0 || inLen == 0 || outOff + outLen <= inOff || inOff + inLen <= outOff;
     }
 
     private static long matrixLength(int rows, int cols, int ld) {
@@ -62,6 +71,8 @@ public final class DenseChecks {
         Checks.optionalArray("bias", bias, biasOff, p.out(), "bias [out]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, (long) p.batch() * p.out(), "output [batch][out]", p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "bias", bias, biasOff, p.out(), p);
     }
 
     /** The unpacked-weights forward ({@code w[out][in]}), checked before it packs. */
@@ -73,6 +84,9 @@ public final class DenseChecks {
         Checks.optionalArray("bias", bias, biasOff, p.out(), "bias [out]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, (long) p.batch() * p.out(), "output [batch][out]", p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "w", w, wOff, p.weightSize(), p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "bias", bias, biasOff, p.out(), p);
     }
 
     public static void bwdData(DenseParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
@@ -80,6 +94,8 @@ public final class DenseChecks {
         Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), "output gradient [batch][out]", p);
         Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in]", p);
         Checks.array("dx", dx, dxOff, (long) p.batch() * p.in(), "input gradient [batch][in]", p);
+        Checks.disjoint("dx", dx, dxOff, p.inputSize(), "dz", dz, dzOff, p.outputSize(), p);
+        Checks.disjoint("dx", dx, dxOff, p.inputSize(), "w", w, wOff, p.weightSize(), p);
     }
 
     public static void bwdWeights(DenseParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff,
@@ -89,5 +105,10 @@ public final class DenseChecks {
         Checks.array("dz", dz, dzOff, (long) p.batch() * p.out(), "output gradient [batch][out]", p);
         Checks.array("dw", dw, dwOff, (long) p.out() * p.in(), "weight gradient [out][in]", p);
         Checks.optionalArray("db", db, dbOff, p.out(), "bias gradient [out]", p);
+        Checks.disjoint("dw", dw, dwOff, p.weightSize(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("dw", dw, dwOff, p.weightSize(), "dz", dz, dzOff, p.outputSize(), p);
+        Checks.disjoint("db", db, dbOff, p.out(), "x", x, xOff, p.inputSize(), p);
+        Checks.disjoint("db", db, dbOff, p.out(), "dz", dz, dzOff, p.outputSize(), p);
+        Checks.disjoint("db", db, dbOff, p.out(), "dw", dw, dwOff, p.weightSize(), p);
     }
 }

@@ -8,8 +8,11 @@ import java.util.Locale;
  * Chooses the kernel set once, at class initialisation (as Lucene's VectorizationProvider):
  * {@code simd} when the {@code jdk.incubator.vector} module is readable and the VM compiles with
  * C2, else {@code auto}, with one log line saying how to enable SIMD. {@code -Dvcnn.kernels=scalar|auto|simd}
- * overrides the choice. Only the {@code simd} package touches the incubator module, and it is loaded
- * by name only after the module was found, so the library runs without it.
+ * overrides the choice; a value naming no variant, or {@code simd} without the module, is logged as one warning and
+ * ignored (the default choice is used), so a bad flag never makes the class unusable. Only an explicit
+ * {@link #simd()} / {@link #byName byName("simd")} without the module throws, at that call.
+ * Only the {@code simd} package touches the incubator module, and it is loaded by name only after the module was
+ * found, so the library runs without it.
  */
 public final class Kernels {
     /** System property that forces a variant. */
@@ -53,7 +56,11 @@ public final class Kernels {
         return Holder.SIMD;
     }
 
-    /** The variant with that name: "scalar", "auto" or "simd". */
+    /**
+     * The variant with that name, case-insensitive: "scalar", "auto" or "simd". An unknown name is an
+     * {@link IllegalArgumentException}; "simd" in a JVM without the Vector API module an {@link IllegalStateException}
+     * with the enabling hint.
+     */
     public static KernelProvider byName(String name) {
         Checks.notNull("kernel variant name", name);
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
@@ -69,21 +76,57 @@ public final class Kernels {
         return simdAvailable() ? List.of(scalar(), auto(), simd()) : List.of(scalar(), auto());
     }
 
+    /**
+     * Never throws (it runs in this class's static initialiser, where an exception would make every later use of
+     * {@code Kernels} fail with {@link NoClassDefFoundError}): a {@code -Dvcnn.kernels} value that names no variant, or
+     * names {@code simd} in a JVM without the module, is logged as one warning and the default choice is used instead.
+     */
     private static KernelProvider select() {
-        String forced = System.getProperty(PROPERTY);
-        if (forced != null && !forced.isBlank()) {
-            KernelProvider p = byName(forced);
-            LOG.log(System.Logger.Level.DEBUG, "vcnn kernels: " + p.name() + " (forced by -D" + PROPERTY + ")");
-            return p;
+        String forced;
+        try {
+            forced = System.getProperty(PROPERTY);
+        } catch (RuntimeException e) {
+            forced = null;
         }
-        if (Holder.SIMD != null && hasC2()) {
-            LOG.log(System.Logger.Level.DEBUG, "vcnn kernels: simd");
-            return Holder.SIMD;
+        String ignored = null;
+        if (forced != null && !forced.isBlank()) {
+            switch (forced.trim().toLowerCase(Locale.ROOT)) {
+                case "scalar" -> {
+                    return logForced(scalar());
+                }
+                case "auto" -> {
+                    return logForced(auto());
+                }
+                case "simd" -> {
+                    if (Holder.SIMD != null) return logForced(Holder.SIMD);
+                    ignored = "-D" + PROPERTY + "=" + forced + " ignored: the SIMD kernels need " + ENABLE_HINT
+                            + (Holder.SIMD_PROBLEM == null ? "" : " (" + Holder.SIMD_PROBLEM + ")");
+                }
+                default -> ignored = "-D" + PROPERTY + "=" + forced + " ignored: no such kernel variant (use scalar, auto or simd)";
+            }
+        }
+        try {
+            if (Holder.SIMD != null && hasC2()) {
+                if (ignored != null) LOG.log(System.Logger.Level.WARNING, "vcnn: " + ignored + "; using simd");
+                else LOG.log(System.Logger.Level.DEBUG, "vcnn kernels: simd");
+                return Holder.SIMD;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // fall through to the plain-Java kernels
         }
         String why = Holder.SIMD == null ? "the jdk.incubator.vector module is not enabled" : "this JVM has no C2 compiler";
-        LOG.log(System.Logger.Level.INFO, "vcnn: using the auto-vectorized Java kernels because " + why
-                + "; start java with " + ENABLE_HINT + " (and C2) for the faster SIMD kernels");
+        if (ignored != null) {
+            LOG.log(System.Logger.Level.WARNING, "vcnn: " + ignored + "; using the auto-vectorized Java kernels because " + why);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "vcnn: using the auto-vectorized Java kernels because " + why
+                    + "; start java with " + ENABLE_HINT + " (and C2) for the faster SIMD kernels");
+        }
         return auto();
+    }
+
+    private static KernelProvider logForced(KernelProvider p) {
+        LOG.log(System.Logger.Level.DEBUG, "vcnn kernels: " + p.name() + " (forced by -D" + PROPERTY + ")");
+        return p;
     }
 
     /** C2 is what makes the Vector API fast; without it (interpreter, C1 only) its objects are real allocations. */

@@ -8,6 +8,13 @@ package io.github.vcnn.kernels;
  * inside the input or the left/top padding (a window that would start in the right padding is dropped).
  * Max pooling treats padding as -infinity; average pooling divides by the whole window
  * ({@code countIncludePad}, clipped to the padded input) or by the valid taps only.
+ *
+ * <p>Sizes: the constructor computes the input and output sizes in {@code long} and rejects a shape whose tensors would
+ * not fit a Java array, so {@link #inputSize()}, {@link #outputSize()}, {@link #outH()} and {@link #outW()} are exact.
+ *
+ * <p>Aliasing (checked by {@link PoolChecks} the same way for every variant): the kernels do not work in place. The
+ * forward output {@code y} must not overlap {@code x}; the backward output {@code dx} must not overlap {@code dy}
+ * (an {@link IllegalArgumentException} before anything is written). {@code argmax} is an {@code int[]} and cannot alias.
  */
 public record PoolParams(int n, int c, int h, int w, int kh, int kw,
                          int strideH, int strideW,
@@ -32,12 +39,13 @@ public record PoolParams(int n, int c, int h, int w, int kh, int kw,
             // Same rule as PyTorch/oneDNN: a window made only of padding has no value.
             throw new IllegalArgumentException("padding must be smaller than the window: " + shape);
         }
-        if (h + padTop + padBottom < kh || w + padLeft + padRight < kw) {
+        if ((long) h + padTop + padBottom < kh || (long) w + padLeft + padRight < kw) {
             throw new IllegalArgumentException("window larger than padded input: " + shape);
         }
-        if ((long) n * c * h * w > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("tensor too large for a Java array: " + shape);
-        }
+        // every size in long, checked against the largest array before anything uses it
+        Checks.arrayLength("input [N][C][H][W]", Checks.product(n, c, h, w), shape);
+        Checks.arrayLength("output [N][C][outH][outW]", Checks.product(n, c, outSize(h, kh, strideH, padTop, padBottom, ceilMode),
+                outSize(w, kw, strideW, padLeft, padRight, ceilMode)), shape);
     }
 
     /** Square window, symmetric padding, floor mode, count_include_pad=false. */
@@ -45,29 +53,32 @@ public record PoolParams(int n, int c, int h, int w, int kh, int kw,
         return new PoolParams(n, c, h, w, kernel, kernel, stride, stride, pad, pad, pad, pad, false, false);
     }
 
+    /** Computed in long; fits an int because the constructor checked the output size. */
     public int outH() {
-        return outSize(h, kh, strideH, padTop, padBottom, ceilMode);
+        return (int) outSize(h, kh, strideH, padTop, padBottom, ceilMode);
     }
 
     public int outW() {
-        return outSize(w, kw, strideW, padLeft, padRight, ceilMode);
+        return (int) outSize(w, kw, strideW, padLeft, padRight, ceilMode);
     }
 
-    private static int outSize(int in, int k, int stride, int padBegin, int padEnd, boolean ceil) {
-        int span = in + padBegin + padEnd - k;
-        int out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
-        if (ceil && (out - 1) * stride >= in + padBegin) {
+    private static long outSize(int in, int k, int stride, int padBegin, int padEnd, boolean ceil) {
+        long span = (long) in + padBegin + padEnd - k;
+        long out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+        if (ceil && (out - 1) * stride >= (long) in + padBegin) {
             out--; // the last window would start in the end padding
         }
         return out;
     }
 
+    /** {@code N*C*H*W}; the constructor checked it fits an array. */
     public int inputSize() {
-        return n * c * h * w;
+        return (int) ((long) n * c * h * w);
     }
 
+    /** {@code N*C*outH*outW}; the constructor checked it fits an array. */
     public int outputSize() {
-        return n * c * outH() * outW();
+        return (int) ((long) n * c * outH() * outW());
     }
 
     @Override

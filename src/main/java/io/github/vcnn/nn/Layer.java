@@ -82,10 +82,7 @@ public abstract class Layer {
     abstract Step step(KernelProvider kernels, int[] in, int batch, Epilogue fused, int layerIndex, long seed);
 
     static int size(int[] shape) {
-        long n = 1;
-        for (int d : shape) n *= d;
-        if (n > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " too large");
-        return (int) n;
+        return io.github.vcnn.kernels.Checks.elementCount("shape", shape);
     }
 
     IllegalArgumentException shapeError(int[] in, String expected) {

@@ -22,11 +22,9 @@ public final class Parameter {
         this.owner = owner;
         this.name = name;
         this.shape = shape.clone();
-        long size = 1;
-        for (int d : shape) size *= d;
-        if (size > Integer.MAX_VALUE - 64) throw new IllegalArgumentException(name + " " + Arrays.toString(shape) + " too large");
-        this.data = new float[(int) size];
-        this.grad = new float[(int) size];
+        int size = io.github.vcnn.kernels.Checks.elementCount(name, shape);
+        this.data = new float[size];
+        this.grad = new float[size];
         this.bias = bias;
     }
 

@@ -15,12 +15,9 @@ public final class Dataset {
         Checks.notNull("images", images);
         Checks.notNull("labels", labels);
         Checks.notNull("sampleShape", sampleShape);
-        long size = 1;
-        for (int d : sampleShape) {
-            Checks.positive("sample dimension", d, Arrays.toString(sampleShape));
-            size *= d;
-        }
-        if (sampleShape.length == 0 || size > Integer.MAX_VALUE) throw new IllegalArgumentException("bad sample shape " + Arrays.toString(sampleShape));
+        for (int d : sampleShape) Checks.positive("sample dimension", d, Arrays.toString(sampleShape));
+        if (sampleShape.length == 0) throw new IllegalArgumentException("bad sample shape " + Arrays.toString(sampleShape));
+        long size = Checks.elementCount("sample", sampleShape);
         if ((long) labels.length * size != images.length) {
             throw new IllegalArgumentException("mismatched label count: " + labels.length + " labels but " + images.length + " image values = "
                     + (images.length / (double) size) + " samples of shape " + Arrays.toString(sampleShape));

@@ -31,7 +31,7 @@ class CheckRefCommandTest {
         int exit;
         try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
             System.setOut(ps);
-            exit = new CommandLine(new CheckRefCommand()).execute(args);
+            exit = Cli.configure(new CommandLine(new CheckRefCommand())).execute(args);
         } finally {
             System.setOut(old);
         }
@@ -92,8 +92,10 @@ class CheckRefCommandTest {
     }
 
     @Test
-    void aMissingPathIsAnError() {
-        Run r = run("/nonexistent/vcnn-reference");
-        assertTrue(r.exit() != 0);
+    void aMissingPathIsAUsageErrorNamingIt() {
+        CliErrorsTest.Run r = CliErrorsTest.run("check-ref", "/nonexistent/vcnn-reference");
+        assertEquals(2, r.exit());
+        assertEquals(List.of("vcnn check-ref: PATH /nonexistent/vcnn-reference: no such file or folder"), r.errLines());
+        assertTrue(r.out().isBlank(), r.out());
     }
 }

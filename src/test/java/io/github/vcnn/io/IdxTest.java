@@ -64,4 +64,37 @@ class IdxTest {
         assertTrue(FashionMnist.howToGet().contains("apt-get install dataset-fashion-mnist"));
         assertTrue(FashionMnist.howToGet().contains("--data"));
     }
+
+    @Test
+    void headersAreCheckedBeforeAllocatingAndSizesMustMatchExactly(@TempDir Path tmp) throws IOException {
+        // 10^12 pixels claimed by a 16-byte file (raw): refused from the file size, no allocation
+        byte[] claim = java.nio.ByteBuffer.allocate(16).putInt(0x0803).putInt(1_000_000).putInt(1_000).putInt(1_000).array();
+        IOException e = assertThrows(IOException.class, () -> Idx.parseImages(claim, "claim"));
+        assertTrue(e.getMessage().contains("more than a Java array holds"), e.getMessage());
+        byte[] fits = java.nio.ByteBuffer.allocate(16).putInt(0x0803).putInt(1_000).putInt(1_000).putInt(1_000).array();
+        e = assertThrows(IOException.class, () -> Idx.parseImages(fits, "fits"));
+        assertTrue(e.getMessage().contains("holds 0 data bytes but its header declares 1000000000 (truncated?)"), e.getMessage());
+        // the same claim gzip-compressed: decompressed into a buffer that grows with the data, then refused as truncated
+        Path gz = tmp.resolve("claim.gz");
+        IdxFiles.write(gz, fits, true);
+        e = assertThrows(IOException.class, () -> Idx.readImages(gz));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        // dimension product overflowing an int, and a long
+        byte[] over = java.nio.ByteBuffer.allocate(16).putInt(0x0803).putInt(Integer.MAX_VALUE).putInt(Integer.MAX_VALUE).putInt(Integer.MAX_VALUE).array();
+        e = assertThrows(IOException.class, () -> Idx.parseImages(over, "over"));
+        assertTrue(e.getMessage().contains("too many values"), e.getMessage());
+        // trailing bytes, raw and gzip
+        byte[] labels = java.nio.ByteBuffer.allocate(8 + 3 + 1).putInt(0x0801).putInt(3).put(new byte[]{1, 2, 3, 4}).array();
+        e = assertThrows(IOException.class, () -> Idx.parseLabels(labels, "trailing"));
+        assertTrue(e.getMessage().contains("trailing bytes"), e.getMessage());
+        Path lgz = tmp.resolve("trailing.gz");
+        IdxFiles.write(lgz, labels, true);
+        e = assertThrows(IOException.class, () -> Idx.readLabels(lgz));
+        assertTrue(e.getMessage().contains("data after the 3 values"), e.getMessage());
+        // a negative dimension and a short header
+        e = assertThrows(IOException.class, () -> Idx.parseLabels(java.nio.ByteBuffer.allocate(8).putInt(0x0801).putInt(-1).array(), "neg"));
+        assertTrue(e.getMessage().contains("bad dimension -1"), e.getMessage());
+        e = assertThrows(IOException.class, () -> Idx.parseLabels(new byte[]{0, 0, 8, 1, 0}, "short"));
+        assertTrue(e.getMessage().contains("too short for its header"), e.getMessage());
+    }
 }

@@ -318,6 +318,99 @@ class BadInputTest {
         bad.add(new Bad("adam NaN eps", "eps|epsilon", k -> adam(k, LEN, f(LEN), f(LEN), f(LEN), f(LEN), 1e-3f, 0.9f, 0.999f, NAN, 0f, 1)));
         bad.add(new Bad("adam NaN weight decay", "weight.?decay|wd", k -> adam(k, LEN, f(LEN), f(LEN), f(LEN), f(LEN), 1e-3f, 0.9f, 0.999f, 1e-8f, NAN, 1)));
         bad.add(new Bad("adam step 0", "step", k -> adam(k, LEN, f(LEN), f(LEN), f(LEN), f(LEN), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 0)));
+        // ------------------------------------------------------------ aliasing: an output overlapping an input (the same for every variant)
+        int cm = Math.max(cx, Math.max(cy, cw));
+        bad.add(new Bad("conv fwd y overlaps x (in place)", "y", k -> {
+            float[] a = f(cm);
+            return convFwd(k, a, 0, null, f(ck), Epilogue.RELU, a);
+        }));
+        bad.add(new Bad("conv fwd y overlaps x (shifted range)", "y", k -> {
+            float[] a = f(cm + 7);
+            PackedConvWeights w = k.conv().pack(CONV, f(cw), 0);
+            return new Attempt(() -> k.conv().fwd(CONV, a, 7, w, f(ck), 0, Epilogue.RELU, a, 0), a);
+        }));
+        bad.add(new Bad("conv fwd y overlaps bias", "y", k -> {
+            float[] a = f(cy);
+            return convFwd(k, f(cx), 0, null, a, Epilogue.RELU, a);
+        }));
+        bad.add(new Bad("conv bwdData dx overlaps dz", "dx", k -> {
+            float[] a = f(cm);
+            return convBwdData(k, CONV, a, f(cw), a);
+        }));
+        bad.add(new Bad("conv bwdData dx overlaps w", "dx", k -> {
+            float[] a = f(cm);
+            return convBwdData(k, CONV, f(cy), a, a);
+        }));
+        bad.add(new Bad("conv bwdWeights dw overlaps x", "dw", k -> {
+            float[] a = f(cm);
+            return convBwdWeights(k, CONV, a, f(cy), a, f(ck));
+        }));
+        bad.add(new Bad("conv bwdWeights dw overlaps dz", "dw", k -> {
+            float[] a = f(cm);
+            return convBwdWeights(k, CONV, f(cx), a, a, f(ck));
+        }));
+        bad.add(new Bad("conv bwdWeights db overlaps dw", "db", k -> {
+            float[] a = f(cw);
+            return convBwdWeights(k, CONV, f(cx), f(cy), a, a);
+        }));
+        int pm = Math.max(POOL.inputSize(), POOL.outputSize());
+        bad.add(new Bad("pool maxFwd y overlaps x", "y", k -> {
+            float[] a = f(pm);
+            return maxFwd(k, POOL, a, a, new int[POOL.outputSize()]);
+        }));
+        bad.add(new Bad("pool avgFwd y overlaps x", "y", k -> {
+            float[] a = f(pm);
+            return new Attempt(() -> k.pool().avgFwd(POOL, a, 0, a, 0), a);
+        }));
+        bad.add(new Bad("pool maxBwd dx overlaps dy", "dx", k -> {
+            float[] a = f(pm);
+            return maxBwd(k, POOL, a, new int[POOL.outputSize()], a);
+        }));
+        bad.add(new Bad("pool avgBwd dx overlaps dy", "dx", k -> {
+            float[] a = f(pm);
+            return new Attempt(() -> k.pool().avgBwd(POOL, a, 0, a, 0), a);
+        }));
+        bad.add(new Bad("globalAvgFwd y overlaps x", "y", k -> {
+            float[] a = f(2 * 3 * 4);
+            return global(k, "globalAvgFwd", 2, 3, 4, a, a);
+        }));
+        bad.add(new Bad("globalAvgBwd dx overlaps dy", "dx", k -> {
+            float[] a = f(2 * 3 * 4);
+            return global(k, "globalAvgBwd", 2, 3, 4, a, a);
+        }));
+        int dxn = DENSE.inputSize(), dwn = DENSE.weightSize(), dyn = DENSE.outputSize(), dm = Math.max(dxn, Math.max(dwn, dyn));
+        bad.add(new Bad("dense fwd y overlaps x", "y", k -> {
+            float[] a = f(dm);
+            return denseFwd(k, DENSE, a, f(dwn), f(3), Epilogue.NONE, a);
+        }));
+        bad.add(new Bad("dense fwd y overlaps w", "y", k -> {
+            float[] a = f(dm);
+            return denseFwd(k, DENSE, f(dxn), a, f(3), Epilogue.NONE, a);
+        }));
+        bad.add(new Bad("dense fwd (packed) y overlaps x", "y", k -> {
+            float[] a = f(dm);
+            return densePackedFwd(k, a, null, f(3), Epilogue.RELU, a);
+        }));
+        bad.add(new Bad("dense bwdData dx overlaps dz", "dx", k -> {
+            float[] a = f(dm);
+            return denseBwdData(k, DENSE, a, f(dwn), a);
+        }));
+        bad.add(new Bad("dense bwdWeights dw overlaps x", "dw", k -> {
+            float[] a = f(dm);
+            return denseBwdWeights(k, DENSE, a, f(dyn), a, f(3));
+        }));
+        bad.add(new Bad("dense bwdWeights db overlaps dz", "db", k -> {
+            float[] a = f(dm);
+            return denseBwdWeights(k, DENSE, f(dxn), a, f(dwn), a);
+        }));
+        bad.add(new Bad("sgemm c overlaps a", "c", k -> {
+            float[] a = f(ROWS * COLS);
+            return sgemm(k, false, false, ROWS, COLS, COLS, 1f, a, COLS, f(COLS * COLS), COLS, 0f, a, COLS);
+        }));
+        bad.add(new Bad("sgemm c overlaps b", "c", k -> {
+            float[] a = f(COLS * COLS);
+            return sgemm(k, false, true, COLS, COLS, COLS, 1f, f(COLS * COLS), COLS, a, COLS, 1f, a, COLS);
+        }));
         return bad;
     }
 
@@ -508,6 +601,18 @@ class BadInputTest {
                 new Case("min", () -> Epilogue.clip(Float.NaN, 1f)),
                 new Case("min", () -> Epilogue.clip(2f, 1f)),
                 new Case("variant", () -> Kernels.byName("vector")),
+                // sizes computed in long: what does not fit a Java array is refused by the record, before any allocation
+                new Case("input", () -> ConvParams.of(65536, 65536, 65536, 65536, 1, 1, 1, 1, 0)),
+                new Case("weights", () -> ConvParams.of(1, 65536, 1, 1, 65536, 1, 1, 1, 0)),
+                new Case("output", () -> ConvParams.of(1, 1, 1, 1 << 20, 4096, 1, 1, 1, 0)),
+                new Case("output", () -> new ConvParams(1, 1, 1, 1, 1, 1, 1, 1, 1, 1 << 30, 1 << 30, 1 << 30, 1 << 30, 1, 1, 1)),
+                new Case("input", () -> PoolParams.of(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, 1, 1, 0)),
+                // the input is one float, the window and its padding make the output 2^30 x 2^30 (overflowed int before)
+                new Case("output", () -> new PoolParams(1, 1, 1, 1, 1 << 30, 1 << 30, 1, 1, (1 << 30) - 1, (1 << 30) - 1,
+                        (1 << 30) - 1, (1 << 30) - 1, true, false)),
+                new Case("input", () -> new DenseParams(1 << 16, 1 << 16, 1)),
+                new Case("weights", () -> new DenseParams(1, 1 << 16, 1 << 16)),
+                new Case("output", () -> new DenseParams(1 << 16, 1, 1 << 16)),
                 new Case("name", () -> Kernels.byName(null)));
         for (Case c : cases) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c.make(), c.argument());

@@ -14,13 +14,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Random configurations (odd sizes, channel tails, 1x1, stride/pad/dilation corners, groups, batch > 1, every
  * epilogue) comparing every fast kernel variant with the scalar reference: 340 configurations per run.
- * Seeded from {@code -Dvcnn.seed} or the clock; every failure message carries the seed to replay it.
+ * Seeded from {@code -Dvcnn.test.seed} or the clock; every failure message carries the seed to replay it.
  * Outputs live at random offsets inside arrays filled with a sentinel, so a write outside its range fails too,
  * and inputs are checked unchanged.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class VariantCrossCheckTest {
 
-    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
     private static final float SENTINEL = -7777.25f;
 
     private static final int CONV_CONFIGS = 150;
@@ -36,7 +37,7 @@ class VariantCrossCheckTest {
 
     @BeforeAll
     static void announceSeed() {
-        System.out.println("VariantCrossCheckTest seed=" + SEED + " (replay with -Dvcnn.seed=" + SEED + ")");
+        System.out.println("VariantCrossCheckTest seed=" + SEED + " (replay with -Dvcnn.test.seed=" + SEED + ")");
     }
 
     /** Every variant after the reference (Kernels.available() lists the reference first). */

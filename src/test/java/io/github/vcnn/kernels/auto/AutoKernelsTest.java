@@ -27,9 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (the staged paths), hand-checked small cases (stride, dilation, groups, ceil-mode pooling),
  * random ragged convolutions and GEMMs against a double-precision direct loop, and bad input.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class AutoKernelsTest {
     private static final KernelProvider K = AutoKernels.INSTANCE;
-    private static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    private static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
 
     /** A copy of {@code a} at offset {@code off} inside a larger array filled with a sentinel. */
     private static float[] at(float[] a, int off) {

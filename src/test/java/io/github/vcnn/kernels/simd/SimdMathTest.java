@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (reduceLanes(ADD) did not promise that, and training stopped being bit-reproducible).
  */
 class SimdMathTest {
-    private static final long SEED = Long.getLong("vcnn.test.seed", System.nanoTime());
+    private static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
 
     @BeforeAll
     static void needsVectorApi() {

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * The random seed is printed in every failure message; rerun with {@code -Dvcnn.test.seed=...}.
  */
 class SimdOpsTest {
-    private static final long SEED = Long.getLong("vcnn.test.seed", System.nanoTime());
+    private static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
     // Not final: assigned in setUp() only once the Vector API is known to be there, because touching
     // SimdKernels without the module fails class initialisation instead of skipping.
     private static SimdKernels K;
