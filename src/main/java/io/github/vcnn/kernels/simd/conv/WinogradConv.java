@@ -41,8 +41,13 @@ import java.util.Arrays;
 public final class WinogradConv {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Tiles per register tile of the GEMM. */
-    private static final int MR = 6;
+    /**
+     * Tiles per register tile of the GEMM (x 2 vectors of output channels). 16-register ISAs (AVX2, SSE) take 5
+     * (10 accumulators): with 6 x 2 = 12, C2 kept three broadcast temporaries live and spilled an accumulator to the
+     * stack every step on Zen 2 (a store-to-load round trip on an FMA chain, read in the generated code). 32-register
+     * ones (AVX-512, NEON) take 6. {@code -Dvcnn.winograd.tile=5x2|6x2} overrides.
+     */
+    private static final int MR = registerTile();
     /** Tile positions of a 6x6 tile (the 36 independent GEMMs). */
     private static final int XI = 36;
 
@@ -53,7 +58,7 @@ public final class WinogradConv {
     /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input). */
     private static final int BLOCK_BYTES = Integer.getInteger("vcnn.winograd.blockBytes", 320 * 1024);
     /** Fewest tiles per block (weight reuse per load from L3), a multiple of MR. */
-    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 18)), MR);
+    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 20)), MR);
     /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES). */
     private static final int FORCED_BLOCK_TILES = Integer.getInteger("vcnn.winograd.tiles", 0);
 
@@ -79,6 +84,14 @@ public final class WinogradConv {
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     private WinogradConv() {
+    }
+
+    private static int registerTile() {
+        String forced = System.getProperty("vcnn.winograd.tile", "").trim();
+        if (forced.equals("5x2")) return 5;
+        if (forced.equals("6x2")) return 6;
+        boolean wideRegisterFile = L >= 16 || System.getProperty("os.arch", "").contains("aarch64");
+        return wideRegisterFile ? 6 : 5;
     }
 
     private static int[] stageMap() {
@@ -383,16 +396,73 @@ public final class WinogradConv {
             for (; kb + 1 < kbs; kb += 2) {
                 int ub = ux + kb * panel;
                 for (int t = 0; t < padded; t += MR) {
-                    gemm6x2(v, vx + t * cp, cp, c, u, ub, ub + panel, m, mx + t * kp + kb * L, kp);
+                    if (MR == 5) gemm5x2(v, vx + t * cp, cp, c, u, ub, ub + panel, m, mx + t * kp + kb * L, kp);
+                    else gemm6x2(v, vx + t * cp, cp, c, u, ub, ub + panel, m, mx + t * kp + kb * L, kp);
                 }
             }
             if (kb < kbs) {
                 int ub = ux + kb * panel;
                 for (int t = 0; t < padded; t += MR) {
-                    gemm6x1(v, vx + t * cp, cp, c, u, ub, m, mx + t * kp + kb * L, kp);
+                    if (MR == 5) gemm5x1(v, vx + t * cp, cp, c, u, ub, m, mx + t * kp + kb * L, kp);
+                    else gemm6x1(v, vx + t * cp, cp, c, u, ub, m, mx + t * kp + kb * L, kp);
                 }
             }
         }
+    }
+
+    /** Five tiles (rows {@code vb + i*cp} of v) x two vectors of output channels (panels ub0, ub1 of u), over c input channels. */
+    private static void gemm5x2(float[] v, int vb, int cp, int c, float[] u, int ub0, int ub1, float[] m, int mb, int kp) {
+        int x0 = vb, x1 = vb + cp, x2 = vb + 2 * cp, x3 = vb + 3 * cp, x4 = vb + 4 * cp;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00;
+        for (int i = 0; i < c; i++) {
+            FloatVector w0 = FloatVector.fromArray(F, u, ub0 + i * L);
+            FloatVector w1 = FloatVector.fromArray(F, u, ub1 + i * L);
+            FloatVector xv = FloatVector.broadcast(F, v[x0 + i]);
+            a00 = w0.fma(xv, a00);
+            a01 = w1.fma(xv, a01);
+            xv = FloatVector.broadcast(F, v[x1 + i]);
+            a10 = w0.fma(xv, a10);
+            a11 = w1.fma(xv, a11);
+            xv = FloatVector.broadcast(F, v[x2 + i]);
+            a20 = w0.fma(xv, a20);
+            a21 = w1.fma(xv, a21);
+            xv = FloatVector.broadcast(F, v[x3 + i]);
+            a30 = w0.fma(xv, a30);
+            a31 = w1.fma(xv, a31);
+            xv = FloatVector.broadcast(F, v[x4 + i]);
+            a40 = w0.fma(xv, a40);
+            a41 = w1.fma(xv, a41);
+        }
+        a00.intoArray(m, mb);
+        a01.intoArray(m, mb + L);
+        a10.intoArray(m, mb + kp);
+        a11.intoArray(m, mb + kp + L);
+        a20.intoArray(m, mb + 2 * kp);
+        a21.intoArray(m, mb + 2 * kp + L);
+        a30.intoArray(m, mb + 3 * kp);
+        a31.intoArray(m, mb + 3 * kp + L);
+        a40.intoArray(m, mb + 4 * kp);
+        a41.intoArray(m, mb + 4 * kp + L);
+    }
+
+    /** Five tiles x one vector of output channels (the odd last channel block). */
+    private static void gemm5x1(float[] v, int vb, int cp, int c, float[] u, int ub, float[] m, int mb, int kp) {
+        int x0 = vb, x1 = vb + cp, x2 = vb + 2 * cp, x3 = vb + 3 * cp, x4 = vb + 4 * cp;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
+        for (int i = 0; i < c; i++) {
+            FloatVector w0 = FloatVector.fromArray(F, u, ub + i * L);
+            a0 = w0.fma(FloatVector.broadcast(F, v[x0 + i]), a0);
+            a1 = w0.fma(FloatVector.broadcast(F, v[x1 + i]), a1);
+            a2 = w0.fma(FloatVector.broadcast(F, v[x2 + i]), a2);
+            a3 = w0.fma(FloatVector.broadcast(F, v[x3 + i]), a3);
+            a4 = w0.fma(FloatVector.broadcast(F, v[x4 + i]), a4);
+        }
+        a0.intoArray(m, mb);
+        a1.intoArray(m, mb + kp);
+        a2.intoArray(m, mb + 2 * kp);
+        a3.intoArray(m, mb + 3 * kp);
+        a4.intoArray(m, mb + 4 * kp);
     }
 
     /** Six tiles (rows {@code vb + i*cp} of v) x two vectors of output channels (panels ub0, ub1 of u), over c input channels. */
