@@ -4,7 +4,6 @@ import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -55,11 +54,11 @@ public final class WinogradConv {
     public static final String PROPERTY = "vcnn.winograd";
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
 
-    /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input). */
+    /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input rows). */
     private static final int BLOCK_BYTES = Integer.getInteger("vcnn.winograd.blockBytes", 320 * 1024);
-    /** Fewest tiles per block (weight reuse per load from L3), a multiple of MR. */
+    /** Fewest tiles per block (each weight panel loaded from L3 serves this many tiles), a multiple of MR. */
     private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 20)), MR);
-    /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES). */
+    /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES and MIN_BLOCK_TILES). */
     private static final int FORCED_BLOCK_TILES = Integer.getInteger("vcnn.winograd.tiles", 0);
 
     private static final FloatVector P2 = FloatVector.broadcast(F, 2f);
@@ -68,9 +67,6 @@ public final class WinogradConv {
     private static final FloatVector M4 = FloatVector.broadcast(F, -4f);
     private static final FloatVector M5 = FloatVector.broadcast(F, -5f);
     private static final FloatVector P8 = FloatVector.broadcast(F, 8f);
-
-    /** Gather offsets of one channel across L staged pixel vectors (lane i reads pixel i). */
-    private static final int[] STAGE_MAP = stageMap();
 
     /** G of F(4,3) (6x3), in double: the weight transform is computed once, in double, then rounded. */
     private static final double[][] G = {
@@ -94,12 +90,6 @@ public final class WinogradConv {
         return wideRegisterFile ? 6 : 5;
     }
 
-    private static int[] stageMap() {
-        int[] m = new int[L];
-        for (int i = 0; i < L; i++) m[i] = i * L;
-        return m;
-    }
-
     // --------------------------------------------------------------------------------------------- API
 
     /** False when {@code -Dvcnn.winograd=false}: callers should then use the direct kernel. */
@@ -113,38 +103,44 @@ public final class WinogradConv {
                 && p.dilationH() == 1 && p.dilationW() == 1 && p.groups() == 1;
     }
 
-    /** Floats of the transformed weights of {@code p}: {@code 36 * ceil(K/L)*L * C}. */
+    /** Floats of the transformed weights of {@code p}: {@code 36 * ceil(K/L)*L * ceil(C/L)*L}. */
     public static int transformedLength(ConvParams p) {
         checkApplies(p);
-        long len = (long) XI * blocks(p.k()) * L * p.c();
+        long len = (long) XI * blocks(p.k()) * L * blocks(p.c()) * L;
         if (len > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("params: transformed Winograd weights of " + len + " floats are too large for a Java array: " + p);
         }
         return (int) len;
     }
 
-    /** {@code U = G g G^T} of PyTorch-layout weights {@code w[K][C][3][3]} (from {@code wOff}) in a new {@code [36][K/L][C][L]} array. */
+    /**
+     * {@code U = G g G^T} of PyTorch-layout weights {@code w[K][C][3][3]} (from {@code wOff}) in a new array laid out
+     * {@code [36][KB/2][Cp][2L]}, then for an odd KB one {@code [Cp][L]} block: per tile position, pairs of output-channel
+     * blocks interleaved per input channel (the two weight vectors of a GEMM step are adjacent), zero past K and C.
+     * Block kb of tile position xi starts at {@code (xi*KB + kb)*L*Cp}.
+     */
     public static float[] transformWeights(ConvParams p, float[] w, int wOff) {
         float[] dst = new float[transformedLength(p)];
         transformWeightsInto(p, w, wOff, dst);
         return dst;
     }
 
-    /** As {@link #transformWeights} into {@code dst[0, transformedLength(p))} (padded output channels are zeroed). */
+    /** As {@link #transformWeights} into {@code dst[0, transformedLength(p))} (the padding is zeroed). */
     public static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst) {
         int len = transformedLength(p);
         Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
-        Checks.array("dst", dst, 0, len, "transformed weights [36][K/L][C][L]", p);
-        int c = p.c(), k = p.k(), kbs = blocks(k);
+        Checks.array("dst", dst, 0, len, "transformed weights [36][K/2L][C][2L]", p);
+        int c = p.c(), k = p.k(), kbs = blocks(k), cp = blocks(c) * L, pairs = kbs / 2;
+        Arrays.fill(dst, 0, len, 0f);
         double[] tmp = new double[18];
-        for (int kk = 0; kk < kbs * L; kk++) {
+        for (int kk = 0; kk < k; kk++) {
             int kb = kk / L, lane = kk % L;
             for (int cc = 0; cc < c; cc++) {
-                int dBase = (kb * c + cc) * L + lane, step = kbs * c * L;
-                if (kk >= k) {
-                    for (int xi = 0; xi < XI; xi++) dst[dBase + xi * step] = 0f;
-                    continue;
-                }
+                // element (xi, kk, cc) at dBase + xi * step
+                int dBase = kb < 2 * pairs
+                        ? (kb & ~1) * L * cp + cc * 2 * L + (kb & 1) * L + lane
+                        : kb * L * cp + cc * L + lane;
+                int step = kbs * L * cp;
                 int src = wOff + (kk * c + cc) * 9;
                 // tmp = G g (6x3), then U = tmp G^T (6x6)
                 for (int i = 0; i < 6; i++) {
@@ -175,7 +171,7 @@ public final class WinogradConv {
     public static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         int uLen = transformedLength(p);
         Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
-        Checks.array("u (transformed weights)", u, 0, uLen, "Winograd weights [36][K/L][C][L]", p);
+        Checks.array("u (transformed weights)", u, 0, uLen, "Winograd weights [36][K/2L][C][2L]", p);
         Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
@@ -186,27 +182,17 @@ public final class WinogradConv {
         float[] b = wk.bias;
         Arrays.fill(b, 0, plan.kp, 0f);
         if (bias != null) System.arraycopy(bias, biasOff, b, 0, p.k());
-        if (wk.mapPlane != p.h() * p.w() || wk.mapChannels != p.c()) {
-            // gather offsets of L channels; the tail block's lanes past C read channel c0 again (masked gathers check
-            // every lane's index, set or not) and are zeroed by the mask
-            int tail = p.c() % L == 0 ? L : p.c() % L;
-            for (int i = 0; i < L; i++) {
-                wk.chanMap[i] = i * p.h() * p.w();
-                wk.tailMap[i] = i < tail ? i * p.h() * p.w() : 0;
-            }
-            wk.mapPlane = p.h() * p.w();
-            wk.mapChannels = p.c();
-        }
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
         for (int n0 = 0; n0 < p.n(); n0 += plan.images) {
-            int imgs = Math.min(plan.images, p.n() - n0);
-            for (int i = 0; i < imgs; i++) {
-                fillInput(x, xOff + (n0 + i) * inPlane, p.c(), p.h(), p.w(), p.padTop(), p.padLeft(),
-                        wk.xs, i * plan.xsImage, plan.hp, plan.wp, wk.chanMap, wk.tailMap);
-            }
-            int tiles = imgs * plan.tilesPerImage;
+            int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage;
+            int filled = 0;   // virtual input rows [0, filled) of this image group are (or were) in the ring
             for (int t0 = 0; t0 < tiles; t0 += plan.tb) {
-                block(plan, wk, u, t0, Math.min(plan.tb, tiles - t0), act, y, yOff + n0 * outPlane);
+                int count = Math.min(plan.tb, tiles - t0);
+                // the block's tiles read virtual rows [lo, hi) (row r of image i is i*hp + r); the ring keeps them
+                int last = t0 + count - 1;
+                int hi = plan.firstRow(last) + 6;
+                for (; filled < hi; filled++) fillRow(plan, x, xOff + n0 * inPlane, filled, wk.xs);
+                block(plan, wk, u, t0, count, act, y, yOff + n0 * outPlane);
             }
         }
     }
@@ -237,9 +223,12 @@ public final class WinogradConv {
         return (v + m - 1) / m * m;
     }
 
-    /** The sizes of one call: tiles, padded channel counts, scratch dimensions, tiles per block and images per group. */
-    private record Plan(int c, int k, int oh, int ow, int tw, int tilesPerImage, int cbs, int cp, int kbs, int kp,
-                        int hp, int wp, int xsImage, int images, int tb) {
+    /**
+     * The sizes of one call: tiles, padded channel counts, the padded input geometry (hp x wp, row r of image i being
+     * virtual row i*hp + r), tiles per block, images per group and the rows the input ring holds.
+     */
+    private record Plan(int c, int k, int h, int w, int padT, int padL, int oh, int ow, int tw, int tilesPerImage,
+                        int cbs, int cp, int kbs, int kp, int hp, int wp, int images, int tb, int ring) {
         static Plan of(ConvParams p) {
             int oh = p.outH(), ow = p.outW();
             int th = (oh + 3) / 4, tw = (ow + 3) / 4;
@@ -247,7 +236,6 @@ public final class WinogradConv {
             int cp = cbs * L, kp = kbs * L;
             long hp = 4L * th + 2, wp = 4L * tw + 2;
             long tilesPerImage = (long) th * tw;
-            long xsImage = (long) cbs * hp * wp * L;
             long tb0;
             if (FORCED_BLOCK_TILES > 0) {
                 tb0 = roundUp(FORCED_BLOCK_TILES, MR);
@@ -258,12 +246,30 @@ public final class WinogradConv {
             // small images: one block spans several images of the batch (fewer padded tiles, more weight reuse)
             long images = tilesPerImage >= tb0 ? 1 : Math.max(1, Math.min(p.n(), tb0 / tilesPerImage));
             long tb = Math.min(tb0, roundUp((int) Math.min(Integer.MAX_VALUE / 2, images * tilesPerImage), MR));
-            long worst = Math.max(images * xsImage, Math.max(XI * tb * Math.max(cp, kp), (long) kp * 16 * Math.min(tb, tw)));
-            if (worst > Integer.MAX_VALUE - 64) {
-                throw new IllegalArgumentException("params: Winograd working copy of " + worst + " floats is too large for a Java array: " + p);
+            if (Math.max(XI * tb * Math.max(cp, kp), (long) cbs * hp * wp * L) > Integer.MAX_VALUE - 64
+                    || images * hp * wp > Integer.MAX_VALUE - 64) {
+                throw new IllegalArgumentException("params: Winograd working copy too large for a Java array: " + p);
             }
-            return new Plan(p.c(), p.k(), oh, ow, tw, (int) tilesPerImage, cbs, cp, kbs, kp, (int) hp, (int) wp,
-                    (int) xsImage, (int) images, (int) tb);
+            Plan plan = new Plan(p.c(), p.k(), p.h(), p.w(), p.padTop(), p.padLeft(), oh, ow, tw, (int) tilesPerImage,
+                    cbs, cp, kbs, kp, (int) hp, (int) wp, (int) images, (int) tb, 0);
+            // rows the ring must hold: the widest row span of a block (all rows when that is the whole group)
+            int tiles = plan.images * plan.tilesPerImage, span = 0;
+            for (int t0 = 0; t0 < tiles; t0 += plan.tb) {
+                int last = Math.min(t0 + plan.tb, tiles) - 1;
+                span = Math.max(span, plan.firstRow(last) + 6 - plan.firstRow(t0));
+            }
+            int ring = Math.min(span, plan.images * plan.hp);
+            return new Plan(p.c(), p.k(), p.h(), p.w(), p.padTop(), p.padLeft(), oh, ow, tw, (int) tilesPerImage,
+                    cbs, cp, kbs, kp, (int) hp, (int) wp, (int) images, (int) tb, ring);
+        }
+
+        /** Virtual input row of the top of tile t of a group. */
+        int firstRow(int t) {
+            return (t / tilesPerImage) * hp + 4 * ((t % tilesPerImage) / tw);
+        }
+
+        int ringFloats() {
+            return cbs * ring * wp * L;
         }
     }
 
@@ -276,17 +282,18 @@ public final class WinogradConv {
     private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup) {
         int tb = pl.tb, cp = pl.cp, kp = pl.kp, padded = roundUp(count, MR);
         float[] xs = wk.xs, v = wk.v, m = wk.m, stage = wk.stage, tmp = wk.tmp;
-        int plane = pl.hp * pl.wp * L, rowStep = pl.wp * L;
+        int[] rows = wk.rows;
+        int rowLen = pl.wp * L, plane = pl.ring * rowLen;
         for (int t = 0; t < count; t++) {
-            int g = t0 + t, img = g / pl.tilesPerImage, tt = g % pl.tilesPerImage;
-            int ti = tt / pl.tw, tj = tt % pl.tw;
-            inputTile(xs, img * pl.xsImage + (4 * ti * pl.wp + 4 * tj) * L, plane, rowStep, pl.cbs, v, t * cp, tb * cp, tmp);
+            int g = t0 + t, vr = pl.firstRow(g), tj = (g % pl.tilesPerImage) % pl.tw;
+            for (int r = 0; r < 6; r++) rows[r] = ((vr + r) % pl.ring) * rowLen + 4 * tj * L;
+            inputTile(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
         }
         if (padded > count) {
             // the short last register tile computes zeros (never stored)
             for (int xi = 0; xi < XI; xi++) Arrays.fill(v, (xi * tb + count) * cp, (xi * tb + padded) * cp, 0f);
         }
-        gemm(v, u, m, tb, padded, pl.c, cp, pl.kbs, kp);
+        gemm(v, u, m, tb, padded, cp, pl.kbs, kp);
 
         int outPlane = pl.k * pl.oh * pl.ow;
         for (int s = 0; s < count; ) {
@@ -297,8 +304,8 @@ public final class WinogradConv {
                 outputTile(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
             }
             FusedActivation.applyInPlace(act, stage, 0, kp * 4 * segW);
-            int rows = Math.min(4, pl.oh - 4 * ti), cols = Math.min(segW, pl.ow - 4 * tj);
-            scatter(stage, segW, pl.k, rows, cols, y, yGroup + img * outPlane + 4 * ti * pl.ow + 4 * tj, pl.oh * pl.ow, pl.ow);
+            int rowsOut = Math.min(4, pl.oh - 4 * ti), cols = Math.min(segW, pl.ow - 4 * tj);
+            scatter(stage, segW, pl.k, rowsOut, cols, y, yGroup + img * outPlane + 4 * ti * pl.ow + 4 * tj, pl.oh * pl.ow, pl.ow);
             s += run;
         }
     }
@@ -306,51 +313,51 @@ public final class WinogradConv {
     // -------------------------------------------------------------------------------- input: NCHW -> tiles
 
     /**
-     * One image into the channel-blocked, zero-padded scratch {@code xs[cb][hp][wp][L]} from {@code xsOff}:
-     * scratch row i, column j holds input row i - padTop, column j - padLeft (zero outside the input and past C).
-     * {@code map}: offsets of L channels ({@code lane * h * w}); {@code tailMap}: the same for the last, partial block.
+     * Virtual row vr of the image group (image vr / hp, padded row vr % hp = input row vr % hp - padTop) into ring slot
+     * vr % ring of the channel-blocked, zero-padded scratch {@code xs[cb][ring][wp][L]}: column j holds input column
+     * j - padLeft, zero outside the input and for channels past C. Scalar copies (loads along the input row, stores
+     * L floats apart) measured a little faster than L-lane gathers on Zen 2 and need no masks.
      */
-    private static void fillInput(float[] x, int xImg, int c, int h, int w, int padT, int padL,
-                                  float[] xs, int xsOff, int hp, int wp, int[] map, int[] tailMap) {
-        int cbs = blocks(c), rowLen = wp * L;
-        int jHi = Math.min(padL + w, wp);
-        for (int cb = 0; cb < cbs; cb++) {
-            int c0 = cb * L, valid = Math.min(L, c - c0);
-            VectorMask<Float> mask = F.indexInRange(0, valid);
-            for (int i = 0; i < hp; i++) {
-                int ih = i - padT, row = xsOff + (cb * hp + i) * rowLen;
-                if (ih < 0 || ih >= h) {
-                    Arrays.fill(xs, row, row + rowLen, 0f);
-                    continue;
-                }
-                Arrays.fill(xs, row, row + padL * L, 0f);
-                int src = xImg + (c0 * h + ih) * w - padL;
-                if (valid == L) {
-                    for (int j = padL; j < jHi; j++) FloatVector.fromArray(F, x, src + j, map, 0).intoArray(xs, row + j * L);
-                } else {
-                    for (int j = padL; j < jHi; j++) FloatVector.fromArray(F, x, src + j, tailMap, 0, mask).intoArray(xs, row + j * L);
-                }
-                Arrays.fill(xs, row + jHi * L, row + rowLen, 0f);
+    private static void fillRow(Plan pl, float[] x, int xGroup, int vr, float[] xs) {
+        int img = vr / pl.hp, ih = vr % pl.hp - pl.padT;
+        int rowLen = pl.wp * L, plane = pl.ring * rowLen, slot = (vr % pl.ring) * rowLen;
+        int jHi = Math.min(pl.padL + pl.w, pl.wp), cols = jHi - pl.padL;
+        int xImg = xGroup + img * pl.c * pl.h * pl.w;
+        for (int cb = 0; cb < pl.cbs; cb++) {
+            int row = cb * plane + slot;
+            if (ih < 0 || ih >= pl.h) {
+                Arrays.fill(xs, row, row + rowLen, 0f);
+                continue;
+            }
+            int c0 = cb * L, valid = Math.min(L, pl.c - c0);
+            Arrays.fill(xs, row, row + pl.padL * L, 0f);
+            Arrays.fill(xs, row + jHi * L, row + rowLen, 0f);
+            int d = row + pl.padL * L;
+            if (valid < L) Arrays.fill(xs, d, d + cols * L, 0f);
+            for (int lane = 0; lane < valid; lane++) {
+                int src = xImg + ((c0 + lane) * pl.h + ih) * pl.w, dl = d + lane;
+                for (int j = 0; j < cols; j++) xs[dl + j * L] = x[src + j];
             }
         }
     }
 
     /**
-     * {@code V = B^T d B} of one tile for every channel block: the 6x6 pixels from {@code xb} (pixel (r, q) at
-     * {@code xb + r*rowStep + q*L}, block cb {@code plane} further) to {@code v[vb + xi*xiStride + cb*L]}.
+     * {@code V = B^T d B} of one tile for every channel block: pixel (r, q) of block cb at
+     * {@code xs[rows[r] + cb*plane + q*L]} (L channels) to {@code v[vb + xi*xiStride + cb*L]}.
      */
-    private static void inputTile(float[] xs, int xb, int plane, int rowStep, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+    private static void inputTile(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+        int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5];
         for (int cb = 0; cb < cbs; cb++) {
-            int x0 = xb + cb * plane;
+            int x0 = cb * plane;
             // B^T d: down each of the 6 columns
             for (int q = 0; q < 6; q++) {
                 int o = x0 + q * L;
-                FloatVector d0 = FloatVector.fromArray(F, xs, o);
-                FloatVector d1 = FloatVector.fromArray(F, xs, o + rowStep);
-                FloatVector d2 = FloatVector.fromArray(F, xs, o + 2 * rowStep);
-                FloatVector d3 = FloatVector.fromArray(F, xs, o + 3 * rowStep);
-                FloatVector d4 = FloatVector.fromArray(F, xs, o + 4 * rowStep);
-                FloatVector d5 = FloatVector.fromArray(F, xs, o + 5 * rowStep);
+                FloatVector d0 = FloatVector.fromArray(F, xs, r0 + o);
+                FloatVector d1 = FloatVector.fromArray(F, xs, r1 + o);
+                FloatVector d2 = FloatVector.fromArray(F, xs, r2 + o);
+                FloatVector d3 = FloatVector.fromArray(F, xs, r3 + o);
+                FloatVector d4 = FloatVector.fromArray(F, xs, r4 + o);
+                FloatVector d5 = FloatVector.fromArray(F, xs, r5 + o);
                 FloatVector df31 = d3.sub(d1), df42 = d4.sub(d2);
                 int to = q * L;
                 d0.fma(P4, d2.fma(M5, d4)).intoArray(tmp, to);
@@ -385,39 +392,39 @@ public final class WinogradConv {
     // ------------------------------------------------------------------------------------------ GEMMs
 
     /**
-     * {@code m[xi][t][k] = sum_c v[xi][t][c] u[xi][k/L][c][k%L]} for the 36 tile positions and tiles [0, padded),
-     * 6 tiles x 2 channel vectors per register tile (6 x 1 for an odd last block).
+     * {@code m[xi][t][k] = sum_c v[xi][t][c] u[xi][k][c]} for the 36 tile positions and tiles [0, padded):
+     * MR tiles x 2 channel vectors per register tile (MR x 1 for an odd last block), over the padded input channels.
      */
-    private static void gemm(float[] v, float[] u, float[] m, int tb, int padded, int c, int cp, int kbs, int kp) {
-        int panel = c * L;
+    private static void gemm(float[] v, float[] u, float[] m, int tb, int padded, int cp, int kbs, int kp) {
+        int panel = cp * L;
         for (int xi = 0; xi < XI; xi++) {
             int vx = xi * tb * cp, mx = xi * tb * kp, ux = xi * kbs * panel;
             int kb = 0;
             for (; kb + 1 < kbs; kb += 2) {
                 int ub = ux + kb * panel;
                 for (int t = 0; t < padded; t += MR) {
-                    if (MR == 5) gemm5x2(v, vx + t * cp, cp, c, u, ub, ub + panel, m, mx + t * kp + kb * L, kp);
-                    else gemm6x2(v, vx + t * cp, cp, c, u, ub, ub + panel, m, mx + t * kp + kb * L, kp);
+                    if (MR == 5) gemm5x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
+                    else gemm6x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
                 }
             }
             if (kb < kbs) {
                 int ub = ux + kb * panel;
                 for (int t = 0; t < padded; t += MR) {
-                    if (MR == 5) gemm5x1(v, vx + t * cp, cp, c, u, ub, m, mx + t * kp + kb * L, kp);
-                    else gemm6x1(v, vx + t * cp, cp, c, u, ub, m, mx + t * kp + kb * L, kp);
+                    if (MR == 5) gemm5x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
+                    else gemm6x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
                 }
             }
         }
     }
 
-    /** Five tiles (rows {@code vb + i*cp} of v) x two vectors of output channels (panels ub0, ub1 of u), over c input channels. */
-    private static void gemm5x2(float[] v, int vb, int cp, int c, float[] u, int ub0, int ub1, float[] m, int mb, int kp) {
+    /** 5 tiles (rows {@code vb + i*cp} of v) x two vectors of output channels (interleaved panel {@code u[ub + c*2L]}), over cp input channels. */
+    private static void gemm5x2(float[] v, int vb, int cp, float[] u, int ub, float[] m, int mb, int kp) {
         int x0 = vb, x1 = vb + cp, x2 = vb + 2 * cp, x3 = vb + 3 * cp, x4 = vb + 4 * cp;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00;
-        for (int i = 0; i < c; i++) {
-            FloatVector w0 = FloatVector.fromArray(F, u, ub0 + i * L);
-            FloatVector w1 = FloatVector.fromArray(F, u, ub1 + i * L);
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00;
+        for (int i = 0; i < cp; i++) {
+            FloatVector w0 = FloatVector.fromArray(F, u, ub + i * 2 * L);
+            FloatVector w1 = FloatVector.fromArray(F, u, ub + i * 2 * L + L);
             FloatVector xv = FloatVector.broadcast(F, v[x0 + i]);
             a00 = w0.fma(xv, a00);
             a01 = w1.fma(xv, a01);
@@ -446,33 +453,39 @@ public final class WinogradConv {
         a41.intoArray(m, mb + 4 * kp + L);
     }
 
-    /** Five tiles x one vector of output channels (the odd last channel block). */
-    private static void gemm5x1(float[] v, int vb, int cp, int c, float[] u, int ub, float[] m, int mb, int kp) {
+    /** 5 tiles x one vector of output channels (the odd last block, panel {@code u[ub + c*L]}), over cp input channels. */
+    private static void gemm5x1(float[] v, int vb, int cp, float[] u, int ub, float[] m, int mb, int kp) {
         int x0 = vb, x1 = vb + cp, x2 = vb + 2 * cp, x3 = vb + 3 * cp, x4 = vb + 4 * cp;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
-        for (int i = 0; i < c; i++) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a10 = a00, a20 = a00, a30 = a00, a40 = a00;
+        for (int i = 0; i < cp; i++) {
             FloatVector w0 = FloatVector.fromArray(F, u, ub + i * L);
-            a0 = w0.fma(FloatVector.broadcast(F, v[x0 + i]), a0);
-            a1 = w0.fma(FloatVector.broadcast(F, v[x1 + i]), a1);
-            a2 = w0.fma(FloatVector.broadcast(F, v[x2 + i]), a2);
-            a3 = w0.fma(FloatVector.broadcast(F, v[x3 + i]), a3);
-            a4 = w0.fma(FloatVector.broadcast(F, v[x4 + i]), a4);
+            FloatVector xv = FloatVector.broadcast(F, v[x0 + i]);
+            a00 = w0.fma(xv, a00);
+            xv = FloatVector.broadcast(F, v[x1 + i]);
+            a10 = w0.fma(xv, a10);
+            xv = FloatVector.broadcast(F, v[x2 + i]);
+            a20 = w0.fma(xv, a20);
+            xv = FloatVector.broadcast(F, v[x3 + i]);
+            a30 = w0.fma(xv, a30);
+            xv = FloatVector.broadcast(F, v[x4 + i]);
+            a40 = w0.fma(xv, a40);
         }
-        a0.intoArray(m, mb);
-        a1.intoArray(m, mb + kp);
-        a2.intoArray(m, mb + 2 * kp);
-        a3.intoArray(m, mb + 3 * kp);
-        a4.intoArray(m, mb + 4 * kp);
+        a00.intoArray(m, mb);
+        a10.intoArray(m, mb + kp);
+        a20.intoArray(m, mb + 2 * kp);
+        a30.intoArray(m, mb + 3 * kp);
+        a40.intoArray(m, mb + 4 * kp);
     }
 
-    /** Six tiles (rows {@code vb + i*cp} of v) x two vectors of output channels (panels ub0, ub1 of u), over c input channels. */
-    private static void gemm6x2(float[] v, int vb, int cp, int c, float[] u, int ub0, int ub1, float[] m, int mb, int kp) {
+    /** 6 tiles (rows {@code vb + i*cp} of v) x two vectors of output channels (interleaved panel {@code u[ub + c*2L]}), over cp input channels. */
+    private static void gemm6x2(float[] v, int vb, int cp, float[] u, int ub, float[] m, int mb, int kp) {
         int x0 = vb, x1 = vb + cp, x2 = vb + 2 * cp, x3 = vb + 3 * cp, x4 = vb + 4 * cp, x5 = vb + 5 * cp;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        FloatVector a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-        for (int i = 0; i < c; i++) {
-            FloatVector w0 = FloatVector.fromArray(F, u, ub0 + i * L);
-            FloatVector w1 = FloatVector.fromArray(F, u, ub1 + i * L);
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
+        for (int i = 0; i < cp; i++) {
+            FloatVector w0 = FloatVector.fromArray(F, u, ub + i * 2 * L);
+            FloatVector w1 = FloatVector.fromArray(F, u, ub + i * 2 * L + L);
             FloatVector xv = FloatVector.broadcast(F, v[x0 + i]);
             a00 = w0.fma(xv, a00);
             a01 = w1.fma(xv, a01);
@@ -506,25 +519,32 @@ public final class WinogradConv {
         a51.intoArray(m, mb + 5 * kp + L);
     }
 
-    /** Six tiles x one vector of output channels (the odd last channel block). */
-    private static void gemm6x1(float[] v, int vb, int cp, int c, float[] u, int ub, float[] m, int mb, int kp) {
+    /** 6 tiles x one vector of output channels (the odd last block, panel {@code u[ub + c*L]}), over cp input channels. */
+    private static void gemm6x1(float[] v, int vb, int cp, float[] u, int ub, float[] m, int mb, int kp) {
         int x0 = vb, x1 = vb + cp, x2 = vb + 2 * cp, x3 = vb + 3 * cp, x4 = vb + 4 * cp, x5 = vb + 5 * cp;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
-        for (int i = 0; i < c; i++) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00;
+        for (int i = 0; i < cp; i++) {
             FloatVector w0 = FloatVector.fromArray(F, u, ub + i * L);
-            a0 = w0.fma(FloatVector.broadcast(F, v[x0 + i]), a0);
-            a1 = w0.fma(FloatVector.broadcast(F, v[x1 + i]), a1);
-            a2 = w0.fma(FloatVector.broadcast(F, v[x2 + i]), a2);
-            a3 = w0.fma(FloatVector.broadcast(F, v[x3 + i]), a3);
-            a4 = w0.fma(FloatVector.broadcast(F, v[x4 + i]), a4);
-            a5 = w0.fma(FloatVector.broadcast(F, v[x5 + i]), a5);
+            FloatVector xv = FloatVector.broadcast(F, v[x0 + i]);
+            a00 = w0.fma(xv, a00);
+            xv = FloatVector.broadcast(F, v[x1 + i]);
+            a10 = w0.fma(xv, a10);
+            xv = FloatVector.broadcast(F, v[x2 + i]);
+            a20 = w0.fma(xv, a20);
+            xv = FloatVector.broadcast(F, v[x3 + i]);
+            a30 = w0.fma(xv, a30);
+            xv = FloatVector.broadcast(F, v[x4 + i]);
+            a40 = w0.fma(xv, a40);
+            xv = FloatVector.broadcast(F, v[x5 + i]);
+            a50 = w0.fma(xv, a50);
         }
-        a0.intoArray(m, mb);
-        a1.intoArray(m, mb + kp);
-        a2.intoArray(m, mb + 2 * kp);
-        a3.intoArray(m, mb + 3 * kp);
-        a4.intoArray(m, mb + 4 * kp);
-        a5.intoArray(m, mb + 5 * kp);
+        a00.intoArray(m, mb);
+        a10.intoArray(m, mb + kp);
+        a20.intoArray(m, mb + 2 * kp);
+        a30.intoArray(m, mb + 3 * kp);
+        a40.intoArray(m, mb + 4 * kp);
+        a50.intoArray(m, mb + 5 * kp);
     }
 
     // ------------------------------------------------------------------------------ output: tiles -> NCHW
@@ -575,7 +595,8 @@ public final class WinogradConv {
 
     /**
      * The staged run {@code stage[kb][4][segW][L]} to NCHW: channel k, row a, columns [0, cols) to
-     * {@code y[yb + k*plane + a*ow + col]}, L columns per gather, a scalar tail.
+     * {@code y[yb + k*plane + a*ow + col]}: strided loads from the (L1-resident) staging block, contiguous stores.
+     * Scalar copies measured a little faster than L-lane gathers on Zen 2 and need no masks.
      */
     private static void scatter(float[] stage, int segW, int k, int rows, int cols, float[] y, int yb, int plane, int ow) {
         int rowStep = segW * L, kbStep = 4 * rowStep;
@@ -583,9 +604,7 @@ public final class WinogradConv {
             int sk = (kk / L) * kbStep + kk % L, yk = yb + kk * plane;
             for (int a = 0; a < rows; a++) {
                 int so = sk + a * rowStep, yo = yk + a * ow;
-                int i = 0;
-                for (; i + L <= cols; i += L) FloatVector.fromArray(F, stage, so + i * L, STAGE_MAP, 0).intoArray(y, yo + i);
-                for (; i < cols; i++) y[yo + i] = stage[so + i * L];
+                for (int i = 0; i < cols; i++) y[yo + i] = stage[so + i * L];
             }
         }
     }
@@ -596,11 +615,10 @@ public final class WinogradConv {
     private static final class Work {
         float[] xs = new float[0], v = new float[0], m = new float[0], stage = new float[0], bias = new float[0];
         final float[] tmp = new float[XI * L];
-        final int[] chanMap = new int[L], tailMap = new int[L];
-        int mapPlane = -1, mapChannels = -1;
+        final int[] rows = new int[6];
 
         void grow(Plan p) {
-            xs = grow(xs, p.images * p.xsImage);
+            xs = grow(xs, p.ringFloats());
             v = grow(v, XI * p.tb * p.cp);
             m = grow(m, XI * p.tb * p.kp);
             stage = grow(stage, p.kp * 16 * Math.min(p.tb, p.tw));

@@ -88,7 +88,8 @@ class WinogradConvTest {
                 ConvParams.of(1, lanes + 1, 8, 8, 2 * lanes + 1, 3, 3, 1, 1),    // C tail, 2 + 1 blocks
                 ConvParams.of(2, 2 * lanes, 13, 11, 3 * lanes, 3, 3, 1, 1),      // full blocks
                 ConvParams.of(1, 3, 20, 20, 16, 3, 3, 1, 2),                     // pad 2: outputs bigger than the input
-                ConvParams.of(1, 40, 17, 19, 40, 3, 3, 1, 1));                   // more tiles than one block
+                ConvParams.of(1, 40, 17, 19, 40, 3, 3, 1, 1),                    // channel tails with L = 16
+                new ConvParams(1, 64, 30, 31, 64, 3, 3, 1, 1, 1, 2, 0, 1, 1, 1, 1)); // several blocks: the input ring wraps
         for (ConvParams p : shapes) {
             for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.1f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f))) {
                 check("seed " + SEED + " corner", p, act, act != Epilogue.RELU, rnd);
