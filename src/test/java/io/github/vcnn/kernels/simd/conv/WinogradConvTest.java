@@ -1,0 +1,388 @@
+package io.github.vcnn.kernels.simd.conv;
+
+import io.github.vcnn.kernels.ConvKernels;
+import io.github.vcnn.kernels.ConvParams;
+import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.Kernels;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * WinogradConv against the scalar kernel and a float64 reference (the plain definition of ConvParams) on random
+ * shapes: odd H/W 1..20, channel tails (C, K not multiples of L), pads 0/1/2 (asymmetric too), batch &gt; 1, every
+ * epilogue, bias null or not, random offsets with guard values around the output; bad shapes and arrays; threads.
+ *
+ * <p>Tolerance: the project's forward tolerance against PyTorch, {@code |err| <= 1e-4 + 1e-3 |ref|}, against the float64
+ * reference (after the activation), and the same against the scalar kernel. The four target shapes of issue 6 print
+ * their errors (and the direct simd kernel's) against float64. Seed: {@code -Dvcnn.seed}, else the clock; every failure
+ * message carries it.
+ */
+@EnabledIf(value = "io.github.vcnn.kernels.Kernels#simdAvailable",
+        disabledReason = "the Vector API module is not enabled (run with --add-modules jdk.incubator.vector)")
+class WinogradConvTest {
+    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final double ABS_TOL = 1e-4, REL_TOL = 1e-3;
+    private static final float GUARD = -12345.5f;
+    private static final ConvKernels SCALAR = Kernels.scalar().conv();
+
+    @BeforeAll
+    static void announce() {
+        System.out.println("WinogradConvTest seed=" + SEED + " (replay with -Dvcnn.seed=" + SEED + "), lanes="
+                + FloatVector.SPECIES_PREFERRED.length());
+    }
+
+    // ------------------------------------------------------------------------------------ random shapes
+
+    @Test
+    void randomShapesMatchScalarAndFloat64() {
+        Random rnd = new Random(SEED);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        for (int i = 0; i < 160; i++) {
+            int n = pick(rnd, 1, 1, 2, 3);
+            int c = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes + 3, 1) : 1 + rnd.nextInt(20);
+            int k = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes, 3 * lanes + 1, 1) : 1 + rnd.nextInt(40);
+            int h = 1 + rnd.nextInt(20), w = 1 + rnd.nextInt(20);
+            int pt = rnd.nextInt(3), pl = rnd.nextInt(3);
+            boolean asym = rnd.nextInt(4) == 0;
+            int pb = asym ? rnd.nextInt(3) : pt, pr = asym ? rnd.nextInt(3) : pl;
+            if (h + pt + pb < 3 || w + pl + pr < 3) {
+                i--;
+                continue;
+            }
+            ConvParams p = new ConvParams(n, Math.max(1, c), h, w, Math.max(1, k), 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, 1);
+            Epilogue act = randomEpilogue(rnd);
+            check("seed " + SEED + " case " + i, p, act, rnd.nextBoolean(), rnd);
+        }
+    }
+
+    @Test
+    void cornerShapes() {
+        Random rnd = new Random(SEED ^ 0x3a3a);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        List<ConvParams> shapes = List.of(
+                ConvParams.of(1, 1, 1, 1, 1, 3, 3, 1, 1),                        // one output pixel from a 1x1 image
+                ConvParams.of(1, 1, 3, 3, 1, 3, 3, 1, 0),                        // no padding, one output
+                ConvParams.of(2, 3, 1, 20, 5, 3, 3, 1, 1),                       // one row
+                ConvParams.of(1, 4, 20, 1, 7, 3, 3, 1, 2),                       // one column, pad 2
+                new ConvParams(3, 5, 6, 7, 9, 3, 3, 1, 1, 0, 2, 2, 0, 1, 1, 1),  // asymmetric, batch 3 (a block spans images)
+                new ConvParams(7, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),  // many small images per block
+                ConvParams.of(1, lanes, 9, 9, lanes + 1, 3, 3, 1, 1),            // odd last output-channel block
+                ConvParams.of(1, lanes + 1, 8, 8, 2 * lanes + 1, 3, 3, 1, 1),    // C tail, 2 + 1 blocks
+                ConvParams.of(2, 2 * lanes, 13, 11, 3 * lanes, 3, 3, 1, 1),      // full blocks
+                ConvParams.of(1, 3, 20, 20, 16, 3, 3, 1, 2),                     // pad 2: outputs bigger than the input
+                ConvParams.of(1, 40, 17, 19, 40, 3, 3, 1, 1),                    // channel tails with L = 16
+                new ConvParams(1, 64, 30, 31, 64, 3, 3, 1, 1, 1, 2, 0, 1, 1, 1, 1)); // several blocks: the input ring wraps
+        for (ConvParams p : shapes) {
+            for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.1f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f))) {
+                check("seed " + SEED + " corner", p, act, act != Epilogue.RELU, rnd);
+            }
+        }
+    }
+
+    /** One configuration at random offsets: against float64 and the scalar kernel, guards intact, inputs unchanged. */
+    private static void check(String ctx, ConvParams p, Epilogue act, boolean withBias, Random rnd) {
+        String what = ctx + " " + p + " act " + act + " bias " + withBias;
+        float wScale = (float) Math.sqrt(6.0 / (9 * p.c()));   // He-uniform, as a trained layer's scale
+        int xOff = rnd.nextInt(5), wOff = rnd.nextInt(5), bOff = rnd.nextInt(5), yOff = rnd.nextInt(5);
+        float[] x = data(rnd, xOff, p.inputSize(), 1f), w = data(rnd, wOff, p.weightSize(), wScale);
+        float[] b = withBias ? data(rnd, bOff, p.k(), 0.5f) : null;
+        float[] x0 = x.clone(), w0 = w.clone();
+
+        float[] u = WinogradConv.transformWeights(p, w, wOff);
+        float[] y = guarded(yOff + p.outputSize() + 7);
+        try {
+            WinogradConv.fwd(p, x, xOff, u, b, bOff, act, y, yOff);
+            checkGuards("y", y, yOff, p.outputSize());
+            assertArrayEquals(x0, x, "input x modified");
+            assertArrayEquals(w0, w, "weights modified");
+
+            double[] ref = reference(p, x, xOff, w, wOff, b, bOff);
+            for (int i = 0; i < ref.length; i++) {
+                double expect = act.apply((float) ref[i]);
+                double err = Math.abs(y[yOff + i] - expect);
+                if (!(err <= ABS_TOL + REL_TOL * Math.abs(expect))) {
+                    fail("y[" + i + "] expected (float64) " + expect + " got " + y[yOff + i] + " (|err| " + err + ")");
+                }
+            }
+            float[] ys = new float[p.outputSize()];
+            SCALAR.fwd(p, x, xOff, w, wOff, b, bOff, act, ys, 0);
+            for (int i = 0; i < ys.length; i++) {
+                double err = Math.abs(y[yOff + i] - ys[i]);
+                if (!(err <= ABS_TOL + REL_TOL * Math.abs(ys[i]))) {
+                    fail("y[" + i + "] scalar kernel " + ys[i] + " got " + y[yOff + i] + " (|err| " + err + ")");
+                }
+            }
+        } catch (AssertionError e) {
+            throw new AssertionError(what + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------- the target shapes
+
+    /**
+     * r18_l1, r18_l2, r18_l3, vgg_b (issue 6): Winograd and the direct simd kernel against float64, same data
+     * (x uniform [-1, 1), He-uniform weights, bias uniform [-0.5, 0.5)), no activation; prints the errors.
+     */
+    @Test
+    void targetShapesWithinToleranceOfFloat64() {
+        String[] names = {"r18_l1", "r18_l2", "r18_l3", "vgg_b"};
+        ConvParams[] shapes = {ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1),
+                ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1), ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1)};
+        ConvKernels direct = Kernels.simd().conv();
+        Random rnd = new Random(SEED ^ 0x7a7);
+        StringBuilder report = new StringBuilder("Winograd F(4x4,3x3) vs float64 (seed " + SEED + ", lanes "
+                + FloatVector.SPECIES_PREFERRED.length() + "):\n");
+        for (int s = 0; s < shapes.length; s++) {
+            ConvParams p = shapes[s];
+            float[] x = data(rnd, 0, p.inputSize(), 1f);
+            float[] w = data(rnd, 0, p.weightSize(), (float) Math.sqrt(6.0 / (9 * p.c())));
+            float[] b = data(rnd, 0, p.k(), 0.5f);
+            double[] ref = reference(p, x, 0, w, 0, b, 0);
+            float[] yw = new float[p.outputSize()], yd = new float[p.outputSize()];
+            WinogradConv.fwd(p, x, 0, WinogradConv.transformWeights(p, w, 0), b, 0, Epilogue.NONE, yw, 0);
+            direct.fwd(p, x, 0, direct.pack(p, w, 0), b, 0, Epilogue.NONE, yd, 0);
+            double[] ew = errors(ref, yw), ed = errors(ref, yd), wd = errors(toDouble(yd), yw);
+            report.append(String.format(Locale.ROOT,
+                    "  %-7s max|ref| %.3f  winograd: max abs %.2e, max abs/max|ref| %.2e, max rel (|ref|>0.01) %.2e, of tol %.3f"
+                            + " | direct: max abs %.2e, max rel %.2e | winograd vs direct: max abs %.2e%n",
+                    names[s], ew[4], ew[0], ew[1], ew[2], ew[3], ed[0], ed[2], wd[0]));
+            assertTrue(ew[3] <= 1, names[s] + ": Winograd error beyond 1e-4 + 1e-3|ref|: " + Arrays.toString(ew));
+        }
+        System.out.print(report);
+    }
+
+    /** {max abs, max abs / max|ref|, max rel over |ref| > 0.01, max err / (1e-4 + 1e-3|ref|), max|ref|}. */
+    private static double[] errors(double[] ref, float[] got) {
+        double maxAbs = 0, maxRef = 0, maxRel = 0, ofTol = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double err = Math.abs(got[i] - ref[i]);
+            maxAbs = Math.max(maxAbs, err);
+            maxRef = Math.max(maxRef, Math.abs(ref[i]));
+            if (Math.abs(ref[i]) > 0.01) maxRel = Math.max(maxRel, err / Math.abs(ref[i]));
+            ofTol = Math.max(ofTol, err / (ABS_TOL + REL_TOL * Math.abs(ref[i])));
+        }
+        return new double[]{maxAbs, maxAbs / maxRef, maxRel, ofTol, maxRef};
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
+    // ------------------------------------------------------------------------------------ special values
+
+    @Test
+    void nanPropagatesThroughTheEpilogue() {
+        ConvParams p = ConvParams.of(1, 5, 9, 10, 11, 3, 3, 1, 1);
+        Random rnd = new Random(SEED + 11);
+        float[] x = data(rnd, 0, p.inputSize(), 1f), w = data(rnd, 0, p.weightSize(), 0.3f), b = data(rnd, 0, p.k(), 0.5f);
+        x[2 * 90 + 4 * 10 + 5] = Float.NaN;   // channel 2, row 4, column 5
+        b[3] = Float.NaN;
+        float[] u = WinogradConv.transformWeights(p, w, 0);
+        for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.1f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f))) {
+            float[] y = new float[p.outputSize()], ys = new float[p.outputSize()];
+            WinogradConv.fwd(p, x, 0, u, b, 0, act, y, 0);
+            SCALAR.fwd(p, x, 0, w, 0, b, 0, act, ys, 0);
+            for (int i = 0; i < ys.length; i++) {
+                // every output the scalar kernel makes NaN is NaN here (Winograd spreads a NaN over its tiles' outputs)
+                if (Float.isNaN(ys[i])) assertTrue(Float.isNaN(y[i]), act + ": y[" + i + "] should be NaN, got " + y[i]);
+            }
+            for (int i = 3 * 90; i < 4 * 90; i++) assertTrue(Float.isNaN(y[i]), act + ": NaN bias must give NaN at " + i);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- bad input
+
+    @Test
+    void rejectsShapesItDoesNotApplyTo() {
+        ConvParams[] bad = {
+                ConvParams.of(1, 4, 8, 8, 4, 5, 5, 1, 2),
+                new ConvParams(1, 4, 8, 8, 4, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1),
+                ConvParams.of(1, 4, 8, 8, 4, 3, 3, 2, 1),
+                new ConvParams(1, 4, 8, 8, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1),
+                new ConvParams(1, 4, 8, 8, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1),
+                new ConvParams(1, 4, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2)};
+        String[] reason = {"kernel", "kernel", "stride", "stride", "dilation", "groups"};
+        for (int i = 0; i < bad.length; i++) {
+            ConvParams p = bad[i];
+            assertFalse(WinogradConv.applies(p), p.toString());
+            float[] x = new float[p.inputSize()], y = guarded(p.outputSize()), w = new float[p.weightSize()];
+            float[] u = new float[36 * 64 * 4];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> WinogradConv.fwd(p, x, 0, u, null, 0, Epilogue.NONE, y, 0));
+            assertTrue(e.getMessage().startsWith("params") && e.getMessage().contains(reason[i]), e.getMessage());
+            checkGuards("y", y, 0, 0);
+            e = assertThrows(IllegalArgumentException.class, () -> WinogradConv.transformWeights(p, w, 0));
+            assertTrue(e.getMessage().startsWith("params") && e.getMessage().contains(reason[i]), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> WinogradConv.transformedLength(p));
+            assertTrue(e.getMessage().startsWith("params"), e.getMessage());
+        }
+        assertFalse(WinogradConv.applies(null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WinogradConv.fwd(null, new float[1], 0, new float[1], null, 0, Epilogue.NONE, new float[1], 0));
+        assertTrue(e.getMessage().startsWith("params"), e.getMessage());
+        assertTrue(WinogradConv.applies(ConvParams.of(3, 7, 5, 9, 2, 3, 3, 1, 0)));
+        assertTrue(WinogradConv.applies(new ConvParams(1, 1, 2, 2, 1, 3, 3, 1, 1, 2, 0, 0, 1, 1, 1, 1)));
+    }
+
+    @Test
+    void rejectsBadArraysBeforeWriting() {
+        ConvParams p = ConvParams.of(2, 5, 7, 6, 9, 3, 3, 1, 1);
+        float[] x = new float[p.inputSize()], w = new float[p.weightSize()];
+        float[] u = WinogradConv.transformWeights(p, w, 0);
+        assertEquals(WinogradConv.transformedLength(p), u.length);
+        float[] y = guarded(p.outputSize());
+        assertBad("x", () -> WinogradConv.fwd(p, new float[p.inputSize() - 1], 0, u, null, 0, Epilogue.NONE, y, 0));
+        assertBad("x", () -> WinogradConv.fwd(p, x, 1, u, null, 0, Epilogue.NONE, y, 0));
+        assertBad("x", () -> WinogradConv.fwd(p, null, 0, u, null, 0, Epilogue.NONE, y, 0));
+        assertBad("u", () -> WinogradConv.fwd(p, x, 0, Arrays.copyOf(u, u.length - 1), null, 0, Epilogue.NONE, y, 0));
+        assertBad("u", () -> WinogradConv.fwd(p, x, 0, null, null, 0, Epilogue.NONE, y, 0));
+        assertBad("bias", () -> WinogradConv.fwd(p, x, 0, u, new float[p.k()], 1, Epilogue.NONE, y, 0));
+        assertBad("act", () -> WinogradConv.fwd(p, x, 0, u, null, 0, null, y, 0));
+        assertBad("y", () -> WinogradConv.fwd(p, x, 0, u, null, 0, Epilogue.NONE, new float[p.outputSize() - 1], 0));
+        assertBad("y", () -> WinogradConv.fwd(p, x, 0, u, null, 0, Epilogue.NONE, y, -1));
+        checkGuards("y", y, 0, 0);
+        assertBad("w", () -> WinogradConv.transformWeights(p, new float[p.weightSize() - 1], 0));
+        assertBad("w", () -> WinogradConv.transformWeights(p, null, 0));
+        assertBad("dst", () -> WinogradConv.transformWeightsInto(p, w, 0, new float[u.length - 1]));
+    }
+
+    private static void assertBad(String argument, org.junit.jupiter.api.function.Executable call) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        assertTrue(e.getMessage().startsWith(argument), "message should name " + argument + ": " + e.getMessage());
+    }
+
+    @Test
+    void transformIntoMatchesTransformAndZeroesThePadding() {
+        ConvParams p = ConvParams.of(1, 3, 8, 8, 5, 3, 3, 1, 1);
+        Random rnd = new Random(SEED + 5);
+        float[] w = data(rnd, 2, p.weightSize(), 1f);
+        float[] u = WinogradConv.transformWeights(p, w, 2);
+        float[] dst = new float[u.length + 3];
+        Arrays.fill(dst, Float.NaN);
+        WinogradConv.transformWeightsInto(p, w, 2, dst);
+        assertArrayEquals(u, Arrays.copyOf(dst, u.length));
+        assertTrue(Float.isNaN(dst[u.length]), "wrote past transformedLength");
+    }
+
+    // -------------------------------------------------------------------------------------- concurrency
+
+    @Test
+    void threadsCallingAtOnceGetIdenticalResults() throws Exception {
+        Random rnd = new Random(SEED + 7);
+        ConvParams[] shapes = {ConvParams.of(2, 24, 15, 13, 40, 3, 3, 1, 1), ConvParams.of(1, 16, 20, 20, 17, 3, 3, 1, 2),
+                ConvParams.of(3, 9, 6, 6, 12, 3, 3, 1, 0)};
+        float[][] xs = new float[shapes.length][], us = new float[shapes.length][], ref = new float[shapes.length][];
+        for (int i = 0; i < shapes.length; i++) {
+            ConvParams p = shapes[i];
+            xs[i] = data(rnd, 0, p.inputSize(), 1f);
+            us[i] = WinogradConv.transformWeights(p, data(rnd, 0, p.weightSize(), 0.2f), 0);
+            ref[i] = new float[p.outputSize()];
+            WinogradConv.fwd(p, xs[i], 0, us[i], null, 0, Epilogue.RELU, ref[i], 0);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int first = t;
+                futures.add(pool.submit(() -> {
+                    for (int rep = 0; rep < 30; rep++) {
+                        int i = (first + rep) % shapes.length;
+                        float[] y = new float[shapes[i].outputSize()];
+                        WinogradConv.fwd(shapes[i], xs[i], 0, us[i], null, 0, Epilogue.RELU, y, 0);
+                        assertArrayEquals(ref[i], y, "fwd " + shapes[i] + " differs under concurrency");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) f.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /** Pre-activation output in float64: y = xcorr(x, w) + b, the definition of ConvParams. */
+    static double[] reference(ConvParams p, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff) {
+        int oh = p.outH(), ow = p.outW(), h = p.h(), wd = p.w(), c = p.c(), k = p.k();
+        double[] y = new double[p.outputSize()];
+        double[] row = new double[ow];
+        for (int n = 0; n < p.n(); n++) {
+            for (int kk = 0; kk < k; kk++) {
+                int yb = (n * k + kk) * oh * ow;
+                for (int i = 0; i < oh; i++) {
+                    Arrays.fill(row, b == null ? 0 : b[bOff + kk]);
+                    for (int cc = 0; cc < c; cc++) {
+                        for (int r = 0; r < 3; r++) {
+                            int ih = i + r - p.padTop();
+                            if (ih < 0 || ih >= h) continue;
+                            int xr = xOff + ((n * c + cc) * h + ih) * wd;
+                            for (int s = 0; s < 3; s++) {
+                                double wv = w[wOff + ((kk * c + cc) * 3 + r) * 3 + s];
+                                int j0 = Math.max(0, p.padLeft() - s), j1 = Math.min(ow, wd + p.padLeft() - s);
+                                for (int j = j0; j < j1; j++) row[j] += wv * x[xr + j + s - p.padLeft()];
+                            }
+                        }
+                    }
+                    System.arraycopy(row, 0, y, yb + i * ow, ow);
+                }
+            }
+        }
+        return y;
+    }
+
+    private static int pick(Random rnd, int... values) {
+        return values[rnd.nextInt(values.length)];
+    }
+
+    private static Epilogue randomEpilogue(Random rnd) {
+        return switch (rnd.nextInt(5)) {
+            case 0 -> Epilogue.NONE;
+            case 1 -> Epilogue.RELU;
+            case 2 -> Epilogue.leakyRelu(0.05f + rnd.nextFloat());
+            case 3 -> Epilogue.SIGMOID;
+            default -> Epilogue.clip(-0.5f * rnd.nextFloat(), 0.5f * rnd.nextFloat());
+        };
+    }
+
+    /** {@code off} NaNs (a kernel reading before its range would poison its result), {@code len} values in [-scale, scale), 3 NaNs. */
+    private static float[] data(Random rnd, int off, int len, float scale) {
+        float[] a = new float[off + len + 3];
+        Arrays.fill(a, Float.NaN);
+        for (int i = 0; i < len; i++) a[off + i] = (rnd.nextFloat() * 2 - 1) * scale;
+        return a;
+    }
+
+    private static float[] guarded(int n) {
+        float[] a = new float[n + 7];
+        Arrays.fill(a, GUARD);
+        return a;
+    }
+
+    private static void checkGuards(String what, float[] a, int off, int n) {
+        for (int i = 0; i < a.length; i++) {
+            if (i >= off && i < off + n) continue;
+            assertEquals(GUARD, a[i], what + ": wrote outside its range at index " + i + " (range " + off + ".." + (off + n) + ")");
+        }
+    }
+}
