@@ -14,6 +14,7 @@ public final class PackedConvWeights {
     private final ConvParams params;
     private final float[] data;
     private final int block;
+    private final String algorithm;
 
     /**
      * @param variant the {@link KernelProvider#name()} that packed it
@@ -22,10 +23,32 @@ public final class PackedConvWeights {
      * @param block   the output-channel block of the layout (1 for plain {@code [K][C/G][R][S]})
      */
     public PackedConvWeights(String variant, ConvParams params, float[] data, int block) {
+        this(variant, params, data, block, DIRECT);
+    }
+
+    /**
+     * @param algorithm what the layout serves: {@link #DIRECT}, or {@link #WINOGRAD_F4X4} (the simd variant's
+     *                  transformed weights for 3x3 stride-1 convolutions)
+     */
+    public PackedConvWeights(String variant, ConvParams params, float[] data, int block, String algorithm) {
         this.variant = Checks.notNull("variant", variant);
         this.params = Checks.notNull("params", params);
         this.data = Checks.notNull("data", data);
         this.block = block;
+        this.algorithm = Checks.notNull("algorithm", algorithm);
+    }
+
+    /** The direct convolution's layout (every variant). */
+    public static final String DIRECT = "direct";
+    /** Winograd F(4x4, 3x3) transformed weights {@code [36][K/2L][C][2L]} (simd, 3x3 stride 1 dilation 1, one group). */
+    public static final String WINOGRAD_F4X4 = "winograd_f4x4";
+
+    /**
+     * The algorithm the kernel chose when packing (oneDNN's way: the choice is visible to the caller), {@link #DIRECT}
+     * or {@link #WINOGRAD_F4X4}. Winograd weights serve only convolutions Winograd applies to (stride 1, dilation 1).
+     */
+    public String algorithm() {
+        return algorithm;
     }
 
     public String variant() {

@@ -7,6 +7,7 @@ import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackedConvWeights;
+import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -103,9 +104,22 @@ public final class SimdConv implements ConvKernels {
 
     // ------------------------------------------------------------------------------------------ pack
 
+    /**
+     * Whether {@link #pack} lays the weights out for Winograd F(4x4,3x3): where it applies (3x3, stride 1, dilation
+     * 1, one group), is enabled ({@code -Dvcnn.winograd=false} turns it off) and measured faster than the direct
+     * kernel: enough channels for its batched GEMMs and an image of at least 8x8 outputs (on 7x7 the 4x4 tiles
+     * compute 64 outputs for 49).
+     */
+    public static boolean prefersWinograd(ConvParams p) {
+        return WinogradConv.enabled() && WinogradConv.applies(p) && p.c() >= 16 && p.k() >= 16 && p.outH() >= 8 && p.outW() >= 8;
+    }
+
     @Override
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
         ConvChecks.pack(p, w, wOff);
+        if (prefersWinograd(p)) {
+            return new PackedConvWeights(VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, PackedConvWeights.WINOGRAD_F4X4);
+        }
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];
         packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), data);
@@ -199,6 +213,14 @@ public final class SimdConv implements ConvKernels {
                     int threads) {
         ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
         Checks.positive("threads", threads, "intra-op threads");
+        if (PackedConvWeights.WINOGRAD_F4X4.equals(w.algorithm())) {
+            if (!WinogradConv.applies(p)) {
+                throw new IllegalArgumentException("weights packed for Winograd (3x3, stride 1, dilation 1, one group) do not fit "
+                        + p + ": pack them for this convolution");
+            }
+            WinogradConv.fwd(p, x, xOff, w.data(), bias, biasOff, act, y, yOff);   // one thread per call for now
+            return;
+        }
         checkScratch(p);
 
         Work wk = WORK.get();
