@@ -155,8 +155,10 @@ class SequentialTest {
             new Adam(1e-3).step(m);
             m.forward(x, 0, 4, out, 0);
             m.forward(x, 0, 4, out, 0);
-            assertEquals(2, k.packs.get(), "one re-pack per conv after the update");
-            assertEquals(2, k.densePacks.get(), "one re-pack per linear after the update");
+            assertEquals(2, k.repacks.get(), "one re-pack per conv after the update");
+            assertEquals(2, k.denseRepacks.get(), "one re-pack per linear after the update");
+            assertEquals(0, k.packs.get(), "conv weights are re-packed in place, not packed anew");
+            assertEquals(0, k.densePacks.get(), "dense weights are re-packed in place, not packed anew");
         }
     }
 

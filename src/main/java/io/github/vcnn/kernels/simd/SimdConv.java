@@ -856,6 +856,14 @@ public final class SimdConv implements ConvKernels {
         if (valid > 11) FloatVector.fromArray(F, acc, o0 + 11 * L).add(a11).intoArray(acc, o0 + 11 * L);
     }
 
+    /** As {@link #pack}, in place into {@code into}'s array (zero-filled first, so the padding lanes are zero). */
+    @Override
+    public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
+        ConvChecks.repack(VARIANT, p, w, wOff, into, (long) p.groups() * blocks(p.kg()) * p.r() * p.s() * p.cg() * L);
+        Arrays.fill(into.data(), 0f);
+        packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), into.data());
+    }
+
     // ------------------------------------------------------------------------------ per-thread work
 
     /** Grow-only buffers and the geometry of the convolution the current call runs; confined to one thread. */

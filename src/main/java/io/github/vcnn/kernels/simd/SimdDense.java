@@ -62,6 +62,13 @@ final class SimdDense implements DenseKernels {
         return new PackedDenseWeights(SimdConv.VARIANT, p, "[out/" + NR + "][in][" + NR + "] (W^T panels)", data);
     }
 
+    /** As {@link #pack}, into {@code into}'s array: packB writes every value of the panels, padding columns included. */
+    @Override
+    public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
+        DenseChecks.repack(SimdConv.VARIANT, p, w, wOff, into, (long) panels(p.out()) * NR * p.in());
+        packB(true, w, wOff, p.in(), 0, p.in(), 0, p.out(), into.data());
+    }
+
     private static int panels(int n) {
         return (n + NR - 1) / NR;
     }
