@@ -336,6 +336,13 @@ public final class Sequential implements AutoCloseable {
         return out;
     }
 
+    /** {@code a} holds {@code batch} samples of {@code sampleSize} from {@code off}; the message is built only on failure. */
+    private static void checkArray(String name, float[] a, int off, int batch, int sampleSize, int[] sampleShape) {
+        if (!Checks.fits(a, off, (long) batch * sampleSize)) {
+            Checks.array(name, a, off, (long) batch * sampleSize, "[" + batch + "]x" + Arrays.toString(sampleShape));
+        }
+    }
+
     private int checkShape(int[] shape) {
         boolean ok = shape.length == inputShape.length + 1 && shape[0] > 0;
         for (int i = 0; ok && i < inputShape.length; i++) ok = shape[i + 1] == inputShape[i];
@@ -349,8 +356,8 @@ public final class Sequential implements AutoCloseable {
     /** Forward pass of {@code batch} samples from {@code x[xOff]} into {@code out[outOff]} ({@code [batch][outputSize]}); no allocation after the first call per batch size. */
     public void forward(float[] x, int xOff, int batch, float[] out, int outOff) {
         Checks.positive("batch", batch, "forward");
-        Checks.array("x", x, xOff, (long) batch * inSize, "[" + batch + "]x" + Arrays.toString(inputShape));
-        Checks.array("out", out, outOff, (long) batch * outSize, "[" + batch + "]x" + Arrays.toString(outputShape()));
+        checkArray("x", x, xOff, batch, inSize, inputShape);
+        checkArray("out", out, outOff, batch, outSize, outShapes[outShapes.length - 1]);
         Worker[] workers = plan(batch);
         callX = x;
         callXOff = xOff;
@@ -395,7 +402,7 @@ public final class Sequential implements AutoCloseable {
     public double trainStep(float[] x, int xOff, int batch, Objective objective) {
         Checks.notNull("objective", objective);
         Checks.positive("batch", batch, "trainStep");
-        Checks.array("x", x, xOff, (long) batch * inSize, "[" + batch + "]x" + Arrays.toString(inputShape));
+        checkArray("x", x, xOff, batch, inSize, inputShape);
         Worker[] workers = plan(batch);
         int first = firstTrainableLayer();
         int stopStep = keepInputGradient ? 0 : (first < 0 ? stepLayer.length : layerStep[first]);
