@@ -67,6 +67,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         }
         TrainSupport.Data d = TrainSupport.loadFashionMnist(opts.data);
         if (d == null) return 1;
+        opts.sizeWorkerPool();
         KernelProvider k = opts.kernelProvider();
         Dataset source = d.train().classes(0, 5);
         if (limit != null) source = source.first(limit);

@@ -70,6 +70,7 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset train = limit == null ? d.train() : d.train().first(limit);
         Dataset test = d.test();
 
+        opts.sizeWorkerPool();
         Sequential model = Architectures.leNetFm(10, opts.seed);
         model.kernels(opts.kernelProvider()).threads(opts.threads);
         Adam adam = new Adam(opts.lr).weightDecay(l2);
