@@ -18,6 +18,7 @@ module io.github.vcnn {
     requires static org.knowm.xchart;
     requires static java.desktop;
 
+    exports io.github.vcnn.exec;
     exports io.github.vcnn.kernels;
     exports io.github.vcnn.exec;
     exports io.github.vcnn.kernels.scalar;

@@ -66,6 +66,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         Path dir = TrainSupport.locateFashionMnist(spec, opts.data);
         if (dir == null) return TrainSupport.dataMissing(spec);
         TrainSupport.Data d = TrainSupport.loadFashionMnist(dir);
+        opts.sizeWorkerPool();
         KernelProvider k = opts.kernelProvider();
         Dataset source = d.train().classes(0, 5);
         if (limit != null) source = source.first(limit);

@@ -1,5 +1,6 @@
 package io.github.vcnn.cli;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.KernelProvider;
 import io.github.vcnn.kernels.Kernels;
 import picocli.CommandLine.Command;
@@ -13,6 +14,7 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         System.out.println("java      " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ", " + System.getProperty("java.home") + ")");
         System.out.println("cpus      " + Runtime.getRuntime().availableProcessors());
+        System.out.println("pool      " + WorkerPool.defaultThreads() + " threads, the caller included (set with -D" + WorkerPool.THREADS_PROPERTY + "=N)");
         KernelProvider k = Kernels.get();
         System.out.println("kernels   " + k.name() + " (override with -D" + Kernels.PROPERTY + "=scalar|auto|simd)");
         System.out.println("available " + Kernels.available().stream().map(KernelProvider::name).toList());

@@ -67,6 +67,7 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset train = limit == null ? d.train() : d.train().first(limit);
         Dataset test = d.test();
 
+        opts.sizeWorkerPool();
         Sequential model = Architectures.leNetFm(10, opts.seed);
         model.kernels(kernels).threads(opts.threads);
         Adam adam = new Adam(opts.lr).weightDecay(l2);

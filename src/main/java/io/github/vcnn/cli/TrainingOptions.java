@@ -1,5 +1,6 @@
 package io.github.vcnn.cli;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.KernelProvider;
 import io.github.vcnn.kernels.Kernels;
 import picocli.CommandLine.Option;
@@ -53,6 +54,14 @@ public final class TrainingOptions {
 
     @Option(names = "--no-progress", description = "no progress output (the same as --progress none)")
     boolean noProgress;
+
+    /**
+     * Makes the shared worker pool big enough for --threads when it has not started yet (its size otherwise comes from
+     * -Dvcnn.threads or the processor count, and {@code Sequential.threads} is capped by it).
+     */
+    void sizeWorkerPool() {
+        if (!WorkerPool.sharedStarted() && threads > WorkerPool.defaultThreads()) WorkerPool.configureShared(Math.min(threads, WorkerPool.MAX_THREADS));
+    }
 
     /** The kernel set named by --kernels, or the one chosen at start-up. */
     KernelProvider kernelProvider() {

@@ -15,6 +15,19 @@ public final class ConvChecks {
         Checks.array("w", w, wOff, p.weightSize(), "weights [K][C/groups][R][S]", p);
     }
 
+    /**
+     * {@code into} must come from {@code variant}, fit {@code p} and hold exactly {@code packedLength} values
+     * (the length the variant's {@code pack} gives {@code p}); {@code w} must hold the weights.
+     */
+    public static void repack(String variant, ConvParams p, float[] w, int wOff, PackedConvWeights into, long packedLength) {
+        pack(p, w, wOff);
+        Checks.notNull("into (packed weights)", into).checkFor(variant, p);
+        if (into.data().length != packedLength) {
+            throw new IllegalArgumentException("into (packed weights) holds " + into.data().length + " values, the '" + variant
+                    + "' layout of " + p + " needs " + packedLength);
+        }
+    }
+
     /** {@code variant} is the provider name the packed weights must come from. */
     public static void fwd(String variant, ConvParams p, float[] x, int xOff, PackedConvWeights packed,
                            float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {

@@ -12,6 +12,24 @@ public interface ConvKernels {
     PackedConvWeights pack(ConvParams p, float[] w, int wOff);
 
     /**
+     * Packs {@code w[K][C/groups][R][S]} (from {@code wOff}) in place into {@code into}, which this object's
+     * {@link #pack} made for a convolution that {@linkplain PackedConvWeights#fits fits} {@code p}: afterwards
+     * {@code into.data()} equals {@code pack(p, w, wOff).data()}. This is how a layer refreshes its packed weights
+     * after an optimizer step without allocating. Not atomic: no {@link #fwd} may read {@code into} meanwhile.
+     *
+     * <p>The scalar, auto and simd variants allocate nothing here. This default packs anew and copies (it allocates),
+     * so that other implementations need not provide it.
+     *
+     * @throws IllegalArgumentException when {@code into} was packed by another variant or for other sizes
+     */
+    default void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
+        Checks.notNull("into (packed weights)", into).checkFor(into.variant(), p);
+        PackedConvWeights fresh = pack(p, w, wOff);
+        ConvChecks.repack(fresh.variant(), p, w, wOff, into, fresh.data().length);
+        System.arraycopy(fresh.data(), 0, into.data(), 0, fresh.data().length);
+    }
+
+    /**
      * Forward: {@code y = act(xcorr(x, w) + b)}.
      *
      * @param x    input {@code [N][C][H][W]} from {@code xOff}

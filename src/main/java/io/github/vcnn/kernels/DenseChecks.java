@@ -62,6 +62,19 @@ public final class DenseChecks {
         Checks.array("w", w, wOff, (long) p.out() * p.in(), "weights [out][in]", p);
     }
 
+    /**
+     * {@code into} must come from {@code variant}, fit {@code p} and hold exactly {@code packedLength} values
+     * (the length the variant's {@code pack} gives {@code p}); {@code w} must hold the weights.
+     */
+    public static void repack(String variant, DenseParams p, float[] w, int wOff, PackedDenseWeights into, long packedLength) {
+        pack(p, w, wOff);
+        Checks.notNull("into (packed weights)", into).checkFor(variant, p);
+        if (into.data().length != packedLength) {
+            throw new IllegalArgumentException("into (packed weights) holds " + into.data().length + " values, the '" + variant
+                    + "' layout of " + p + " needs " + packedLength);
+        }
+    }
+
     /** {@code variant} is the provider name the packed weights must come from. */
     public static void fwd(String variant, DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff,
                            Epilogue act, float[] y, int yOff) {

@@ -20,6 +20,25 @@ public interface DenseKernels {
     PackedDenseWeights pack(DenseParams p, float[] w, int wOff);
 
     /**
+     * Packs {@code w[out][in]} (from {@code wOff}) in place into {@code into}, which this object's {@link #pack} made
+     * for the same {@code in} and {@code out}: afterwards {@code into.data()} equals {@code pack(p, w, wOff).data()}.
+     * This is how a layer refreshes its packed weights after an optimizer step without allocating. Not atomic: no
+     * {@link #fwd(DenseParams, float[], int, PackedDenseWeights, float[], int, Epilogue, float[], int) fwd} may read
+     * {@code into} meanwhile.
+     *
+     * <p>The scalar, auto and simd variants allocate nothing here. This default packs anew and copies (it allocates),
+     * so that other implementations need not provide it.
+     *
+     * @throws IllegalArgumentException when {@code into} was packed by another variant or for other sizes
+     */
+    default void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
+        Checks.notNull("into (packed weights)", into).checkFor(into.variant(), p);
+        PackedDenseWeights fresh = pack(p, w, wOff);
+        DenseChecks.repack(fresh.variant(), p, w, wOff, into, fresh.data().length);
+        System.arraycopy(fresh.data(), 0, into.data(), 0, fresh.data().length);
+    }
+
+    /**
      * {@code y[batch][out] = act(x[batch][in] * W^T + b)}.
      *
      * @param x    input {@code [batch][in]} from {@code xOff}

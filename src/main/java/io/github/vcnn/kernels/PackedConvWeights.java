@@ -2,8 +2,10 @@ package io.github.vcnn.kernels;
 
 /**
  * Convolution weights re-laid out once for one kernel variant (for the SIMD variant: output
- * channels blocked by the vector width and zero-padded, {@code [G][K/G/16][R][S][C/G][16k]}).
- * Immutable after construction; share it between threads and calls. It is tied to the
+ * channels blocked by the vector width and zero-padded, {@code [G][K/G/L][R][S][C/G][L]}, L the vector lanes).
+ * Written only by {@link ConvKernels#pack} and {@link ConvKernels#repack} (which refreshes it in place after the
+ * weights changed); kernels only read it, so share it between threads and calls, but not with a running
+ * {@code repack}. It is tied to the
  * channel/kernel/group sizes of the {@link ConvParams} it was packed for, not to the batch or the
  * image size, so one packing serves every input size.
  *
@@ -59,7 +61,7 @@ public final class PackedConvWeights {
         return params;
     }
 
-    /** The packed array; kernels read it, nobody writes it. */
+    /** The packed array; kernels read it, only {@link ConvKernels#pack} and {@link ConvKernels#repack} write it. */
     public float[] data() {
         return data;
     }

@@ -3,8 +3,9 @@ package io.github.vcnn.kernels;
 /**
  * Dense-layer weights {@code W[out][in]} re-laid out once for one kernel variant (scalar: a plain copy
  * {@code [out][in]}; auto: {@code W^T [in][out]}; simd: {@code W^T} in zero-padded column panels
- * {@code [ceil(out/NR)][in][NR]}, NR two vectors, 32 floats with AVX-512). Immutable after construction; share it between threads
- * and calls. It is tied to the {@code in} and {@code out} sizes of the {@link DenseParams} it was packed
+ * {@code [ceil(out/NR)][in][NR]}, NR two vectors, 32 floats with AVX-512). Written only by {@link DenseKernels#pack} and
+ * {@link DenseKernels#repack} (which refreshes it in place after the weights changed); kernels only read it, so share it
+ * between threads and calls, but not with a running {@code repack}. It is tied to the {@code in} and {@code out} sizes of the {@link DenseParams} it was packed
  * for, not to the batch, so one packing serves every batch size.
  *
  * <p>Kernel implementers create these through {@link DenseKernels#pack}; callers treat them as opaque.
@@ -40,7 +41,7 @@ public final class PackedDenseWeights {
         return layout;
     }
 
-    /** The packed array; kernels read it, nobody writes it. */
+    /** The packed array; kernels read it, only {@link DenseKernels#pack} and {@link DenseKernels#repack} write it. */
     public float[] data() {
         return data;
     }

@@ -20,7 +20,22 @@ public final class Conv2d extends Layer {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
-    private final RepackedWeights<PackedConvWeights> packed = new RepackedWeights<>(this::pack, PackedConvWeights::variant);
+    private final RepackedWeights<PackedConvWeights> packed = new RepackedWeights<>(new RepackedWeights.Packer<>() {
+        @Override
+        public PackedConvWeights pack(KernelProvider kernels) {
+            return kernels.conv().pack(packingParams(), weight.data(), 0);
+        }
+
+        @Override
+        public void repack(KernelProvider kernels, PackedConvWeights into) {
+            kernels.conv().repack(into.params(), weight.data(), 0, into);
+        }
+
+        @Override
+        public String variant(PackedConvWeights p) {
+            return p.variant();
+        }
+    });
 
     /** Square kernel, stride 1, no padding. */
     public Conv2d(int in, int out, int kernel) {
@@ -117,9 +132,8 @@ public final class Conv2d extends Layer {
     }
 
     /** Packing depends on channels and kernel size only; one packing serves every batch and image size. */
-    private PackedConvWeights pack(KernelProvider kernels) {
-        return kernels.conv().pack(params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1)),
-                weight.data(), 0);
+    private ConvParams packingParams() {
+        return params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1));
     }
 
     @Override

@@ -21,7 +21,22 @@ public final class Linear extends Layer {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
-    private final RepackedWeights<PackedDenseWeights> packed = new RepackedWeights<>(this::pack, PackedDenseWeights::variant);
+    private final RepackedWeights<PackedDenseWeights> packed = new RepackedWeights<>(new RepackedWeights.Packer<>() {
+        @Override
+        public PackedDenseWeights pack(KernelProvider kernels) {
+            return kernels.dense().pack(new DenseParams(1, inFeatures, outFeatures), weight.data(), 0);
+        }
+
+        @Override
+        public void repack(KernelProvider kernels, PackedDenseWeights into) {
+            kernels.dense().repack(into.params(), weight.data(), 0, into);
+        }
+
+        @Override
+        public String variant(PackedDenseWeights p) {
+            return p.variant();
+        }
+    });
 
     public Linear(int in, int out) {
         this(in, out, true);
@@ -92,11 +107,6 @@ public final class Linear extends Layer {
     @Override
     void prepare(KernelProvider kernels) {
         packed.refresh(kernels);
-    }
-
-    /** Packing depends on in and out only; one packing serves every batch size. */
-    private PackedDenseWeights pack(KernelProvider kernels) {
-        return kernels.dense().pack(new DenseParams(1, inFeatures, outFeatures), weight.data(), 0);
     }
 
     @Override

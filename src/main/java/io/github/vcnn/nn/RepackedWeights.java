@@ -2,28 +2,35 @@ package io.github.vcnn.nn;
 
 import io.github.vcnn.kernels.KernelProvider;
 
-import java.util.function.Function;
-
 /**
  * A layer's weights in the kernels' packed layout, rebuilt lazily (before the next forward pass) once after each
  * change of the weights or of the kernel variant, never on every call. Shared by {@link Conv2d} and {@link Linear}.
+ * After a change of the weights the packed object is re-packed in place ({@code ConvKernels.repack},
+ * {@code DenseKernels.repack}), so an optimizer step followed by a forward pass allocates nothing; only the first
+ * packing and a switch of kernel variant create a new one.
  *
  * @param <T> the packed type ({@code PackedConvWeights}, {@code PackedDenseWeights})
  */
 final class RepackedWeights<T> {
-    private final Function<KernelProvider, T> pack;
-    private final Function<T, String> variantOf;
+    /** How a layer packs its current weights. */
+    interface Packer<T> {
+        /** A new packing of the current weights by {@code kernels}. */
+        T pack(KernelProvider kernels);
+
+        /** Packs the current weights into {@code into} (packed earlier by the same variant), in place. */
+        void repack(KernelProvider kernels, T into);
+
+        /** The variant that packed {@code packed}. */
+        String variant(T packed);
+    }
+
+    private final Packer<T> packer;
     private volatile T packed;
     private volatile boolean dirty = true;
 
-    /**
-     * @param pack      packs the layer's current weights with the given kernels (created once per layer, so
-     *                  refreshing allocates nothing but the packed weights themselves)
-     * @param variantOf the variant that packed a value, to notice a switch of kernels
-     */
-    RepackedWeights(Function<KernelProvider, T> pack, Function<T, String> variantOf) {
-        this.pack = pack;
-        this.variantOf = variantOf;
+    /** @param packer created once per layer, so refreshing allocates nothing beyond what packing itself needs */
+    RepackedWeights(Packer<T> packer) {
+        this.packer = packer;
     }
 
     /** The weights changed (an optimizer step, initialisation, loading). */
@@ -31,12 +38,15 @@ final class RepackedWeights<T> {
         dirty = true;
     }
 
-    /** Packs again when the weights changed or {@code kernels} is not the variant that packed them. */
+    /** Packs again when the weights changed (in place) or {@code kernels} is not the variant that packed them (anew). */
     void refresh(KernelProvider kernels) {
         T current = packed;
-        if (dirty || current == null || !variantOf.apply(current).equals(kernels.name())) {
+        if (current == null || !packer.variant(current).equals(kernels.name())) {
             dirty = false;
-            packed = pack.apply(kernels);
+            packed = packer.pack(kernels);
+        } else if (dirty) {
+            dirty = false;
+            packer.repack(kernels, current);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.vcnn.nn;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.KernelProvider;
@@ -15,11 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A chain of layers (PyTorch's {@code nn.Sequential}) over batches of NCHW samples held in plain {@code float[]}.
@@ -30,12 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>An activation directly after a {@link Conv2d} or {@link Linear} is fused into that layer's kernel epilogue.</li>
  * <li>Frozen layers ({@link Layer#trainable(boolean)}, {@link #freezeFirst(int)}) compute no weight gradient, and
  *     the backward pass stops at the first trainable layer: nothing below it computes an input gradient.</li>
- * <li>Buffers are allocated once per batch size and reused; a training step allocates no arrays after the first.</li>
+ * <li>Buffers are allocated once per batch size and reused, and packed kernel weights are re-packed in place: after
+ *     the first step per batch size, a training step (and a forward pass) allocates nothing.</li>
  * <li>Each batch is cut into a fixed number of contiguous slices ({@link #slices(int)}, default 4), each with its
- *     own buffers; {@link #threads(int)} runs the slices on a fixed pool of threads. Slice gradients are summed in
- *     slice order, so a given seed gives bit-identical weights for every thread count up to the slice count.</li>
+ *     own buffers; {@link #threads(int)} runs the slices on the caller and the library's shared
+ *     {@link WorkerPool}. Slice gradients are summed in slice order, so a given seed gives bit-identical weights
+ *     for every thread count up to the slice count.</li>
  * </ul>
- * Not thread-safe itself: one caller drives a model (it uses its own worker threads inside).
+ * Not thread-safe itself: one caller drives a model (the pool's workers help inside a call).
  */
 public final class Sequential implements AutoCloseable {
     private final int[] inputShape;
@@ -50,13 +48,22 @@ public final class Sequential implements AutoCloseable {
     private KernelProvider kernels = Kernels.get();
     private int threads = 1;
     private int slices = DEFAULT_SLICES;
-    private ExecutorService pool;
     private boolean training = true;
     private long seed;
     private long trainSteps;
     private boolean keepInputGradient;
     private float[] inputGradient = new float[0];
     private final IntObjectHashMap<Worker[]> plans = new IntObjectHashMap<>();
+
+    // The arguments of the running forward / trainStep call, read by the slice tasks (set before, cleared after).
+    private Worker[] callWorkers;
+    private float[] callX, callOut;
+    private int callXOff, callOutOff, callBatch, callStopStep;
+    private boolean callMode;
+    private long callStep;
+    private Objective callObjective;
+    /** The slice tasks, created once: a call passes these to the pool, never a new lambda. */
+    private final WorkerPool.Task forwardTask = this::forwardSlice, trainTask = this::trainSlice;
 
     /** Default number of slices per batch (see {@link #slices(int)}). */
     public static final int DEFAULT_SLICES = 4;
@@ -161,23 +168,16 @@ public final class Sequential implements AutoCloseable {
     }
 
     /**
-     * Runs each batch on {@code threads} threads (the caller's plus a fixed pool), each taking whole slices of the batch.
-     * More threads than {@link #slices(int)} raise the slice count to the thread count.
+     * Runs each batch on up to {@code threads} threads: the caller's plus {@code threads - 1} workers of the shared
+     * {@link WorkerPool#shared() WorkerPool} (no thread is created per model or per call). The pool's size
+     * ({@code -Dvcnn.threads}, default the available processors) caps how many run at once. More threads than
+     * {@link #slices(int)} raise the slice count to the thread count.
      */
     public Sequential threads(int threads) {
         if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);
         if (threads != this.threads) {
-            shutdownPool();
             this.threads = threads;
             plans.clear();
-            if (threads > 1) {
-                AtomicInteger n = new AtomicInteger();
-                pool = Executors.newFixedThreadPool(threads - 1, r -> {
-                    Thread t = new Thread(r, "vcnn-worker-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-            }
         }
         return this;
     }
@@ -224,17 +224,10 @@ public final class Sequential implements AutoCloseable {
         return inputGradient;
     }
 
+    /** Back to one thread (the shared pool's workers are not the model's to stop); kept for try-with-resources. */
     @Override
     public void close() {
-        shutdownPool();
-        threads = 1;
-    }
-
-    private void shutdownPool() {
-        if (pool != null) {
-            pool.shutdownNow();
-            pool = null;
-        }
+        threads(1);
     }
 
     // ---- structure --------------------------------------------------------------------------------------------
@@ -343,6 +336,13 @@ public final class Sequential implements AutoCloseable {
         return out;
     }
 
+    /** {@code a} holds {@code batch} samples of {@code sampleSize} from {@code off}; the message is built only on failure. */
+    private static void checkArray(String name, float[] a, int off, int batch, int sampleSize, int[] sampleShape) {
+        if (!Checks.fits(a, off, (long) batch * sampleSize)) {
+            Checks.array(name, a, off, (long) batch * sampleSize, "[" + batch + "]x" + Arrays.toString(sampleShape));
+        }
+    }
+
     private int checkShape(int[] shape) {
         boolean ok = shape.length == inputShape.length + 1 && shape[0] > 0;
         for (int i = 0; ok && i < inputShape.length; i++) ok = shape[i + 1] == inputShape[i];
@@ -356,15 +356,43 @@ public final class Sequential implements AutoCloseable {
     /** Forward pass of {@code batch} samples from {@code x[xOff]} into {@code out[outOff]} ({@code [batch][outputSize]}); no allocation after the first call per batch size. */
     public void forward(float[] x, int xOff, int batch, float[] out, int outOff) {
         Checks.positive("batch", batch, "forward");
-        Checks.array("x", x, xOff, (long) batch * inSize, "[" + batch + "]x" + Arrays.toString(inputShape));
-        Checks.array("out", out, outOff, (long) batch * outSize, "[" + batch + "]x" + Arrays.toString(outputShape()));
+        checkArray("x", x, xOff, batch, inSize, inputShape);
+        checkArray("out", out, outOff, batch, outSize, outShapes[outShapes.length - 1]);
         Worker[] workers = plan(batch);
-        boolean mode = training;
-        run(workers, w -> {
-            w.forward(x, xOff + w.rowStart * inSize, mode, trainSteps);
-            Step last = w.steps[w.steps.length - 1];
-            System.arraycopy(last.out, last.outOff, out, outOff + w.rowStart * outSize, w.rows * outSize);
-        });
+        callX = x;
+        callXOff = xOff;
+        callOut = out;
+        callOutOff = outOff;
+        callMode = training;
+        callStep = trainSteps;
+        try {
+            run(workers, forwardTask);
+        } finally {
+            endCall();
+        }
+    }
+
+    private void forwardSlice(int slice) {
+        Worker w = callWorkers[slice];
+        w.forward(callX, callXOff + w.rowStart * inSize, callMode, callStep);
+        Step last = w.steps[w.steps.length - 1];
+        System.arraycopy(last.out, last.outOff, callOut, callOutOff + w.rowStart * outSize, w.rows * outSize);
+    }
+
+    private void trainSlice(int slice) {
+        Worker w = callWorkers[slice];
+        w.forward(callX, callXOff + w.rowStart * inSize, callMode, callStep);
+        Step last = w.steps[w.steps.length - 1];
+        w.loss = callObjective.evaluate(kernels, w.rowStart, w.rows, callBatch, outSize, last.out, last.outOff, w.lossGrad, 0);
+        float[] dx = w.backward(callStopStep);
+        if (keepInputGradient) System.arraycopy(dx, 0, inputGradient, w.rowStart * inSize, w.rows * inSize);
+    }
+
+    private void endCall() {
+        callWorkers = null;
+        callX = null;
+        callOut = null;
+        callObjective = null;
     }
 
     /**
@@ -374,23 +402,26 @@ public final class Sequential implements AutoCloseable {
     public double trainStep(float[] x, int xOff, int batch, Objective objective) {
         Checks.notNull("objective", objective);
         Checks.positive("batch", batch, "trainStep");
-        Checks.array("x", x, xOff, (long) batch * inSize, "[" + batch + "]x" + Arrays.toString(inputShape));
+        checkArray("x", x, xOff, batch, inSize, inputShape);
         Worker[] workers = plan(batch);
-        boolean mode = training;
-        long step = trainSteps++;
         int first = firstTrainableLayer();
         int stopStep = keepInputGradient ? 0 : (first < 0 ? stepLayer.length : layerStep[first]);
         if (keepInputGradient && inputGradient.length != batch * inSize) inputGradient = new float[batch * inSize];
-        run(workers, w -> {
-            w.forward(x, xOff + w.rowStart * inSize, mode, step);
-            Step last = w.steps[w.steps.length - 1];
-            w.loss = objective.evaluate(kernels, w.rowStart, w.rows, batch, outSize, last.out, last.outOff, w.lossGrad, 0);
-            float[] dx = w.backward(stopStep);
-            if (keepInputGradient) System.arraycopy(dx, 0, inputGradient, w.rowStart * inSize, w.rows * inSize);
-        });
+        callX = x;
+        callXOff = xOff;
+        callMode = training;
+        callStep = trainSteps++;
+        callBatch = batch;
+        callStopStep = stopStep;
+        callObjective = objective;
+        try {
+            run(workers, trainTask);
+        } finally {
+            endCall();
+        }
         // Deterministic reduction: slice 0 wrote straight into Parameter.grad; add the others in slice order.
         double loss = 0;
-        for (Worker w : workers) loss += w.loss;
+        for (int w = 0; w < workers.length; w++) loss += workers[w].loss;
         for (int s = 0; s < stepLayer.length; s++) {
             Layer l = layers.get(stepLayer[s]);
             if (!l.isTrainable() || l.parameters().isEmpty() || s < stopStep) continue;
@@ -442,40 +473,19 @@ public final class Sequential implements AutoCloseable {
 
     // ---- internals --------------------------------------------------------------------------------------------
 
-    /** Runs {@code task} on every slice: thread t takes slices t, t+T, t+2T, ... (the caller is thread 0). */
-    private void run(Worker[] workers, java.util.function.Consumer<Worker> task) {
-        for (Layer l : layers) l.prepare(kernels);
+    /**
+     * Runs {@code task} once per slice, on up to {@link #threads()} threads (the caller and the shared pool's
+     * workers). Which thread runs a slice does not matter: each slice has its own buffers and gradients.
+     */
+    private void run(Worker[] workers, WorkerPool.Task task) {
+        for (int i = 0; i < layers.size(); i++) layers.get(i).prepare(kernels);
+        callWorkers = workers;
         int t = Math.min(threads, workers.length);
         if (t == 1) {
-            for (Worker w : workers) task.accept(w);
+            for (int i = 0; i < workers.length; i++) task.run(i);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(t - 1);
-        for (int i = 1; i < t; i++) {
-            int first = i;
-            futures.add(pool.submit(() -> {
-                for (int w = first; w < workers.length; w += t) task.accept(workers[w]);
-            }));
-        }
-        RuntimeException failure = null;
-        try {
-            for (int w = 0; w < workers.length; w += t) task.accept(workers[w]);
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException("worker failed", e.getCause());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = new IllegalStateException("interrupted while waiting for the worker threads", e);
-            }
-        }
-        if (failure != null) throw failure;
+        WorkerPool.shared().run(workers.length, t, task);
     }
 
     private Worker[] plan(int batch) {

@@ -7,6 +7,7 @@ import io.github.vcnn.nn.Parameter;
 import io.github.vcnn.nn.Sequential;
 
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,9 +77,13 @@ public abstract class Optimizer {
     public void step(Sequential model) {
         Checks.notNull("model", model);
         KernelProvider k = model.kernels();
-        for (Layer layer : model.layers()) {
+        List<Layer> layers = model.layers();
+        for (int i = 0; i < layers.size(); i++) { // indexed loops: no iterator per step
+            Layer layer = layers.get(i);
             if (!layer.isTrainable()) continue;
-            for (Parameter p : layer.parameters()) {
+            List<Parameter> params = layer.parameters();
+            for (int j = 0; j < params.size(); j++) {
+                Parameter p = params.get(j);
                 State s = state.get(p);
                 if (s == null) {
                     s = new State(p.size(), buffers());

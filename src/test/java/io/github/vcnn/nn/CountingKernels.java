@@ -14,13 +14,16 @@ final class CountingKernels implements KernelProvider {
     final AtomicInteger denseBwdData = new AtomicInteger(), denseBwdWeights = new AtomicInteger();
     final AtomicInteger activationFwd = new AtomicInteger(), packs = new AtomicInteger();
     final AtomicInteger densePacks = new AtomicInteger();
+    /** In-place re-packs (conv, dense). */
+    final AtomicInteger repacks = new AtomicInteger(), denseRepacks = new AtomicInteger();
 
     CountingKernels(KernelProvider inner) {
         this.inner = inner;
     }
 
     void reset() {
-        for (AtomicInteger a : new AtomicInteger[]{convBwdData, convBwdWeights, denseBwdData, denseBwdWeights, activationFwd, packs, densePacks}) a.set(0);
+        for (AtomicInteger a : new AtomicInteger[]{convBwdData, convBwdWeights, denseBwdData, denseBwdWeights, activationFwd, packs, densePacks,
+                repacks, denseRepacks}) a.set(0);
     }
 
     @Override
@@ -36,6 +39,12 @@ final class CountingKernels implements KernelProvider {
             public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
                 packs.incrementAndGet();
                 return c.pack(p, w, wOff);
+            }
+
+            @Override
+            public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
+                repacks.incrementAndGet();
+                c.repack(p, w, wOff, into);
             }
 
             @Override
@@ -93,6 +102,12 @@ final class CountingKernels implements KernelProvider {
             public PackedDenseWeights pack(DenseParams p, float[] w, int wOff) {
                 densePacks.incrementAndGet();
                 return d.pack(p, w, wOff);
+            }
+
+            @Override
+            public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
+                denseRepacks.incrementAndGet();
+                d.repack(p, w, wOff, into);
             }
 
             @Override

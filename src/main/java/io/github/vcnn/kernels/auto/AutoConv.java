@@ -86,6 +86,18 @@ public final class AutoConv implements ConvKernels {
         return new PackedConvWeights(AutoKernels.NAME, p, copy, 1);
     }
 
+    /**
+     * Copies the weights into {@code into}; when the channel-vectorized path already made weight rows for
+     * {@code into}, those are rebuilt in place too (they are kept per packed object).
+     */
+    @Override
+    public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
+        ConvChecks.repack(AutoKernels.NAME, p, w, wOff, into, p.weightSize());
+        System.arraycopy(w, wOff, into.data(), 0, p.weightSize());
+        float[][] rows = ROWS.get(into);
+        if (rows != null) transposeWeights(rows, p.groups(), p.kg(), p.cg() * p.r() * p.s(), into.data(), 0);
+    }
+
     // ------------------------------------------------------------------ forward
 
     @Override
@@ -104,23 +116,22 @@ public final class AutoConv implements ConvKernels {
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private static float[][] weightRows(PackedConvWeights packed, Scratch sc, float[] w, int wOff) {
-        int allTaps = sc.c * sc.r * sc.s, kg = sc.k / sc.g;
+        int allTaps = sc.c * sc.r * sc.s, kg = sc.k / sc.g, taps = sc.c / sc.g * sc.r * sc.s;
         if (packed == null) { // weights made per call (the input gradient's transposed kernel): rows per call too
             sc.wRows = AutoGemm.rows(sc.wRows, allTaps, kg);
-            return transposeWeights(sc.wRows, sc, w, wOff);
+            return transposeWeights(sc.wRows, sc.g, kg, taps, w, wOff);
         }
         float[][] rows = ROWS.get(packed);
         if (rows == null) {
-            rows = transposeWeights(AutoGemm.rows(null, allTaps, kg), sc, w, wOff);
+            rows = transposeWeights(AutoGemm.rows(null, allTaps, kg), sc.g, kg, taps, w, wOff);
             ROWS.put(packed, rows);
         }
         return rows;
     }
 
     /** rows[g*taps + t][kk] = w[(g*kg + kk)*taps + t]. */
-    private static float[][] transposeWeights(float[][] rows, Scratch sc, float[] w, int wOff) {
-        int kg = sc.k / sc.g, taps = sc.c / sc.g * sc.r * sc.s;
-        for (int g = 0; g < sc.g; g++) {
+    private static float[][] transposeWeights(float[][] rows, int groups, int kg, int taps, float[] w, int wOff) {
+        for (int g = 0; g < groups; g++) {
             for (int kk = 0; kk < kg; kk++) {
                 int src = wOff + (g * kg + kk) * taps;
                 for (int t = 0; t < taps; t++) rows[g * taps + t][kk] = w[src + t];

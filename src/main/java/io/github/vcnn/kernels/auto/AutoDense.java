@@ -96,14 +96,24 @@ public final class AutoDense implements DenseKernels {
     @Override
     public PackedDenseWeights pack(DenseParams p, float[] w, int wOff) {
         DenseChecks.pack(p, w, wOff);
+        float[] wt = new float[p.in() * p.out()];
+        transpose(p, w, wOff, wt);
+        return new PackedDenseWeights(AutoKernels.NAME, p, "[in][out] (W^T)", wt);
+    }
+
+    @Override
+    public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
+        DenseChecks.repack(AutoKernels.NAME, p, w, wOff, into, (long) p.in() * p.out());
+        transpose(p, w, wOff, into.data());
+    }
+
+    /** wt[i][o] = w[o][i]. */
+    private static void transpose(DenseParams p, float[] w, int wOff, float[] wt) {
         int in = p.in(), out = p.out();
-        float[] wt = new float[in * out];
-        // wt[i][o] = w[o][i]
         for (int o = 0; o < out; o++) {
             int src = wOff + o * in;
             for (int i = 0; i < in; i++) wt[i * out + o] = w[src + i];
         }
-        return new PackedDenseWeights(AutoKernels.NAME, p, "[in][out] (W^T)", wt);
     }
 
     @Override

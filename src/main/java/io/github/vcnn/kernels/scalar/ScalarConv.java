@@ -24,6 +24,12 @@ public final class ScalarConv implements ConvKernels {
     }
 
     @Override
+    public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
+        ConvChecks.repack(ScalarKernels.NAME, p, w, wOff, into, p.weightSize());
+        System.arraycopy(w, wOff, into.data(), 0, p.weightSize());
+    }
+
+    @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         ConvChecks.fwd(ScalarKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         float[] w = packed.data();

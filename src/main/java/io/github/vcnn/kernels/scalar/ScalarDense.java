@@ -45,6 +45,12 @@ public final class ScalarDense implements DenseKernels {
     }
 
     @Override
+    public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
+        DenseChecks.repack(ScalarKernels.NAME, p, w, wOff, into, (long) p.out() * p.in());
+        System.arraycopy(w, wOff, into.data(), 0, p.out() * p.in());
+    }
+
+    @Override
     public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         DenseChecks.fwd(ScalarKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         float[] w = packed.data();

@@ -764,6 +764,20 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
+    /** As {@link #pack}, in place into {@code into}'s array (zero-filled first, so the padding lanes are zero). */
+    @Override
+    public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
+        if (PackedConvWeights.WINOGRAD_F4X4.equals(into.algorithm())) {
+            ConvChecks.repack(VARIANT, p, w, wOff, into, WinogradConv.transformedLength(p));
+            if (!WinogradConv.applies(p)) throw new IllegalArgumentException("Winograd weights cannot be repacked for " + p);
+            WinogradConv.transformWeightsInto(p, w, wOff, into.data());
+            return;
+        }
+        ConvChecks.repack(VARIANT, p, w, wOff, into, (long) p.groups() * blocks(p.kg()) * p.r() * p.s() * p.cg() * L);
+        Arrays.fill(into.data(), 0f);
+        packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), into.data());
+    }
+
     // ------------------------------------------------------------------------------ per-thread work
 
     /**

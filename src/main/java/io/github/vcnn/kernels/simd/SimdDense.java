@@ -62,6 +62,13 @@ final class SimdDense implements DenseKernels {
         return new PackedDenseWeights(SimdConv.VARIANT, p, "[out/" + NR + "][in][" + NR + "] (W^T panels)", data);
     }
 
+    /** As {@link #pack}, into {@code into}'s array: packB writes every value of the panels, padding columns included. */
+    @Override
+    public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
+        DenseChecks.repack(SimdConv.VARIANT, p, w, wOff, into, (long) panels(p.out()) * NR * p.in());
+        packB(true, w, wOff, p.in(), 0, p.in(), 0, p.out(), into.data());
+    }
+
     private static int panels(int n) {
         return (n + NR - 1) / NR;
     }
@@ -89,7 +96,7 @@ final class SimdDense implements DenseKernels {
         if (db != null) columnSums(p.batch(), p.out(), dz, dzOff, db, dbOff);
     }
 
-    /** db[o] = sum over rows of dz[r][o], rows added as whole vectors. */
+    /** db[o] = sum over rows of dz[r][o] in row order, rows added as whole vectors. */
     private static void columnSums(int rows, int cols, float[] dz, int dzOff, float[] db, int dbOff) {
         int j = 0;
         for (int bound = F.loopBound(cols); j < bound; j += VL) {
@@ -97,11 +104,12 @@ final class SimdDense implements DenseKernels {
             for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(F, dz, dzOff + r * cols + j));
             acc.intoArray(db, dbOff + j);
         }
-        if (j < cols) {
-            VectorMask<Float> m = F.indexInRange(j, cols);
-            FloatVector acc = FloatVector.zero(F);
-            for (int r = 0; r < rows; r++) acc = acc.add(FloatVector.fromArray(F, dz, dzOff + r * cols + j, m));
-            acc.intoArray(db, dbOff + j, m);
+        // the last columns scalar, in the same row order (bit-identical to a masked vector): a masked load or store
+        // whose vector extent crosses the array's end takes the JDK's per-lane check, which allocates (24 B each)
+        for (; j < cols; j++) {
+            float acc = 0f;
+            for (int r = 0; r < rows; r++) acc += dz[dzOff + r * cols + j];
+            db[dbOff + j] = acc;
         }
     }
 

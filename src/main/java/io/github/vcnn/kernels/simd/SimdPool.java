@@ -137,12 +137,10 @@ final class SimdPool implements PoolKernels {
             FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL).max(FloatVector.fromArray(F, x, r1 + c + VL));
             even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow);
         }
-        if (ow < outs) {
+        // the row's last, partial vector (only at the tensor's end): scalar, so that no tier ever boxes a vector here
+        for (; ow < outs; ow++) {
             int c = 2 * ow;
-            VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
-            FloatVector lo = FloatVector.fromArray(F, x, r0 + c, mLo).max(FloatVector.fromArray(F, x, r1 + c, mLo));
-            FloatVector hi = FloatVector.fromArray(F, x, r0 + c + VL, mHi).max(FloatVector.fromArray(F, x, r1 + c + VL, mHi));
-            even.selectFrom(lo, hi).max(odd.selectFrom(lo, hi)).intoArray(y, yr + ow, F.indexInRange(ow, outs));
+            y[yr + ow] = Math.max(Math.max(x[r0 + c], x[r1 + c]), Math.max(x[r0 + c + 1], x[r1 + c + 1]));
         }
     }
 
@@ -181,34 +179,35 @@ final class SimdPool implements PoolKernels {
         if (ow < outs) max2x2RowArgmaxTail(x, r0, w, rowIndex, y, yr, argmax, ar, ow, outs);
     }
 
-    /** The last, partial vector of {@link #max2x2RowArgmax}, under masks (masked stores are slow: only here). */
+    /**
+     * The last, partial vector of {@link #max2x2RowArgmax} (only at the tensor's end), scalar: the same first-wins chain
+     * over the window in row-major order. A vector tail here ran so rarely that C2 did not compile it for thousands of
+     * training steps, and until then every call boxed its vectors (~3 KB per pooling call).
+     */
     private static void max2x2RowArgmaxTail(float[] x, int r0, int w, int rowIndex, float[] y, int yr, int[] argmax, int ar, int ow, int outs) {
-        FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
-        IntVector lane2 = IntVector.zero(I).addIndex(2);
         int r1 = r0 + w;
-        int c = 2 * ow;
-        VectorMask<Float> mLo = F.indexInRange(c, 2 * outs), mHi = F.indexInRange(c + VL, 2 * outs);
-        FloatVector a0 = FloatVector.fromArray(F, x, r0 + c, mLo), a1 = FloatVector.fromArray(F, x, r0 + c + VL, mHi);
-        FloatVector b0 = FloatVector.fromArray(F, x, r1 + c, mLo), b1 = FloatVector.fromArray(F, x, r1 + c + VL, mHi);
-        FloatVector best = even.selectFrom(a0, a1);
-        IntVector idx0 = lane2.add(rowIndex + c);
-        IntVector idx1 = lane2.add(rowIndex + w + c);
-        IntVector idx = idx0;
-        FloatVector v = odd.selectFrom(a0, a1);
-        VectorMask<Float> take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-        best = best.blend(v, take);
-        idx = idx.blend(idx0.add(1), take.cast(I));
-        v = even.selectFrom(b0, b1);
-        take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-        best = best.blend(v, take);
-        idx = idx.blend(idx1, take.cast(I));
-        v = odd.selectFrom(b0, b1);
-        take = v.compare(VectorOperators.GT, best).or(v.test(VectorOperators.IS_NAN));
-        best = best.blend(v, take);
-        idx = idx.blend(idx1.add(1), take.cast(I));
-        VectorMask<Float> store = F.indexInRange(ow, outs);
-        best.intoArray(y, yr + ow, store);
-        idx.intoArray(argmax, ar + ow, store.cast(I));
+        for (; ow < outs; ow++) {
+            int c = 2 * ow;
+            float best = x[r0 + c];
+            int idx = rowIndex + c;
+            float v = x[r0 + c + 1];
+            if (v > best || Float.isNaN(v)) {
+                best = v;
+                idx = rowIndex + c + 1;
+            }
+            v = x[r1 + c];
+            if (v > best || Float.isNaN(v)) {
+                best = v;
+                idx = rowIndex + w + c;
+            }
+            v = x[r1 + c + 1];
+            if (v > best || Float.isNaN(v)) {
+                best = v;
+                idx = rowIndex + w + c + 1;
+            }
+            y[yr + ow] = best;
+            argmax[ar + ow] = idx;
+        }
     }
 
     @Override
