@@ -20,7 +20,6 @@ module io.github.vcnn {
 
     exports io.github.vcnn.exec;
     exports io.github.vcnn.kernels;
-    exports io.github.vcnn.exec;
     exports io.github.vcnn.kernels.scalar;
     exports io.github.vcnn.kernels.auto;
     exports io.github.vcnn.kernels.simd;
