@@ -767,7 +767,7 @@ public final class SimdConv implements ConvKernels {
     /** As {@link #pack}, in place into {@code into}'s array (zero-filled first, so the padding lanes are zero). */
     @Override
     public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
-        if (PackedConvWeights.WINOGRAD_F4X4.equals(into.algorithm())) {
+        if (into != null && PackedConvWeights.WINOGRAD_F4X4.equals(into.algorithm())) {
             ConvChecks.repack(VARIANT, p, w, wOff, into, WinogradConv.transformedLength(p));
             if (!WinogradConv.applies(p)) throw new IllegalArgumentException("Winograd weights cannot be repacked for " + p);
             WinogradConv.transformWeightsInto(p, w, wOff, into.data());
