@@ -299,8 +299,11 @@ public final class PeerReport {
             md.append('\n');
         }
         if (vcnnMultiMissing) {
-            md.append("vcnn's conv benchmarks have no `threads` parameter (the conv kernels run on the calling thread), "
-                    + "so the multi-thread conv rows show oneDNN only; run-all passes `-p threads` as soon as one exists.\n\n");
+            md.append("Multi-thread rows without vcnn: the conv benchmarks of this build have no `threads` parameter "
+                    + "(or that JMH run failed); run-all passes `-p threads` whenever ConvForwardBench declares one.\n\n");
+        }
+        if (threadCounts().stream().anyMatch(t -> t > 1 && conv.containsKey(new Key("simd", "native", t, shapes.get(0).name, "fwd")))) {
+            md.append("vcnn auto and scalar have no intra-op threads: they are measured at one thread only.\n\n");
         }
 
         boolean avx2 = conv.keySet().stream().anyMatch(k -> k.isa.equals("avx2"));
