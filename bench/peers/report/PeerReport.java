@@ -422,7 +422,10 @@ public final class PeerReport {
                     ys.add(v == null ? 0.0 : v.best());
                     any |= v != null;
                 }
-                if (any) c.addSeries((engine.equals("onednn") ? "oneDNN " : "vcnn simd ") + t + "T", cats, ys);
+                if (any) {
+                    c.addSeries((engine.equals("onednn") ? "oneDNN " : "vcnn simd ") + t + "T", cats, ys)
+                            .setFillColor(shade(engine.equals("onednn") ? ONEDNN_COLOR : VCNN_COLOR, t));
+                }
             }
         }
         return BitmapEncoder.getBufferedImage(c);
@@ -443,9 +446,18 @@ public final class PeerReport {
                 Values v = e.getValue().get(t);
                 ys.add(v == null ? 0.0 : v.best());
             }
-            c.addSeries(e.getKey(), cats, ys);
+            c.addSeries(e.getKey(), cats, ys).setFillColor(e.getKey().equals("PyTorch") ? TORCH_COLOR : VCNN_COLOR);
         }
         return BitmapEncoder.getBufferedImage(c);
+    }
+
+    static final Color ONEDNN_COLOR = new Color(0x1f4e9c), TORCH_COLOR = new Color(0x6a3d9a), VCNN_COLOR = new Color(0xd95f02);
+
+    /** One hue per engine, lighter for each further thread count. */
+    static Color shade(Color c, int threads) {
+        double f = Math.min(0.6, 0.3 * (Integer.numberOfTrailingZeros(Integer.highestOneBit(threads))));
+        return new Color((int) (c.getRed() + (255 - c.getRed()) * f), (int) (c.getGreen() + (255 - c.getGreen()) * f),
+                (int) (c.getBlue() + (255 - c.getBlue()) * f));
     }
 
     static void style(CategoryChart c) {
