@@ -3,6 +3,7 @@ package io.github.vcnn.fuzz;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.vcnn.io.Idx;
 import io.github.vcnn.io.SafeTensors;
+import io.github.vcnn.onnx.OnnxImporter;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -34,5 +35,16 @@ class ParserFuzzTest {
     @Timeout(10)
     void idxLabels(byte[] input) {
         Fuzzing.expectOnlyDocumentedFailures(input, 8 * 1100, bytes -> Idx.parseLabels(bytes, "fuzz-labels.idx"));
+    }
+
+    /**
+     * The ONNX importer (protobuf decoding, attribute and initializer checks, shape inference): a refused model is an
+     * OnnxFormatException (IOException) or OnnxImportException (IllegalArgumentException); tensors are sized from
+     * the data the file holds, so allocation stays proportional to the input.
+     */
+    @FuzzTest(maxDuration = "60s")
+    @Timeout(10)
+    void onnxImporter(byte[] input) {
+        Fuzzing.expectOnlyDocumentedFailures(input, 64, bytes -> OnnxImporter.read(bytes, "fuzz.onnx", java.util.Map.of()));
     }
 }
