@@ -18,22 +18,24 @@ import java.util.Arrays;
  * GEMMs {@code M[xi] = V[xi] U[xi]} sum over input channels, and the output transform {@code A^T M A} with bias and
  * the fused activation gives 4x4 outputs per tile and channel.
  *
- * <p>Layouts, with {@code L} the lanes of {@link FloatVector#SPECIES_PREFERRED}, {@code KB = ceil(K/L)}, {@code CB = ceil(C/L)}:
+ * <p>Layouts, with {@code L} the lanes of {@link FloatVector#SPECIES_PREFERRED}, {@code KB = ceil(K/L)}, {@code Cp = ceil(C/L)*L}:
  * <ul>
- * <li>transformed weights {@code u[36][KB][C][L]}: tile position, output-channel block, input channel, L output
- *     channels (zero past K);</li>
- * <li>per call, per thread: the input of a group of images copied channel-blocked and zero-padded
- *     {@code [img][CB][Hp][Wp][L]} ({@code Hp = 4*ceil(outH/4) + 2}, likewise Wp), so a tile is 36 aligned vector loads;
- *     for a block of {@code TB} tiles (a multiple of 6) the transformed input {@code V[36][TB][CB*L]} and the GEMM
- *     result {@code M[36][TB][KB*L]}, sized to stay in L2; a staging block {@code [KB][4][4*tiles][L]} for one run of
- *     tiles in a tile row, from which gathers write NCHW rows.</li>
+ * <li>transformed weights {@code u[36][KB/2][Cp][2L]} (then {@code [Cp][L]} for an odd KB): per tile position, pairs of
+ *     output-channel blocks interleaved per input channel, so the two weight vectors of a GEMM step are adjacent; zero past
+ *     K and C ({@link #transformWeights});</li>
+ * <li>per call, per thread: the input copied channel-blocked and zero-padded into a ring of rows {@code [C/L][ring][Wp][L]}
+ *     ({@code Wp = 4*ceil(outW/4) + 2}), filled row by row as the blocks reach them, so only the rows of the current
+ *     block are held (L2-sized) and a tile is 36 vector loads; for a block of {@code TB} tiles (a multiple of the register
+ *     tile) the transformed input {@code V[36][TB][Cp]} and the GEMM result {@code M[36][TB][KB*L]}; a staging block
+ *     {@code [KB][4][4*tiles][L]} for one run of tiles of a tile row, copied from there into NCHW rows.</li>
  * </ul>
- * The GEMM's register tile is 6 tiles x 2 vectors of output channels (12 accumulators, one flat loop over the input
- * channels with indices affine in the loop variable); an odd last channel block uses 6 x 1.
+ * Tiles are numbered across a group of images of the batch when one image has fewer tiles than a block.
+ * The GEMM's register tile is 5 tiles x 2 vectors of output channels on 16-register ISAs (AVX2), 6 x 2 on 32-register
+ * ones (one flat loop over the input channels, indices affine in the loop variable); an odd last block uses 5 x 1 / 6 x 1.
  *
  * <p>Numerics: F(4x4,3x3) rounds more than the direct sum (transform coefficients up to 8 and 1/24); NOTES.md states the
- * error measured against float64. A NaN or infinity in the input reaches every output of the tiles whose 6x6 window holds
- * it (2 to 3 output pixels on each side of it instead of 1), a property of every Winograd kernel.
+ * error measured against float64 and the direct kernel. A NaN or infinity in the input reaches every output of the tiles
+ * whose 6x6 window holds it (up to 8x8 outputs instead of the direct kernel's 3x3), a property of every Winograd kernel.
  *
  * <p>Stateless and thread-safe: scratch arrays are per thread and grow-only; a call allocates nothing once they have grown.
  */
@@ -101,6 +103,23 @@ public final class WinogradConv {
     public static boolean applies(ConvParams p) {
         return p != null && p.r() == 3 && p.s() == 3 && p.strideH() == 1 && p.strideW() == 1
                 && p.dilationH() == 1 && p.dilationW() == 1 && p.groups() == 1;
+    }
+
+    /**
+     * Whether this kernel is expected to beat the direct one on {@code p} (the measured rule of NOTES.md, Zen 2 AVX2):
+     * {@link #enabled()} and {@link #applies}, at least 8 input and output channels, at least twice fewer multiplies than
+     * the direct sum once the tiles' overhang and the register tile's padding are counted, and, when the transformed
+     * weights outgrow the L3-sized 4 MiB, at least 16 tiles per call to share each weight load (r18_l4, 512 channels
+     * at 7x7 with batch 1, and 256 channels at 10x10 ran slower than the direct kernel; C=3 first layers too).
+     */
+    public static boolean preferred(ConvParams p) {
+        if (!ENABLED || !applies(p) || p.c() < 8 || p.k() < 8) return false;
+        long th = (p.outH() + 3) / 4, tw = (p.outW() + 3) / 4, tiles = (long) p.n() * th * tw;
+        double useful = (double) p.outH() * p.outW() / (16.0 * th * tw);
+        double slots = (double) tiles / roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
+        if (4.0 * useful * slots < 2.0) return false;
+        long weightBytes = (long) XI * blocks(p.k()) * L * blocks(p.c()) * L * Float.BYTES;
+        return weightBytes <= (4L << 20) || tiles >= 16;
     }
 
     /** Floats of the transformed weights of {@code p}: {@code 36 * ceil(K/L)*L * ceil(C/L)*L}. */
@@ -175,9 +194,9 @@ public final class WinogradConv {
         Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
-        Plan plan = Plan.of(p);
-
         Work wk = WORK.get();
+        Plan plan = wk.plan;
+        plan.set(p);
         wk.grow(plan);
         float[] b = wk.bias;
         Arrays.fill(b, 0, plan.kp, 0f);
@@ -225,17 +244,28 @@ public final class WinogradConv {
 
     /**
      * The sizes of one call: tiles, padded channel counts, the padded input geometry (hp x wp, row r of image i being
-     * virtual row i*hp + r), tiles per block, images per group and the rows the input ring holds.
+     * virtual row i*hp + r), tiles per block, images per group and the rows the input ring holds. One mutable
+     * instance per thread (a record per call was an allocation C2 did not remove).
      */
-    private record Plan(int c, int k, int h, int w, int padT, int padL, int oh, int ow, int tw, int tilesPerImage,
-                        int cbs, int cp, int kbs, int kp, int hp, int wp, int images, int tb, int ring) {
-        static Plan of(ConvParams p) {
-            int oh = p.outH(), ow = p.outW();
-            int th = (oh + 3) / 4, tw = (ow + 3) / 4;
-            int cbs = blocks(p.c()), kbs = blocks(p.k());
-            int cp = cbs * L, kp = kbs * L;
-            long hp = 4L * th + 2, wp = 4L * tw + 2;
-            long tilesPerImage = (long) th * tw;
+    private static final class Plan {
+        int c, k, h, w, padT, padL, oh, ow, tw, tilesPerImage, cbs, cp, kbs, kp, hp, wp, images, tb, ring;
+
+        void set(ConvParams p) {
+            c = p.c();
+            k = p.k();
+            h = p.h();
+            w = p.w();
+            padT = p.padTop();
+            padL = p.padLeft();
+            oh = p.outH();
+            ow = p.outW();
+            int th = (oh + 3) / 4;
+            tw = (ow + 3) / 4;
+            cbs = blocks(c);
+            kbs = blocks(k);
+            cp = cbs * L;
+            kp = kbs * L;
+            long hpl = 4L * th + 2, wpl = 4L * tw + 2, tiles = (long) th * tw;
             long tb0;
             if (FORCED_BLOCK_TILES > 0) {
                 tb0 = roundUp(FORCED_BLOCK_TILES, MR);
@@ -244,23 +274,24 @@ public final class WinogradConv {
                 tb0 = Math.max(MIN_BLOCK_TILES, BLOCK_BYTES / perTile / MR * MR);
             }
             // small images: one block spans several images of the batch (fewer padded tiles, more weight reuse)
-            long images = tilesPerImage >= tb0 ? 1 : Math.max(1, Math.min(p.n(), tb0 / tilesPerImage));
-            long tb = Math.min(tb0, roundUp((int) Math.min(Integer.MAX_VALUE / 2, images * tilesPerImage), MR));
-            if (Math.max(XI * tb * Math.max(cp, kp), (long) cbs * hp * wp * L) > Integer.MAX_VALUE - 64
-                    || images * hp * wp > Integer.MAX_VALUE - 64) {
+            long imgs = tiles >= tb0 ? 1 : Math.max(1, Math.min(p.n(), tb0 / tiles));
+            long tbl = Math.min(tb0, roundUp((int) Math.min(Integer.MAX_VALUE / 2, imgs * tiles), MR));
+            if (Math.max(XI * tbl * Math.max(cp, kp), (long) cbs * hpl * wpl * L) > Integer.MAX_VALUE - 64
+                    || imgs * hpl * wpl > Integer.MAX_VALUE - 64) {
                 throw new IllegalArgumentException("params: Winograd working copy too large for a Java array: " + p);
             }
-            Plan plan = new Plan(p.c(), p.k(), p.h(), p.w(), p.padTop(), p.padLeft(), oh, ow, tw, (int) tilesPerImage,
-                    cbs, cp, kbs, kp, (int) hp, (int) wp, (int) images, (int) tb, 0);
+            hp = (int) hpl;
+            wp = (int) wpl;
+            tilesPerImage = (int) tiles;
+            images = (int) imgs;
+            tb = (int) tbl;
             // rows the ring must hold: the widest row span of a block (all rows when that is the whole group)
-            int tiles = plan.images * plan.tilesPerImage, span = 0;
-            for (int t0 = 0; t0 < tiles; t0 += plan.tb) {
-                int last = Math.min(t0 + plan.tb, tiles) - 1;
-                span = Math.max(span, plan.firstRow(last) + 6 - plan.firstRow(t0));
+            int groupTiles = images * tilesPerImage, span = 0;
+            for (int t0 = 0; t0 < groupTiles; t0 += tb) {
+                int last = Math.min(t0 + tb, groupTiles) - 1;
+                span = Math.max(span, firstRow(last) + 6 - firstRow(t0));
             }
-            int ring = Math.min(span, plan.images * plan.hp);
-            return new Plan(p.c(), p.k(), p.h(), p.w(), p.padTop(), p.padLeft(), oh, ow, tw, (int) tilesPerImage,
-                    cbs, cp, kbs, kp, (int) hp, (int) wp, (int) images, (int) tb, ring);
+            ring = Math.min(span, images * hp);
         }
 
         /** Virtual input row of the top of tile t of a group. */
@@ -615,6 +646,7 @@ public final class WinogradConv {
     private static final class Work {
         float[] xs = new float[0], v = new float[0], m = new float[0], stage = new float[0], bias = new float[0];
         final float[] tmp = new float[XI * L];
+        final Plan plan = new Plan();
         final int[] rows = new int[6];
 
         void grow(Plan p) {

@@ -210,6 +210,21 @@ class WinogradConvTest {
         }
     }
 
+    @Test
+    void preferredOnTheTargetShapesOnly() {
+        assertTrue(WinogradConv.enabled(), "-D" + WinogradConv.PROPERTY + " is not false in the tests");
+        for (ConvParams p : List.of(ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1),
+                ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1), ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1),
+                ConvParams.of(8, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(4, 512, 7, 7, 512, 3, 3, 1, 1))) {
+            assertTrue(WinogradConv.preferred(p), p.toString());
+        }
+        for (ConvParams p : List.of(ConvParams.of(1, 512, 7, 7, 512, 3, 3, 1, 1), ConvParams.of(1, 3, 224, 224, 64, 3, 3, 1, 1),
+                ConvParams.of(1, 64, 1, 1, 64, 3, 3, 1, 1), ConvParams.of(1, 64, 56, 56, 64, 3, 3, 2, 1),
+                ConvParams.of(1, 64, 56, 56, 64, 5, 5, 1, 2))) {
+            assertFalse(WinogradConv.preferred(p), p.toString());
+        }
+    }
+
     // ----------------------------------------------------------------------------------------- bad input
 
     @Test
