@@ -53,10 +53,21 @@ final class SimdElementwise implements ElementwiseKernels {
         for (; i < len; i++) y[yOff + i] = a[aOff + i] * b[bOff + i];
     }
 
+    /**
+     * Below this length {@link #scale} is a scalar loop (the same products, bit for bit). A training step calls scale on
+     * a slice's few logits (the loss gradient's batch share), a handful of times per step: such a method stays in C1 for
+     * minutes, and C1 boxes every vector (28 KB per LeNet step), while C2 turns the scalar loop into vectors anyway.
+     */
+    static final int SCALAR_BELOW = 1024;
+
     @Override
     public void scale(int len, float alpha, float[] x, int xOff, float[] y, int yOff) {
         ElementwiseChecks.scaled("scale", len, alpha, x, xOff, y, yOff);
         int i = 0;
+        if (len < SCALAR_BELOW) {
+            for (; i < len; i++) y[yOff + i] = alpha * x[xOff + i];
+            return;
+        }
         for (int bound = F.loopBound(len); i < bound; i += VL) {
             FloatVector.fromArray(F, x, xOff + i).mul(alpha).intoArray(y, yOff + i);
         }

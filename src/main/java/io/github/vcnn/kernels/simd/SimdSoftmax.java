@@ -66,11 +66,9 @@ final class SimdSoftmax implements SoftmaxKernels {
                     int dr = dlogitsOff + r * cols;
                     // dlogits = (p - onehot) / rows, with p = e * inv (or the probs just written)
                     float factor = probs != null ? invRows : inv * invRows;
-                    int i = 0;
-                    for (int bound = F.loopBound(cols); i < bound; i += VL) {
-                        FloatVector.fromArray(F, out, outOff + i).mul(factor).intoArray(dlogits, dr + i);
-                    }
-                    for (; i < cols; i++) dlogits[dr + i] = out[outOff + i] * factor;
+                    // scalar (the same products as vectors): this method runs a few times per training step, so it stays
+                    // in C1 for minutes, and C1 boxes every vector op written here (the helpers above reach C2 sooner)
+                    for (int i = 0; i < cols; i++) dlogits[dr + i] = out[outOff + i] * factor;
                     dlogits[dr + label] -= invRows;
                 }
             } else {
