@@ -106,12 +106,12 @@ public final class SimdConv implements ConvKernels {
 
     /**
      * Whether {@link #pack} lays the weights out for Winograd F(4x4,3x3): where it applies (3x3, stride 1, dilation
-     * 1, one group), is enabled ({@code -Dvcnn.winograd=false} turns it off) and measured faster than the direct
-     * kernel: enough channels for its batched GEMMs and an image of at least 8x8 outputs (on 7x7 the 4x4 tiles
-     * compute 64 outputs for 49).
+     * 1, one group), is enabled ({@code -Dvcnn.winograd=false} turns it off) and was measured faster than the direct
+     * kernel ({@link WinogradConv#preferred}: enough channels, tiles that waste little, and enough tiles to share
+     * weights that outgrow the cache; r18_l4's 7x7 with 512 channels stays direct).
      */
     public static boolean prefersWinograd(ConvParams p) {
-        return WinogradConv.enabled() && WinogradConv.applies(p) && p.c() >= 16 && p.k() >= 16 && p.outH() >= 8 && p.outW() >= 8;
+        return WinogradConv.preferred(p);
     }
 
     @Override
