@@ -70,10 +70,16 @@ public final class PackedConvWeights {
         return block;
     }
 
-    /** True when these weights fit {@code p} (same C, K, R, S, groups); batch, image size, stride, padding and dilation may differ. */
+    /**
+     * True when these weights fit {@code p} (same C, K, R, S, groups); batch, image size, stride, padding and dilation may
+     * differ, except that {@link #WINOGRAD_F4X4} weights need stride 1 and dilation 1.
+     */
     public boolean fits(ConvParams p) {
-        return p.c() == params.c() && p.k() == params.k() && p.r() == params.r() && p.s() == params.s()
+        boolean sizes = p.c() == params.c() && p.k() == params.k() && p.r() == params.r() && p.s() == params.s()
                 && p.groups() == params.groups();
+        // Winograd weights serve only what Winograd computes: stride 1 and dilation 1 (any batch, image size, padding)
+        return sizes && (!WINOGRAD_F4X4.equals(algorithm)
+                || (p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1));
     }
 
     /** Throws unless these weights were packed by {@code variantName} for a convolution that fits {@code p}. */

@@ -107,11 +107,12 @@ public final class SimdConv implements ConvKernels {
     /**
      * Whether {@link #pack} lays the weights out for Winograd F(4x4,3x3): where it applies (3x3, stride 1, dilation
      * 1, one group), is enabled ({@code -Dvcnn.winograd=false} turns it off) and was measured faster than the direct
-     * kernel ({@link WinogradConv#preferred}: enough channels, tiles that waste little, and enough tiles to share
-     * weights that outgrow the cache; r18_l4's 7x7 with 512 channels stays direct).
+     * kernel ({@link WinogradConv#preferred}: tiles that waste little, enough tiles to share weights that outgrow the
+     * cache; r18_l4's 7x7 with 512 channels stays direct), with at least 16 input and output channels (the direct
+     * kernel measured close below that).
      */
     public static boolean prefersWinograd(ConvParams p) {
-        return WinogradConv.preferred(p);
+        return WinogradConv.preferred(p) && p.c() >= 16 && p.k() >= 16;
     }
 
     @Override
