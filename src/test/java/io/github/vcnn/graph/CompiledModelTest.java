@@ -27,14 +27,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The compiled model as a service uses it: many threads at once, bit-identical to serial, no allocation after warm-up,
  * bounded scratch for virtual threads, clear errors for bad input without damage.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class CompiledModelTest {
-    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
     static CompiledModel lenet;
     static Sequential source;
 
     @BeforeAll
     static void compileLeNet() {
-        System.out.println("CompiledModelTest seed=" + SEED + " (replay with -Dvcnn.seed=" + SEED + ")");
+        System.out.println("CompiledModelTest seed=" + SEED + " (replay with -Dvcnn.test.seed=" + SEED + ")");
         source = Architectures.leNetFm(10, SEED);
         lenet = CompiledModel.compile(source);
     }

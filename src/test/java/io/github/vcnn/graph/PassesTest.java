@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Batch-norm folding, activation and residual fusion, and buffer planning change nothing but speed and memory. */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class PassesTest {
-    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
 
     @Test
     void optimisedGraphFoldsAndFuses() {

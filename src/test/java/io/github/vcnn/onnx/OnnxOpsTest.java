@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pooling, broadcasting, batched MatMul, Transpose, Constant, opset-11 Softmax, Reshape keeping the batch), against
  * plain double-precision loops, on every kernel variant.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class OnnxOpsTest {
-    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
 
     static float[] random(SplittableRandom r, int n) {
         float[] x = new float[n];

@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Transfer learning from another framework: an imported ONNX model becomes a trainable Sequential with the same
  * outputs, is saved in vcnn's safetensors format, reloads, and fine-tunes with its first layers frozen.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class OnnxToLayersTest {
-    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
 
     static float[] random(SplittableRandom r, int n, double s) {
         float[] x = new float[n];

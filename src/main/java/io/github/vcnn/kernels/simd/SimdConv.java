@@ -1018,6 +1018,8 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
+            // a crop wider than the input (transposed conv with pad > R-1) leaves nothing to copy
+            if (iHi <= iLo || jHi <= jLo) return;
             int step = spreadW * cg;
             if (cg < 4) {
                 // few channels per pixel: a plain strided copy (a contiguous one for one channel) beats gathers
@@ -1089,6 +1091,8 @@ public final class SimdConv implements ConvKernels {
             Arrays.fill(xs, 0, size + SLACK, 0f);
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
+            // a crop wider than the input (transposed conv with pad > R-1) leaves nothing to copy
+            if (iHi <= iLo || jHi <= jLo) return;
             for (int ch = 0; ch < c; ch++) {
                 for (int i = iLo; i < iHi; i++) {
                     int srcRow = off + (ch * h + i) * w;

@@ -32,20 +32,21 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Tolerance: the project's forward tolerance against PyTorch, {@code |err| <= 1e-4 + 1e-3 |ref|}, against the float64
  * reference (after the activation), and the same against the scalar kernel. The four target shapes of issue 6 print
- * their errors (and the direct simd kernel's) against float64. Seed: {@code -Dvcnn.seed}, else the clock; every failure
+ * their errors (and the direct simd kernel's) against float64. Seed: {@code -Dvcnn.test.seed}, else the clock; every failure
  * message carries it.
  */
 @EnabledIf(value = "io.github.vcnn.kernels.Kernels#simdAvailable",
         disabledReason = "the Vector API module is not enabled (run with --add-modules jdk.incubator.vector)")
+@org.junit.jupiter.api.extension.ExtendWith(io.github.vcnn.testing.TestSeed.Report.class)
 class WinogradConvTest {
-    static final long SEED = Long.getLong("vcnn.seed", System.nanoTime());
+    static final long SEED = io.github.vcnn.testing.TestSeed.SEED;
     static final double ABS_TOL = 1e-4, REL_TOL = 1e-3;
     private static final float GUARD = -12345.5f;
     private static final ConvKernels SCALAR = Kernels.scalar().conv();
 
     @BeforeAll
     static void announce() {
-        System.out.println("WinogradConvTest seed=" + SEED + " (replay with -Dvcnn.seed=" + SEED + "), lanes="
+        System.out.println("WinogradConvTest seed=" + SEED + " (replay with -Dvcnn.test.seed=" + SEED + "), lanes="
                 + FloatVector.SPECIES_PREFERRED.length());
     }
 
