@@ -70,7 +70,7 @@ public final class WinogradConv {
     /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input rows). */
     private static final int BLOCK_BYTES = Integer.getInteger("vcnn.winograd.blockBytes", 320 * 1024);
     /** Fewest tiles per block (each weight panel loaded from L3 serves this many tiles), a multiple of MR. */
-    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 20)), MR);
+    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 25)), MR);
     /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES and MIN_BLOCK_TILES). */
     private static final int FORCED_BLOCK_TILES = Integer.getInteger("vcnn.winograd.tiles", 0);
 
