@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.Kernels;
+import io.github.vcnn.kernels.PackedConvWeights;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -158,7 +159,11 @@ class WinogradConvTest {
             float[] b = data(rnd, 0, p.k(), 0.5f);
             double[] ref = reference(p, x, 0, w, 0, b, 0);
             float[] yd = new float[p.outputSize()];
-            direct.fwd(p, x, 0, direct.pack(p, w, 0), b, 0, Epilogue.NONE, yd, 0);
+            // the direct kernel's layout: packed for the same channels at stride 2, which Winograd does not take
+            PackedConvWeights directPack = direct.pack(new ConvParams(p.n(), p.c(), p.h(), p.w(), p.k(), 3, 3, 2, 2,
+                    1, 1, 1, 1, 1, 1, 1), w, 0);
+            assertEquals(PackedConvWeights.DIRECT, directPack.algorithm());
+            direct.fwd(p, x, 0, directPack, b, 0, Epilogue.NONE, yd, 0);
             double[] ed = errors(ref, yd);
             report.append(String.format(Locale.ROOT, "  %-7s max|ref| %.3f  direct simd: max abs %.2e, max abs/max|ref| %.2e,"
                     + " max rel (|ref|>0.01) %.2e, of tol %.3f%n", names[s], ed[4], ed[0], ed[1], ed[2], ed[3]));
