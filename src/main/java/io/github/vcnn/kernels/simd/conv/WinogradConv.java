@@ -9,25 +9,27 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * Winograd F(4x4, 3x3) forward convolution for 3x3, stride 1, dilation 1, one group (any padding, batch and image
- * size): each 4x4 block of outputs comes from a 6x6 input tile with 36 multiplies per (input, output) channel pair
- * instead of 144 (Lavin and Gray, 2015; interpolation points 0, 1, -1, 2, -2, infinity).
+ * Winograd forward convolution for 3x3, stride 1, dilation 1, one group (any padding, batch and image size), in two
+ * variants (Lavin and Gray, 2015): F(4x4,3x3), each 4x4 block of outputs from a 6x6 input tile with 36 multiplies per
+ * (input, output) channel pair instead of 144 (interpolation points 0, 1, -1, 2, -2, infinity), and F(2x2,3x3), 2x2
+ * outputs from 4x4 tiles with 16 instead of 36. {@link #outputTile} picks F(2x2) when F(4x4)'s transformed weights
+ * would exceed 4 MiB (C*K above about 29,000, e.g. 256 -> 256 or 128 -> 256), from C and K only.
  *
  * <p>{@code Y = A^T [ sum_c (G g_kc G^T) . (B^T d_c B) ] A} per tile: the weight transform {@code U = G g G^T} is done
- * once ({@link #transformWeights}); per call the input tiles are transformed ({@code V = B^T d B}), 36 independent
+ * once ({@link #transformWeights}); per call the input tiles are transformed ({@code V = B^T d B}), (m+2)^2 independent
  * GEMMs {@code M[xi] = V[xi] U[xi]} sum over input channels, and the output transform {@code A^T M A} with bias and
- * the fused activation gives 4x4 outputs per tile and channel.
+ * the fused activation gives m x m outputs per tile and channel.
  *
  * <p>Layouts, with {@code L} the lanes of {@link FloatVector#SPECIES_PREFERRED}, {@code KB = ceil(K/L)}, {@code Cp = ceil(C/L)*L}:
  * <ul>
- * <li>transformed weights {@code u[36][KB/2][Cp][2L]} (then {@code [Cp][L]} for an odd KB): per tile position, pairs of
+ * <li>transformed weights {@code u[(m+2)^2][KB/2][Cp][2L]} (then {@code [Cp][L]} for an odd KB): per tile position, pairs of
  *     output-channel blocks interleaved per input channel, so the two weight vectors of a GEMM step are adjacent; zero past
  *     K and C ({@link #transformWeights});</li>
  * <li>per call, per thread: the input copied channel-blocked and zero-padded into a ring of rows {@code [C/L][ring][Wp][L]}
- *     ({@code Wp = 4*ceil(outW/4) + 2}), filled row by row as the blocks reach them, so only the rows of the current
- *     block are held (L2-sized) and a tile is 36 vector loads; for a block of {@code TB} tiles (a multiple of the register
- *     tile) the transformed input {@code V[36][TB][Cp]} and the GEMM result {@code M[36][TB][KB*L]}; a staging block
- *     {@code [KB][4][4*tiles][L]} for one run of tiles of a tile row, copied from there into NCHW rows.</li>
+ *     ({@code Wp = m*ceil(outW/m) + 2}), filled row by row as the blocks reach them, so only the rows of the current
+ *     block are held (L2-sized) and a tile is (m+2)^2 vector loads; for a block of {@code TB} tiles (a multiple of the
+ *     register tile) the transformed input {@code V[(m+2)^2][TB][Cp]} and the GEMM result {@code M[(m+2)^2][TB][KB*L]};
+ *     a staging block {@code [KB][m][m*tiles][L]} for one run of tiles of a tile row, copied from there into NCHW rows.</li>
  * </ul>
  * Tiles are numbered across a group of images of the batch when one image has fewer tiles than a block.
  * The GEMM's register tile is 5 tiles x 2 vectors of output channels on 16-register ISAs (AVX2), 6 x 2 on 32-register
@@ -35,7 +37,8 @@ import java.util.Arrays;
  *
  * <p>Numerics: F(4x4,3x3) rounds more than the direct sum (transform coefficients up to 8 and 1/24); NOTES.md states the
  * error measured against float64 and the direct kernel. A NaN or infinity in the input reaches every output of the tiles
- * whose 6x6 window holds it (up to 8x8 outputs instead of the direct kernel's 3x3), a property of every Winograd kernel.
+ * whose input window holds it (up to 8x8 outputs with F(4x4), 4x4 with F(2x2), instead of the direct kernel's 3x3), a
+ * property of every Winograd kernel.
  *
  * <p>Stateless and thread-safe: scratch arrays are per thread and grow-only; a call allocates nothing once they have grown.
  */
@@ -49,8 +52,16 @@ public final class WinogradConv {
      * ones (AVX-512, NEON) take 6. {@code -Dvcnn.winograd.tile=5x2|6x2} overrides.
      */
     private static final int MR = registerTile();
-    /** Tile positions of a 6x6 tile (the 36 independent GEMMs). */
+    /** Tile positions of the larger variant's 6x6 input tile (the most independent GEMMs). */
     private static final int XI = 36;
+    /**
+     * Transformed weights above this many bytes in F(4x4,3x3) use F(2x2,3x3) instead ({@link #outputTile}): 16 tile
+     * positions instead of 36 (weights 2.25x smaller) and 2x2 output tiles, so with few pixels each weight load serves
+     * about 3x more tiles (r18_l3 at batch 1: 49 tiles instead of 16), where streaming 9.4 MB of F(4x4) weights from
+     * L3 or memory every call dominated and varied with what else ran. Chosen from C and K only, so weights
+     * transformed once fit every batch and image size.
+     */
+    private static final long F4_MAX_WEIGHT_BYTES = Long.getLong("vcnn.winograd.f4MaxBytes", 4L << 20);
 
     /** {@code -Dvcnn.winograd=false} turns the Winograd path off ({@link #enabled()}). */
     public static final String PROPERTY = "vcnn.winograd";
@@ -59,7 +70,7 @@ public final class WinogradConv {
     /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input rows). */
     private static final int BLOCK_BYTES = Integer.getInteger("vcnn.winograd.blockBytes", 320 * 1024);
     /** Fewest tiles per block (each weight panel loaded from L3 serves this many tiles), a multiple of MR. */
-    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 20)), MR);
+    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 25)), MR);
     /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES and MIN_BLOCK_TILES). */
     private static final int FORCED_BLOCK_TILES = Integer.getInteger("vcnn.winograd.tiles", 0);
 
@@ -71,12 +82,18 @@ public final class WinogradConv {
     private static final FloatVector P8 = FloatVector.broadcast(F, 8f);
 
     /** G of F(4,3) (6x3), in double: the weight transform is computed once, in double, then rounded. */
-    private static final double[][] G = {
+    private static final double[][] G4 = {
             {1.0 / 4, 0, 0},
             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
             {1.0 / 24, 1.0 / 12, 1.0 / 6},
             {1.0 / 24, -1.0 / 12, 1.0 / 6},
+            {0, 0, 1}};
+    /** G of F(2,3) (4x3). */
+    private static final double[][] G2 = {
+            {1, 0, 0},
+            {0.5, 0.5, 0.5},
+            {0.5, -0.5, 0.5},
             {0, 0, 1}};
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
@@ -106,26 +123,43 @@ public final class WinogradConv {
     }
 
     /**
+     * The output tile of the variant used for {@code p}: 4 (F(4x4,3x3)) unless its transformed weights would exceed
+     * 4 MiB, then 2 (F(2x2,3x3)); depends on C and K only. {@code -Dvcnn.winograd.f4MaxBytes} moves the limit.
+     */
+    public static int outputTile(ConvParams p) {
+        checkApplies(p);
+        return (long) XI * blocks(p.k()) * L * blocks(p.c()) * L * Float.BYTES > F4_MAX_WEIGHT_BYTES ? 2 : 4;
+    }
+
+    /**
      * Whether this kernel is expected to beat the direct one on {@code p} (the measured rule of NOTES.md, Zen 2 AVX2):
-     * {@link #enabled()} and {@link #applies}, at least 8 input and output channels, at least twice fewer multiplies than
-     * the direct sum once the tiles' overhang and the register tile's padding are counted, and, when the transformed
-     * weights outgrow the L3-sized 4 MiB, at least 16 tiles per call to share each weight load (r18_l4, 512 channels
-     * at 7x7 with batch 1, and 256 channels at 10x10 ran slower than the direct kernel; C=3 first layers too).
+     * {@link #enabled()} and {@link #applies}, at least 8 input and output channels, at least 1.6x fewer multiplies than
+     * the direct sum once the tiles' overhang and the register tile's padding are counted, and at least 16 tiles per call
+     * to share each weight load when the transformed weights exceed 4 MiB (512 channels at 7x7 with batch 1 ran slower
+     * than the direct kernel; so did a C=3 first layer).
      */
     public static boolean preferred(ConvParams p) {
         if (!ENABLED || !applies(p) || p.c() < 8 || p.k() < 8) return false;
-        long th = (p.outH() + 3) / 4, tw = (p.outW() + 3) / 4, tiles = (long) p.n() * th * tw;
-        double useful = (double) p.outH() * p.outW() / (16.0 * th * tw);
+        int m = outputTile(p), alpha = m + 2;
+        long th = (p.outH() + m - 1) / m, tw = (p.outW() + m - 1) / m, tiles = (long) p.n() * th * tw;
+        double useful = (double) p.outH() * p.outW() / ((double) m * m * th * tw);
         double slots = (double) tiles / roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
-        if (4.0 * useful * slots < 2.0) return false;
-        long weightBytes = (long) XI * blocks(p.k()) * L * blocks(p.c()) * L * Float.BYTES;
-        return weightBytes <= (4L << 20) || tiles >= 16;
+        if (9.0 * m * m / (alpha * alpha) * useful * slots < 1.6) return false;
+        return weightBytes(p, m) <= (4L << 20) || tiles >= 16;
     }
 
-    /** Floats of the transformed weights of {@code p}: {@code 36 * ceil(K/L)*L * ceil(C/L)*L}. */
+    private static long weightBytes(ConvParams p, int m) {
+        return (long) (m + 2) * (m + 2) * blocks(p.k()) * L * blocks(p.c()) * L * Float.BYTES;
+    }
+
+    /** Floats of the transformed weights of {@code p}: {@code (m+2)^2 * ceil(K/L)*L * ceil(C/L)*L}, m = {@link #outputTile}. */
     public static int transformedLength(ConvParams p) {
+        return transformedLength(p, outputTile(p));
+    }
+
+    static int transformedLength(ConvParams p, int m) {
         checkApplies(p);
-        long len = (long) XI * blocks(p.k()) * L * blocks(p.c()) * L;
+        long len = weightBytes(p, m) / Float.BYTES;
         if (len > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("params: transformed Winograd weights of " + len + " floats are too large for a Java array: " + p);
         }
@@ -134,24 +168,35 @@ public final class WinogradConv {
 
     /**
      * {@code U = G g G^T} of PyTorch-layout weights {@code w[K][C][3][3]} (from {@code wOff}) in a new array laid out
-     * {@code [36][KB/2][Cp][2L]}, then for an odd KB one {@code [Cp][L]} block: per tile position, pairs of output-channel
-     * blocks interleaved per input channel (the two weight vectors of a GEMM step are adjacent), zero past K and C.
-     * Block kb of tile position xi starts at {@code (xi*KB + kb)*L*Cp}.
+     * {@code [(m+2)^2][KB/2][Cp][2L]}, then for an odd KB one {@code [Cp][L]} block: per tile position, pairs of
+     * output-channel blocks interleaved per input channel (the two weight vectors of a GEMM step are adjacent), zero past
+     * K and C; m = {@link #outputTile}. Block kb of tile position xi starts at {@code (xi*KB + kb)*L*Cp}.
      */
     public static float[] transformWeights(ConvParams p, float[] w, int wOff) {
-        float[] dst = new float[transformedLength(p)];
-        transformWeightsInto(p, w, wOff, dst);
-        return dst;
+        return transformWeights(p, w, wOff, outputTile(p));
     }
 
     /** As {@link #transformWeights} into {@code dst[0, transformedLength(p))} (the padding is zeroed). */
     public static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst) {
-        int len = transformedLength(p);
+        transformWeightsInto(p, w, wOff, dst, outputTile(p));
+    }
+
+    /** The weights for output tile m (2 or 4), whichever {@link #outputTile} would say (tests run both variants). */
+    static float[] transformWeights(ConvParams p, float[] w, int wOff, int m) {
+        float[] dst = new float[transformedLength(p, m)];
+        transformWeightsInto(p, w, wOff, dst, m);
+        return dst;
+    }
+
+    static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst, int m) {
+        int len = transformedLength(p, m);
         Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
-        Checks.array("dst", dst, 0, len, "transformed weights [36][K/2L][C][2L]", p);
+        Checks.array("dst", dst, 0, len, "transformed weights [(m+2)^2][K/2L][C][2L]", p);
+        double[][] g = m == 4 ? G4 : G2;
+        int alpha = m + 2;
         int c = p.c(), k = p.k(), kbs = blocks(k), cp = blocks(c) * L, pairs = kbs / 2;
         Arrays.fill(dst, 0, len, 0f);
-        double[] tmp = new double[18];
+        double[] tmp = new double[alpha * 3];
         for (int kk = 0; kk < k; kk++) {
             int kb = kk / L, lane = kk % L;
             for (int cc = 0; cc < c; cc++) {
@@ -161,16 +206,16 @@ public final class WinogradConv {
                         : kb * L * cp + cc * L + lane;
                 int step = kbs * L * cp;
                 int src = wOff + (kk * c + cc) * 9;
-                // tmp = G g (6x3), then U = tmp G^T (6x6)
-                for (int i = 0; i < 6; i++) {
+                // tmp = G g (alpha x 3), then U = tmp G^T (alpha x alpha)
+                for (int i = 0; i < alpha; i++) {
                     for (int s = 0; s < 3; s++) {
-                        tmp[i * 3 + s] = G[i][0] * w[src + s] + G[i][1] * w[src + 3 + s] + G[i][2] * w[src + 6 + s];
+                        tmp[i * 3 + s] = g[i][0] * w[src + s] + g[i][1] * w[src + 3 + s] + g[i][2] * w[src + 6 + s];
                     }
                 }
-                for (int i = 0; i < 6; i++) {
-                    for (int j = 0; j < 6; j++) {
-                        double v = tmp[i * 3] * G[j][0] + tmp[i * 3 + 1] * G[j][1] + tmp[i * 3 + 2] * G[j][2];
-                        dst[dBase + (i * 6 + j) * step] = (float) v;
+                for (int i = 0; i < alpha; i++) {
+                    for (int j = 0; j < alpha; j++) {
+                        double v = tmp[i * 3] * g[j][0] + tmp[i * 3 + 1] * g[j][1] + tmp[i * 3 + 2] * g[j][2];
+                        dst[dBase + (i * alpha + j) * step] = (float) v;
                     }
                 }
             }
@@ -188,15 +233,20 @@ public final class WinogradConv {
      * @throws IllegalArgumentException naming the argument, before anything is written, when {@link #applies} is false or an array is short
      */
     public static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        int uLen = transformedLength(p);
+        fwd(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p));
+    }
+
+    /** {@link #fwd} with output tile m (2 or 4) and weights transformed for it. */
+    static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff, int m) {
+        int uLen = transformedLength(p, m);
         Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
-        Checks.array("u (transformed weights)", u, 0, uLen, "Winograd weights [36][K/2L][C][2L]", p);
+        Checks.array("u (transformed weights)", u, 0, uLen, "Winograd weights [(m+2)^2][K/2L][C][2L]", p);
         Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
         Work wk = WORK.get();
         Plan plan = wk.plan;
-        plan.set(p);
+        plan.set(p, m);
         wk.grow(plan);
         float[] b = wk.bias;
         Arrays.fill(b, 0, plan.kp, 0f);
@@ -209,7 +259,7 @@ public final class WinogradConv {
                 int count = Math.min(plan.tb, tiles - t0);
                 // the block's tiles read virtual rows [lo, hi) (row r of image i is i*hp + r); the ring keeps them
                 int last = t0 + count - 1;
-                int hi = plan.firstRow(last) + 6;
+                int hi = plan.firstRow(last) + plan.alpha;
                 for (; filled < hi; filled++) fillRow(plan, x, xOff + n0 * inPlane, filled, wk.xs);
                 block(plan, wk, u, t0, count, act, y, yOff + n0 * outPlane);
             }
@@ -248,9 +298,12 @@ public final class WinogradConv {
      * instance per thread (a record per call was an allocation C2 did not remove).
      */
     private static final class Plan {
-        int c, k, h, w, padT, padL, oh, ow, tw, tilesPerImage, cbs, cp, kbs, kp, hp, wp, images, tb, ring;
+        int m, alpha, xi, c, k, h, w, padT, padL, oh, ow, tw, tilesPerImage, cbs, cp, kbs, kp, hp, wp, images, tb, ring;
 
-        void set(ConvParams p) {
+        void set(ConvParams p, int outTile) {
+            m = outTile;
+            alpha = m + 2;
+            xi = alpha * alpha;
             c = p.c();
             k = p.k();
             h = p.h();
@@ -259,24 +312,24 @@ public final class WinogradConv {
             padL = p.padLeft();
             oh = p.outH();
             ow = p.outW();
-            int th = (oh + 3) / 4;
-            tw = (ow + 3) / 4;
+            int th = (oh + m - 1) / m;
+            tw = (ow + m - 1) / m;
             cbs = blocks(c);
             kbs = blocks(k);
             cp = cbs * L;
             kp = kbs * L;
-            long hpl = 4L * th + 2, wpl = 4L * tw + 2, tiles = (long) th * tw;
+            long hpl = (long) m * th + 2, wpl = (long) m * tw + 2, tiles = (long) th * tw;
             long tb0;
             if (FORCED_BLOCK_TILES > 0) {
                 tb0 = roundUp(FORCED_BLOCK_TILES, MR);
             } else {
-                long perTile = (long) XI * Float.BYTES * (cp + kp);
+                long perTile = (long) xi * Float.BYTES * (cp + kp);
                 tb0 = Math.max(MIN_BLOCK_TILES, BLOCK_BYTES / perTile / MR * MR);
             }
             // small images: one block spans several images of the batch (fewer padded tiles, more weight reuse)
             long imgs = tiles >= tb0 ? 1 : Math.max(1, Math.min(p.n(), tb0 / tiles));
             long tbl = Math.min(tb0, roundUp((int) Math.min(Integer.MAX_VALUE / 2, imgs * tiles), MR));
-            if (Math.max(XI * tbl * Math.max(cp, kp), (long) cbs * hpl * wpl * L) > Integer.MAX_VALUE - 64
+            if (Math.max(xi * tbl * Math.max(cp, kp), (long) cbs * hpl * wpl * L) > Integer.MAX_VALUE - 64
                     || imgs * hpl * wpl > Integer.MAX_VALUE - 64) {
                 throw new IllegalArgumentException("params: Winograd working copy too large for a Java array: " + p);
             }
@@ -289,14 +342,14 @@ public final class WinogradConv {
             int groupTiles = images * tilesPerImage, span = 0;
             for (int t0 = 0; t0 < groupTiles; t0 += tb) {
                 int last = Math.min(t0 + tb, groupTiles) - 1;
-                span = Math.max(span, firstRow(last) + 6 - firstRow(t0));
+                span = Math.max(span, firstRow(last) + alpha - firstRow(t0));
             }
             ring = Math.min(span, images * hp);
         }
 
         /** Virtual input row of the top of tile t of a group. */
         int firstRow(int t) {
-            return (t / tilesPerImage) * hp + 4 * ((t % tilesPerImage) / tw);
+            return (t / tilesPerImage) * hp + m * ((t % tilesPerImage) / tw);
         }
 
         int ringFloats() {
@@ -315,28 +368,31 @@ public final class WinogradConv {
         float[] xs = wk.xs, v = wk.v, m = wk.m, stage = wk.stage, tmp = wk.tmp;
         int[] rows = wk.rows;
         int rowLen = pl.wp * L, plane = pl.ring * rowLen;
+        int mt = pl.m;
         for (int t = 0; t < count; t++) {
             int g = t0 + t, vr = pl.firstRow(g), tj = (g % pl.tilesPerImage) % pl.tw;
-            for (int r = 0; r < 6; r++) rows[r] = ((vr + r) % pl.ring) * rowLen + 4 * tj * L;
-            inputTile(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
+            for (int r = 0; r < pl.alpha; r++) rows[r] = ((vr + r) % pl.ring) * rowLen + mt * tj * L;
+            if (mt == 4) inputTile4(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
+            else inputTile2(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
         }
         if (padded > count) {
             // the short last register tile computes zeros (never stored)
-            for (int xi = 0; xi < XI; xi++) Arrays.fill(v, (xi * tb + count) * cp, (xi * tb + padded) * cp, 0f);
+            for (int xi = 0; xi < pl.xi; xi++) Arrays.fill(v, (xi * tb + count) * cp, (xi * tb + padded) * cp, 0f);
         }
-        gemm(v, u, m, tb, padded, cp, pl.kbs, kp);
+        gemm(pl.xi, v, u, m, tb, padded, cp, pl.kbs, kp);
 
         int outPlane = pl.k * pl.oh * pl.ow;
         for (int s = 0; s < count; ) {
             int g = t0 + s, img = g / pl.tilesPerImage, tt = g % pl.tilesPerImage;
             int ti = tt / pl.tw, tj = tt % pl.tw;
-            int run = Math.min(count - s, pl.tw - tj), segW = 4 * run;
+            int run = Math.min(count - s, pl.tw - tj), segW = mt * run;
             for (int i = 0; i < run; i++) {
-                outputTile(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
+                if (mt == 4) outputTile4(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
+                else outputTile2(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
             }
-            FusedActivation.applyInPlace(act, stage, 0, kp * 4 * segW);
-            int rowsOut = Math.min(4, pl.oh - 4 * ti), cols = Math.min(segW, pl.ow - 4 * tj);
-            scatter(stage, segW, pl.k, rowsOut, cols, y, yGroup + img * outPlane + 4 * ti * pl.ow + 4 * tj, pl.oh * pl.ow, pl.ow);
+            FusedActivation.applyInPlace(act, stage, 0, kp * mt * segW);
+            int rowsOut = Math.min(mt, pl.oh - mt * ti), cols = Math.min(segW, pl.ow - mt * tj);
+            scatter(stage, segW, mt, pl.k, rowsOut, cols, y, yGroup + img * outPlane + mt * ti * pl.ow + mt * tj, pl.oh * pl.ow, pl.ow);
             s += run;
         }
     }
@@ -373,10 +429,10 @@ public final class WinogradConv {
     }
 
     /**
-     * {@code V = B^T d B} of one tile for every channel block: pixel (r, q) of block cb at
+     * F(4x4,3x3): {@code V = B^T d B} of one 6x6 tile for every channel block: pixel (r, q) of block cb at
      * {@code xs[rows[r] + cb*plane + q*L]} (L channels) to {@code v[vb + xi*xiStride + cb*L]}.
      */
-    private static void inputTile(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+    private static void inputTile4(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
         int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5];
         for (int cb = 0; cb < cbs; cb++) {
             int x0 = cb * plane;
@@ -420,15 +476,51 @@ public final class WinogradConv {
         }
     }
 
+    /**
+     * F(2x2,3x3): {@code V = B^T d B} of one 4x4 tile for every channel block ({@code B^T = [1 0 -1 0; 0 1 1 0;
+     * 0 -1 1 0; 0 1 0 -1]}), pixel (r, q) at {@code xs[rows[r] + cb*plane + q*L]}, to {@code v[vb + xi*xiStride + cb*L]}.
+     */
+    private static void inputTile2(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+        int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3];
+        for (int cb = 0; cb < cbs; cb++) {
+            int x0 = cb * plane;
+            for (int q = 0; q < 4; q++) {
+                int o = x0 + q * L;
+                FloatVector d0 = FloatVector.fromArray(F, xs, r0 + o);
+                FloatVector d1 = FloatVector.fromArray(F, xs, r1 + o);
+                FloatVector d2 = FloatVector.fromArray(F, xs, r2 + o);
+                FloatVector d3 = FloatVector.fromArray(F, xs, r3 + o);
+                int to = q * L;
+                d0.sub(d2).intoArray(tmp, to);
+                d1.add(d2).intoArray(tmp, to + 4 * L);
+                d2.sub(d1).intoArray(tmp, to + 8 * L);
+                d1.sub(d3).intoArray(tmp, to + 12 * L);
+            }
+            int vo = vb + cb * L;
+            for (int r = 0; r < 4; r++) {
+                int o = r * 4 * L;
+                FloatVector d0 = FloatVector.fromArray(F, tmp, o);
+                FloatVector d1 = FloatVector.fromArray(F, tmp, o + L);
+                FloatVector d2 = FloatVector.fromArray(F, tmp, o + 2 * L);
+                FloatVector d3 = FloatVector.fromArray(F, tmp, o + 3 * L);
+                int out = vo + r * 4 * xiStride;
+                d0.sub(d2).intoArray(v, out);
+                d1.add(d2).intoArray(v, out + xiStride);
+                d2.sub(d1).intoArray(v, out + 2 * xiStride);
+                d1.sub(d3).intoArray(v, out + 3 * xiStride);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ GEMMs
 
     /**
      * {@code m[xi][t][k] = sum_c v[xi][t][c] u[xi][k][c]} for the 36 tile positions and tiles [0, padded):
      * MR tiles x 2 channel vectors per register tile (MR x 1 for an odd last block), over the padded input channels.
      */
-    private static void gemm(float[] v, float[] u, float[] m, int tb, int padded, int cp, int kbs, int kp) {
+    private static void gemm(int xis, float[] v, float[] u, float[] m, int tb, int padded, int cp, int kbs, int kp) {
         int panel = cp * L;
-        for (int xi = 0; xi < XI; xi++) {
+        for (int xi = 0; xi < xis; xi++) {
             int vx = xi * tb * cp, mx = xi * tb * kp, ux = xi * kbs * panel;
             int kb = 0;
             for (; kb + 1 < kbs; kb += 2) {
@@ -581,10 +673,10 @@ public final class WinogradConv {
     // ------------------------------------------------------------------------------ output: tiles -> NCHW
 
     /**
-     * {@code A^T M A + bias} of one tile for every output-channel block: M at {@code m[mb + xi*xiStride + kb*L]};
+     * F(4x4,3x3): {@code A^T M A + bias} of one tile for every output-channel block: M at {@code m[mb + xi*xiStride + kb*L]};
      * output row a, column b of block kb to {@code stage[sb + kb*4*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTile(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
+    private static void outputTile4(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
         for (int kb = 0; kb < kbs; kb++) {
             int mo = mb + kb * L;
             // A^T M: down each of the 6 columns
@@ -625,12 +717,44 @@ public final class WinogradConv {
     }
 
     /**
-     * The staged run {@code stage[kb][4][segW][L]} to NCHW: channel k, row a, columns [0, cols) to
+     * F(2x2,3x3): {@code A^T M A + bias} of one tile ({@code A^T = [1 1 1 0; 0 1 -1 -1]}), M at
+     * {@code m[mb + xi*xiStride + kb*L]}; output row a, column b of block kb to {@code stage[sb + kb*2*rowStep + a*rowStep + b*L]}.
+     */
+    private static void outputTile2(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
+        for (int kb = 0; kb < kbs; kb++) {
+            int mo = mb + kb * L;
+            for (int j = 0; j < 4; j++) {
+                int o = mo + j * xiStride;
+                FloatVector m0 = FloatVector.fromArray(F, m, o);
+                FloatVector m1 = FloatVector.fromArray(F, m, o + 4 * xiStride);
+                FloatVector m2 = FloatVector.fromArray(F, m, o + 8 * xiStride);
+                FloatVector m3 = FloatVector.fromArray(F, m, o + 12 * xiStride);
+                int to = j * L;
+                m0.add(m1).add(m2).intoArray(tmp, to);
+                m1.sub(m2).sub(m3).intoArray(tmp, to + 4 * L);
+            }
+            FloatVector bv = FloatVector.fromArray(F, bias, kb * L);
+            int so = sb + kb * 2 * rowStep;
+            for (int a = 0; a < 2; a++) {
+                int o = a * 4 * L;
+                FloatVector m0 = FloatVector.fromArray(F, tmp, o);
+                FloatVector m1 = FloatVector.fromArray(F, tmp, o + L);
+                FloatVector m2 = FloatVector.fromArray(F, tmp, o + 2 * L);
+                FloatVector m3 = FloatVector.fromArray(F, tmp, o + 3 * L);
+                int out = so + a * rowStep;
+                m0.add(m1).add(m2).add(bv).intoArray(stage, out);
+                m1.sub(m2).sub(m3).add(bv).intoArray(stage, out + L);
+            }
+        }
+    }
+
+    /**
+     * The staged run {@code stage[kb][mt][segW][L]} to NCHW: channel k, row a, columns [0, cols) to
      * {@code y[yb + k*plane + a*ow + col]}: strided loads from the (L1-resident) staging block, contiguous stores.
      * Scalar copies measured a little faster than L-lane gathers on Zen 2 and need no masks.
      */
-    private static void scatter(float[] stage, int segW, int k, int rows, int cols, float[] y, int yb, int plane, int ow) {
-        int rowStep = segW * L, kbStep = 4 * rowStep;
+    private static void scatter(float[] stage, int segW, int mt, int k, int rows, int cols, float[] y, int yb, int plane, int ow) {
+        int rowStep = segW * L, kbStep = mt * rowStep;
         for (int kk = 0; kk < k; kk++) {
             int sk = (kk / L) * kbStep + kk % L, yk = yb + kk * plane;
             for (int a = 0; a < rows; a++) {
@@ -647,13 +771,13 @@ public final class WinogradConv {
         float[] xs = new float[0], v = new float[0], m = new float[0], stage = new float[0], bias = new float[0];
         final float[] tmp = new float[XI * L];
         final Plan plan = new Plan();
-        final int[] rows = new int[6];
+        final int[] rows = new int[6];   // input rows of a tile (alpha of them)
 
         void grow(Plan p) {
             xs = grow(xs, p.ringFloats());
-            v = grow(v, XI * p.tb * p.cp);
-            m = grow(m, XI * p.tb * p.kp);
-            stage = grow(stage, p.kp * 16 * Math.min(p.tb, p.tw));
+            v = grow(v, p.xi * p.tb * p.cp);
+            m = grow(m, p.xi * p.tb * p.kp);
+            stage = grow(stage, p.kp * p.m * p.m * Math.min(p.tb, p.tw));
             bias = grow(bias, p.kp);
         }
 

@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.Kernels;
+import io.github.vcnn.kernels.PackedConvWeights;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,32 +108,33 @@ class WinogradConvTest {
         float[] b = withBias ? data(rnd, bOff, p.k(), 0.5f) : null;
         float[] x0 = x.clone(), w0 = w.clone();
 
-        float[] u = WinogradConv.transformWeights(p, w, wOff);
-        float[] y = guarded(yOff + p.outputSize() + 7);
-        try {
-            WinogradConv.fwd(p, x, xOff, u, b, bOff, act, y, yOff);
-            checkGuards("y", y, yOff, p.outputSize());
-            assertArrayEquals(x0, x, "input x modified");
-            assertArrayEquals(w0, w, "weights modified");
-
-            double[] ref = reference(p, x, xOff, w, wOff, b, bOff);
-            for (int i = 0; i < ref.length; i++) {
-                double expect = act.apply((float) ref[i]);
-                double err = Math.abs(y[yOff + i] - expect);
-                if (!(err <= ABS_TOL + REL_TOL * Math.abs(expect))) {
-                    fail("y[" + i + "] expected (float64) " + expect + " got " + y[yOff + i] + " (|err| " + err + ")");
+        double[] ref = reference(p, x, xOff, w, wOff, b, bOff);
+        float[] ys = new float[p.outputSize()];
+        SCALAR.fwd(p, x, xOff, w, wOff, b, bOff, act, ys, 0);
+        for (int m : new int[]{4, 2}) {   // both variants, whichever outputTile(p) picks
+            float[] u = WinogradConv.transformWeights(p, w, wOff, m);
+            float[] y = guarded(yOff + p.outputSize() + 7);
+            try {
+                WinogradConv.fwd(p, x, xOff, u, b, bOff, act, y, yOff, m);
+                checkGuards("y", y, yOff, p.outputSize());
+                assertArrayEquals(x0, x, "input x modified");
+                assertArrayEquals(w0, w, "weights modified");
+                for (int i = 0; i < ref.length; i++) {
+                    double expect = act.apply((float) ref[i]);
+                    double err = Math.abs(y[yOff + i] - expect);
+                    if (!(err <= ABS_TOL + REL_TOL * Math.abs(expect))) {
+                        fail("y[" + i + "] expected (float64) " + expect + " got " + y[yOff + i] + " (|err| " + err + ")");
+                    }
                 }
-            }
-            float[] ys = new float[p.outputSize()];
-            SCALAR.fwd(p, x, xOff, w, wOff, b, bOff, act, ys, 0);
-            for (int i = 0; i < ys.length; i++) {
-                double err = Math.abs(y[yOff + i] - ys[i]);
-                if (!(err <= ABS_TOL + REL_TOL * Math.abs(ys[i]))) {
-                    fail("y[" + i + "] scalar kernel " + ys[i] + " got " + y[yOff + i] + " (|err| " + err + ")");
+                for (int i = 0; i < ys.length; i++) {
+                    double err = Math.abs(y[yOff + i] - ys[i]);
+                    if (!(err <= ABS_TOL + REL_TOL * Math.abs(ys[i]))) {
+                        fail("y[" + i + "] scalar kernel " + ys[i] + " got " + y[yOff + i] + " (|err| " + err + ")");
+                    }
                 }
+            } catch (AssertionError e) {
+                throw new AssertionError(what + " F(" + m + "x" + m + ",3x3): " + e.getMessage(), e);
             }
-        } catch (AssertionError e) {
-            throw new AssertionError(what + ": " + e.getMessage(), e);
         }
     }
 
@@ -149,7 +151,7 @@ class WinogradConvTest {
                 ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1), ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1)};
         ConvKernels direct = Kernels.simd().conv();
         Random rnd = new Random(SEED ^ 0x7a7);
-        StringBuilder report = new StringBuilder("Winograd F(4x4,3x3) vs float64 (seed " + SEED + ", lanes "
+        StringBuilder report = new StringBuilder("Winograd and direct vs float64 (seed " + SEED + ", lanes "
                 + FloatVector.SPECIES_PREFERRED.length() + "):\n");
         for (int s = 0; s < shapes.length; s++) {
             ConvParams p = shapes[s];
@@ -157,15 +159,25 @@ class WinogradConvTest {
             float[] w = data(rnd, 0, p.weightSize(), (float) Math.sqrt(6.0 / (9 * p.c())));
             float[] b = data(rnd, 0, p.k(), 0.5f);
             double[] ref = reference(p, x, 0, w, 0, b, 0);
-            float[] yw = new float[p.outputSize()], yd = new float[p.outputSize()];
-            WinogradConv.fwd(p, x, 0, WinogradConv.transformWeights(p, w, 0), b, 0, Epilogue.NONE, yw, 0);
-            direct.fwd(p, x, 0, direct.pack(p, w, 0), b, 0, Epilogue.NONE, yd, 0);
-            double[] ew = errors(ref, yw), ed = errors(ref, yd), wd = errors(toDouble(yd), yw);
-            report.append(String.format(Locale.ROOT,
-                    "  %-7s max|ref| %.3f  winograd: max abs %.2e, max abs/max|ref| %.2e, max rel (|ref|>0.01) %.2e, of tol %.3f"
-                            + " | direct: max abs %.2e, max rel %.2e | winograd vs direct: max abs %.2e%n",
-                    names[s], ew[4], ew[0], ew[1], ew[2], ew[3], ed[0], ed[2], wd[0]));
-            assertTrue(ew[3] <= 1, names[s] + ": Winograd error beyond 1e-4 + 1e-3|ref|: " + Arrays.toString(ew));
+            float[] yd = new float[p.outputSize()];
+            // the direct kernel's layout: packed for the same channels at stride 2, which Winograd does not take
+            PackedConvWeights directPack = direct.pack(new ConvParams(p.n(), p.c(), p.h(), p.w(), p.k(), 3, 3, 2, 2,
+                    1, 1, 1, 1, 1, 1, 1), w, 0);
+            assertEquals(PackedConvWeights.DIRECT, directPack.algorithm());
+            direct.fwd(p, x, 0, directPack, b, 0, Epilogue.NONE, yd, 0);
+            double[] ed = errors(ref, yd);
+            report.append(String.format(Locale.ROOT, "  %-7s max|ref| %.3f  direct simd: max abs %.2e, max abs/max|ref| %.2e,"
+                    + " max rel (|ref|>0.01) %.2e, of tol %.3f%n", names[s], ed[4], ed[0], ed[1], ed[2], ed[3]));
+            for (int m : new int[]{4, 2}) {
+                float[] yw = new float[p.outputSize()];
+                WinogradConv.fwd(p, x, 0, WinogradConv.transformWeights(p, w, 0, m), b, 0, Epilogue.NONE, yw, 0, m);
+                double[] ew = errors(ref, yw), wd = errors(toDouble(yd), yw);
+                report.append(String.format(Locale.ROOT, "          F(%dx%d,3x3)%s: max abs %.2e, max abs/max|ref| %.2e,"
+                                + " max rel (|ref|>0.01) %.2e, of tol %.3f | vs direct: max abs %.2e, of tol %.3f%n",
+                        m, m, WinogradConv.outputTile(p) == m ? " (chosen)" : "", ew[0], ew[1], ew[2], ew[3], wd[0], wd[3]));
+                assertTrue(ew[3] <= 1, names[s] + " F(" + m + "x" + m + "): error beyond 1e-4 + 1e-3|ref|: " + Arrays.toString(ew));
+                assertTrue(wd[3] <= 1, names[s] + " F(" + m + "x" + m + "): beyond 1e-4 + 1e-3|direct| of the direct kernel: " + Arrays.toString(wd));
+            }
         }
         System.out.print(report);
     }
@@ -209,6 +221,17 @@ class WinogradConvTest {
             }
             for (int i = 3 * 90; i < 4 * 90; i++) assertTrue(Float.isNaN(y[i]), act + ": NaN bias must give NaN at " + i);
         }
+    }
+
+    @Test
+    void variantFromChannelsOnly() {
+        assertEquals(4, WinogradConv.outputTile(ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1)));
+        assertEquals(4, WinogradConv.outputTile(ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1)));
+        assertEquals(4, WinogradConv.outputTile(ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1)));
+        assertEquals(2, WinogradConv.outputTile(ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1)));
+        assertEquals(2, WinogradConv.outputTile(ConvParams.of(8, 256, 3, 3, 256, 3, 3, 1, 0)));
+        ConvParams p = ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1);
+        assertEquals(16 * 256 * 256, WinogradConv.transformedLength(p));
     }
 
     @Test
