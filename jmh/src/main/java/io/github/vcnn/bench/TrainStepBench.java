@@ -31,12 +31,17 @@ import java.util.concurrent.TimeUnit;
  * 1,267 img/s (one thread) and 2,421 img/s (two threads) in shared/anchors.md.
  *
  * <p>{@code kernels=scalar} runs the reference kernels as HotSpot compiles them; for the strictly scalar figure add
- * {@code -jvmArgsAppend -XX:-UseSuperWord}. {@code -p threads=2} splits each batch over two threads.
+ * {@code -jvmArgsAppend -XX:-UseSuperWord}. {@code -p threads=2} splits each batch over two threads (the shared
+ * {@code WorkerPool}); {@code -p slices=8} cuts the batch into 8 slices instead of {@code Sequential}'s default 4.
+ *
+ * <p>Warm-up: 5 x 4 s. With 3 x 2 s the first measured iterations on a 2-core AVX2 host still ran the small kernels
+ * in C1 (several KB allocated per image, i.e. Vector API objects boxed outside C2) and C2 was still compiling on the
+ * benchmark's cores; the allocation per image reached its steady value only after ~15 s.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 5, time = 4)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
 public class TrainStepBench {
@@ -48,6 +53,9 @@ public class TrainStepBench {
     @Param({"1"})
     public int threads;
 
+    @Param({"4"})
+    public int slices;
+
     private Sequential model;
     private Adam adam;
     private float[] x;
@@ -55,7 +63,7 @@ public class TrainStepBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        model = Architectures.leNetFm(10, 42).kernels(Kernels.byName(kernels)).threads(threads).train();
+        model = Architectures.leNetFm(10, 42).kernels(Kernels.byName(kernels)).threads(threads).slices(slices).train();
         adam = new Adam(1e-3).weightDecay(1e-4);
         SplittableRandom r = new SplittableRandom(1);
         x = new float[BATCH * 784];
