@@ -439,7 +439,6 @@ public final class SimdConv implements ConvKernels {
     }
 
     private static final FloatVector ZERO = FloatVector.zero(F);
-    private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
 
     /**
      * The fused activation in place on a[from, from+count) (count a multiple of 16), with the scalar
@@ -466,8 +465,8 @@ public final class SimdConv implements ConvKernels {
             }
             case SIGMOID -> {
                 for (int i = from; i < end; i += L) {
-                    FloatVector z = FloatVector.fromArray(F, a, i);
-                    ONE.div(z.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(a, i);
+                    // the same exp as SimdActivation (the lanewise EXP operator is a slow library call on most JDKs)
+                    SimdMath.sigmoid(FloatVector.fromArray(F, a, i)).intoArray(a, i);
                 }
             }
             case CLIP -> {

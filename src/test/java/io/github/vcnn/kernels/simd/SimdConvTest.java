@@ -113,6 +113,29 @@ class SimdConvTest {
         assertTrue(done > 300, "only " + done + " geometries were valid");
     }
 
+    /** The fused sigmoid epilogue and the simd activation kernel share one exp: bit-identical outputs. */
+    @Test
+    void fusedSigmoidMatchesActivationKernelBitForBit() {
+        Random rnd = new Random(SEED ^ 0x519);
+        SimdActivation activation = new SimdActivation();
+        for (ConvParams p : List.of(ConvParams.of(1, 3, 9, 11, 19, 3, 3, 1, 1), ConvParams.of(2, 16, 7, 7, 32, 1, 1, 1, 0),
+                ConvParams.of(1, 1, 28, 28, 32, 5, 5, 1, 2))) {
+            float[] x = random(rnd, p.inputSize()), w = random(rnd, p.weightSize()), b = random(rnd, p.k());
+            for (int i = 0; i < x.length; i += 7) x[i] *= 40f;   // large |z|: exp's clamped range too
+            float[] fused = new float[p.outputSize()], plain = new float[p.outputSize()];
+            CONV.fwd(p, x, 0, CONV.pack(p, w, 0), b, 0, Epilogue.SIGMOID, fused, 0);
+            CONV.fwd(p, x, 0, CONV.pack(p, w, 0), b, 0, Epilogue.NONE, plain, 0);
+            // the fused path runs on whole vectors, the activation kernel's tail on the scalar reference: compare whole vectors
+            int whole = plain.length / SimdMath.VL * SimdMath.VL;
+            activation.fwd(Epilogue.SIGMOID, plain, 0, plain, 0, whole);
+            for (int i = 0; i < whole; i++) {
+                if (Float.floatToRawIntBits(fused[i]) != Float.floatToRawIntBits(plain[i])) {
+                    fail(p + " y[" + i + "]: fused " + fused[i] + ", activation kernel " + plain[i]);
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ random shapes vs double loops
 
     @Test
