@@ -115,6 +115,11 @@ public final class SimdConv implements ConvKernels {
         return WinogradConv.preferred(p) && p.c() >= 16 && p.k() >= 16;
     }
 
+    /** As {@link #prefersWinograd} for the input gradient (the transposed convolution: K -> C channels). */
+    public static boolean prefersWinogradBwdData(ConvParams p) {
+        return WinogradConv.preferredForBwdData(p) && p.c() >= 16 && p.k() >= 16;
+    }
+
     @Override
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
         ConvChecks.pack(p, w, wOff);
@@ -490,6 +495,10 @@ public final class SimdConv implements ConvKernels {
     public void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
         ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         Checks.positive("threads", threads, "intra-op threads");
+        if (prefersWinogradBwdData(p)) {
+            WinogradConv.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
+            return;
+        }
         checkScratch(p);
 
         Work wk = WORK.get();

@@ -128,7 +128,11 @@ public final class WinogradConv {
      */
     public static int outputTile(ConvParams p) {
         checkApplies(p);
-        return (long) XI * blocks(p.k()) * L * blocks(p.c()) * L * Float.BYTES > F4_MAX_WEIGHT_BYTES ? 2 : 4;
+        return outputTile(p.c(), p.k());
+    }
+
+    private static int outputTile(int c, int k) {
+        return (long) XI * blocks(k) * L * blocks(c) * L * Float.BYTES > F4_MAX_WEIGHT_BYTES ? 2 : 4;
     }
 
     /**
@@ -139,17 +143,26 @@ public final class WinogradConv {
      * than the direct kernel; so did a C=3 first layer).
      */
     public static boolean preferred(ConvParams p) {
-        if (!ENABLED || !applies(p) || p.c() < 8 || p.k() < 8) return false;
-        int m = outputTile(p), alpha = m + 2;
-        long th = (p.outH() + m - 1) / m, tw = (p.outW() + m - 1) / m, tiles = (long) p.n() * th * tw;
-        double useful = (double) p.outH() * p.outW() / ((double) m * m * th * tw);
+        return ENABLED && applies(p) && preferred(p.n(), p.c(), p.k(), p.outH(), p.outW());
+    }
+
+    /** The rule of {@link #preferred} for N images of C -> K channels and an outH x outW output. */
+    private static boolean preferred(int n, int c, int k, int outH, int outW) {
+        if (c < 8 || k < 8) return false;
+        int m = outputTile(c, k), alpha = m + 2;
+        long th = (outH + m - 1) / m, tw = (outW + m - 1) / m, tiles = (long) n * th * tw;
+        double useful = (double) outH * outW / ((double) m * m * th * tw);
         double slots = (double) tiles / roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
         if (9.0 * m * m / (alpha * alpha) * useful * slots < 1.6) return false;
-        return weightBytes(p, m) <= (4L << 20) || tiles >= 16;
+        return weightBytes(c, k, m) <= (4L << 20) || tiles >= 16;
     }
 
     private static long weightBytes(ConvParams p, int m) {
-        return (long) (m + 2) * (m + 2) * blocks(p.k()) * L * blocks(p.c()) * L * Float.BYTES;
+        return weightBytes(p.c(), p.k(), m);
+    }
+
+    private static long weightBytes(int c, int k, int m) {
+        return (long) (m + 2) * (m + 2) * blocks(k) * L * blocks(c) * L * Float.BYTES;
     }
 
     /** Floats of the transformed weights of {@code p}: {@code (m+2)^2 * ceil(K/L)*L * ceil(C/L)*L}, m = {@link #outputTile}. */
@@ -189,14 +202,23 @@ public final class WinogradConv {
     }
 
     static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst, int m) {
-        int len = transformedLength(p, m);
         Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
+        transformInto(p, w, wOff, false, dst, m, new double[9 + 6 * 3]);
+    }
+
+    /**
+     * U of the convolution {@code p} into dst; {@code transposed}: w holds the weights {@code [C][K][3][3]} of the
+     * convolution whose input gradient {@code p} computes, read rotated by 180 degrees (p's K and C are its C and K).
+     * {@code tmp}: at least 27 doubles of scratch.
+     */
+    private static void transformInto(ConvParams p, float[] w, int wOff, boolean transposed, float[] dst, int m, double[] tmp) {
+        int len = transformedLength(p, m);
         Checks.array("dst", dst, 0, len, "transformed weights [(m+2)^2][K/2L][C][2L]", p);
         double[][] g = m == 4 ? G4 : G2;
         int alpha = m + 2;
         int c = p.c(), k = p.k(), kbs = blocks(k), cp = blocks(c) * L, pairs = kbs / 2;
         Arrays.fill(dst, 0, len, 0f);
-        double[] tmp = new double[alpha * 3];
+        final int gw = alpha * 3;   // tmp[0, alpha*3): G g; tmp[gw, gw+9): the 3x3 filter g as p sees it
         for (int kk = 0; kk < k; kk++) {
             int kb = kk / L, lane = kk % L;
             for (int cc = 0; cc < c; cc++) {
@@ -205,11 +227,17 @@ public final class WinogradConv {
                         ? (kb & ~1) * L * cp + cc * 2 * L + (kb & 1) * L + lane
                         : kb * L * cp + cc * L + lane;
                 int step = kbs * L * cp;
-                int src = wOff + (kk * c + cc) * 9;
+                if (transposed) {
+                    int src = wOff + (cc * k + kk) * 9;
+                    for (int t = 0; t < 9; t++) tmp[gw + t] = w[src + 8 - t];
+                } else {
+                    int src = wOff + (kk * c + cc) * 9;
+                    for (int t = 0; t < 9; t++) tmp[gw + t] = w[src + t];
+                }
                 // tmp = G g (alpha x 3), then U = tmp G^T (alpha x alpha)
                 for (int i = 0; i < alpha; i++) {
                     for (int s = 0; s < 3; s++) {
-                        tmp[i * 3 + s] = g[i][0] * w[src + s] + g[i][1] * w[src + 3 + s] + g[i][2] * w[src + 6 + s];
+                        tmp[i * 3 + s] = g[i][0] * tmp[gw + s] + g[i][1] * tmp[gw + 3 + s] + g[i][2] * tmp[gw + 6 + s];
                     }
                 }
                 for (int i = 0; i < alpha; i++) {
@@ -264,6 +292,46 @@ public final class WinogradConv {
                 block(plan, wk, u, t0, count, act, y, yOff + n0 * outPlane);
             }
         }
+    }
+
+    // ------------------------------------------------------------------------------------ backward data
+
+    /**
+     * Whether {@link #bwdData} computes and is expected to pay on {@code p}: the input gradient of a 3x3 stride-1
+     * convolution is itself one (dz convolved with the weights rotated by 180 degrees, C and K swapped, padding
+     * 2 - pad), so the forward rule decides on that convolution; pads above 2 would crop and are left to the direct kernel.
+     */
+    public static boolean preferredForBwdData(ConvParams p) {
+        return ENABLED && applies(p) && p.padTop() <= 2 && p.padLeft() <= 2 && p.padBottom() <= 2 && p.padRight() <= 2
+                && preferred(p.n(), p.k(), p.c(), p.h(), p.w());
+    }
+
+    /**
+     * Input gradient {@code dx = conv_transpose(dz, w)} of the convolution {@code p} (3x3, stride 1, dilation 1, one
+     * group, pads at most 2): the weights are transformed per call into per-thread scratch (training changes them every
+     * step), then the forward kernel runs on dz.
+     *
+     * @param dz output gradient {@code [N][K][outH][outW]} from {@code dzOff}
+     * @param w  weights {@code [K][C][3][3]} from {@code wOff}
+     * @param dx input gradient {@code [N][C][H][W]} from {@code dxOff}, overwritten
+     */
+    public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        checkApplies(p);
+        if (p.padTop() > 2 || p.padLeft() > 2 || p.padBottom() > 2 || p.padRight() > 2) {
+            throw new IllegalArgumentException("params: Winograd bwdData needs pads of at most 2, got " + p);
+        }
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
+        Work wk = WORK.get();
+        if (!p.equals(wk.bwdOf)) {   // the transposed convolution's record, built once per shape and thread
+            wk.bwdParams = new ConvParams(p.n(), p.k(), p.outH(), p.outW(), p.c(), 3, 3, 1, 1,
+                    2 - p.padTop(), 2 - p.padLeft(), 2 - p.padBottom(), 2 - p.padRight(), 1, 1, 1);
+            wk.bwdOf = p;
+        }
+        ConvParams t = wk.bwdParams;
+        int m = outputTile(t);
+        wk.u = Work.grow(wk.u, transformedLength(t, m));
+        transformInto(t, w, wOff, true, wk.u, m, wk.dtmp);
+        fwd(t, dz, dzOff, wk.u, null, 0, Epilogue.NONE, dx, dxOff, m);
     }
 
     // ------------------------------------------------------------------------------------- planning
@@ -770,6 +838,9 @@ public final class WinogradConv {
     private static final class Work {
         float[] xs = new float[0], v = new float[0], m = new float[0], stage = new float[0], bias = new float[0];
         final float[] tmp = new float[XI * L];
+        final double[] dtmp = new double[9 + 6 * 3];
+        float[] u = new float[0];          // bwdData's transformed weights
+        ConvParams bwdOf, bwdParams;       // bwdData: the last convolution seen and its transposed one
         final Plan plan = new Plan();
         final int[] rows = new int[6];   // input rows of a tile (alpha of them)
 

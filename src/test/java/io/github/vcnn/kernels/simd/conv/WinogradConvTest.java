@@ -99,6 +99,73 @@ class WinogradConvTest {
         }
     }
 
+    /** bwdData (the transposed convolution through the forward kernel) against float64 and the scalar kernel. */
+    @Test
+    void bwdDataMatchesScalarAndFloat64() {
+        Random rnd = new Random(SEED ^ 0xbd);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        for (int i = 0; i < 120; i++) {
+            int n = pick(rnd, 1, 1, 2, 3);
+            int c = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes + 3, 1) : 1 + rnd.nextInt(40);
+            int k = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes, 3 * lanes + 1, 1) : 1 + rnd.nextInt(40);
+            int h = 1 + rnd.nextInt(20), w = 1 + rnd.nextInt(20);
+            int pt = rnd.nextInt(3), pl = rnd.nextInt(3);
+            boolean asym = rnd.nextInt(3) == 0;
+            int pb = asym ? rnd.nextInt(3) : pt, pr = asym ? rnd.nextInt(3) : pl;
+            if (h + pt + pb < 3 || w + pl + pr < 3) {
+                i--;
+                continue;
+            }
+            checkBwdData("seed " + SEED + " case " + i, new ConvParams(n, c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, 1), rnd);
+        }
+        checkBwdData("r18_l1-like, batch 2", ConvParams.of(2, 64, 20, 21, 64, 3, 3, 1, 1), rnd);
+        checkBwdData("wide C, narrow K", ConvParams.of(1, 70, 9, 10, 17, 3, 3, 1, 0), rnd);
+    }
+
+    private static void checkBwdData(String ctx, ConvParams p, Random rnd) {
+        int dzOff = rnd.nextInt(5), wOff = rnd.nextInt(5), dxOff = rnd.nextInt(5);
+        float wScale = (float) Math.sqrt(6.0 / (9 * p.c()));
+        float[] dz = data(rnd, dzOff, p.outputSize(), 1f), w = data(rnd, wOff, p.weightSize(), wScale);
+        float[] dz0 = dz.clone(), w0 = w.clone();
+        float[] dx = guarded(dxOff + p.inputSize() + 7);
+        WinogradConv.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
+        float[] dxs = new float[p.inputSize()];
+        SCALAR.bwdData(p, dz, dzOff, w, wOff, dxs, 0);
+        String what = ctx + " " + p;
+        checkGuards(what + " dx", dx, dxOff, p.inputSize());
+        assertArrayEquals(dz0, dz, what + ": dz modified");
+        assertArrayEquals(w0, w, what + ": weights modified");
+        int c = p.c(), k = p.k(), h = p.h(), wd = p.w(), oh = p.outH(), ow = p.outW();
+        for (int n = 0; n < p.n(); n++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = 0; i < h; i++) {
+                    for (int j = 0; j < wd; j++) {
+                        double sum = 0;
+                        for (int kk = 0; kk < k; kk++) {
+                            for (int r = 0; r < 3; r++) {
+                                int o = i + p.padTop() - r;
+                                if (o < 0 || o >= oh) continue;
+                                for (int s2 = 0; s2 < 3; s2++) {
+                                    int q = j + p.padLeft() - s2;
+                                    if (q < 0 || q >= ow) continue;
+                                    sum += (double) dz[dzOff + ((n * k + kk) * oh + o) * ow + q] * w[wOff + ((kk * c + ch) * 3 + r) * 3 + s2];
+                                }
+                            }
+                        }
+                        int at = ((n * c + ch) * h + i) * wd + j;
+                        double got = dx[dxOff + at], err = Math.abs(got - sum);
+                        if (!(err <= ABS_TOL + REL_TOL * Math.abs(sum))) {
+                            fail(what + ": dx[" + at + "] expected (float64) " + sum + " got " + got + " (|err| " + err + ")");
+                        }
+                        if (!(Math.abs(got - dxs[at]) <= ABS_TOL + REL_TOL * Math.abs(dxs[at]))) {
+                            fail(what + ": dx[" + at + "] scalar kernel " + dxs[at] + " got " + got);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** One configuration at random offsets: against float64 and the scalar kernel, guards intact, inputs unchanged. */
     private static void check(String ctx, ConvParams p, Epilogue act, boolean withBias, Random rnd) {
         String what = ctx + " " + p + " act " + act + " bias " + withBias;
