@@ -224,7 +224,7 @@ public final class SimdConv implements ConvKernels {
                 throw new IllegalArgumentException("weights packed for Winograd (3x3, stride 1, dilation 1, one group) do not fit "
                         + p + ": pack them for this convolution");
             }
-            WinogradConv.fwd(p, x, xOff, w.data(), bias, biasOff, act, y, yOff);   // one thread per call for now
+            WinogradConv.fwd(p, x, xOff, w.data(), bias, biasOff, act, y, yOff, threads);
             return;
         }
         checkScratch(p);
@@ -496,7 +496,7 @@ public final class SimdConv implements ConvKernels {
         ConvChecks.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
         Checks.positive("threads", threads, "intra-op threads");
         if (prefersWinogradBwdData(p)) {
-            WinogradConv.bwdData(p, dz, dzOff, w, wOff, dx, dxOff);
+            WinogradConv.bwdData(p, dz, dzOff, w, wOff, dx, dxOff, threads);
             return;
         }
         checkScratch(p);

@@ -3,6 +3,7 @@ package io.github.vcnn.kernels.simd.conv;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.exec.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -191,7 +192,8 @@ public final class WinogradConv {
 
     /** As {@link #transformWeights} into {@code dst[0, transformedLength(p))} (the padding is zeroed). */
     public static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst) {
-        transformWeightsInto(p, w, wOff, dst, outputTile(p));
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
+        transformInto(p, w, wOff, false, dst, outputTile(p), WORK.get().dtmp);   // per-thread scratch: repack allocates nothing
     }
 
     /** The weights for output tile m (2 or 4), whichever {@link #outputTile} would say (tests run both variants). */
@@ -261,11 +263,28 @@ public final class WinogradConv {
      * @throws IllegalArgumentException naming the argument, before anything is written, when {@link #applies} is false or an array is short
      */
     public static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
-        fwd(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p));
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), 1);
+    }
+
+    /**
+     * {@link #fwd} on up to {@code threads} threads of {@link WorkerPool#shared()}: the tile blocks of each image group
+     * are split into contiguous ranges, one per thread; every tile is computed the same way whichever thread runs it,
+     * so the result is bit-identical for any thread count.
+     */
+    public static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                           int threads) {
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), threads);
     }
 
     /** {@link #fwd} with output tile m (2 or 4) and weights transformed for it. */
-    static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff, int m) {
+    static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                            int m) {
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, m, 1);
+    }
+
+    static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                            int m, int threads) {
+        Checks.positive("threads", threads, "intra-op threads");
         int uLen = transformedLength(p, m);
         Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
         Checks.array("u (transformed weights)", u, 0, uLen, "Winograd weights [(m+2)^2][K/2L][C][2L]", p);
@@ -273,24 +292,75 @@ public final class WinogradConv {
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
         Work wk = WORK.get();
-        Plan plan = wk.plan;
-        plan.set(p, m);
-        wk.grow(plan);
-        float[] b = wk.bias;
-        Arrays.fill(b, 0, plan.kp, 0f);
-        if (bias != null) System.arraycopy(bias, biasOff, b, 0, p.k());
+        Plan plan = wk.prepare(p, m, bias, biasOff);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
+        int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
         for (int n0 = 0; n0 < p.n(); n0 += plan.images) {
-            int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage;
-            int filled = 0;   // virtual input rows [0, filled) of this image group are (or were) in the ring
-            for (int t0 = 0; t0 < tiles; t0 += plan.tb) {
-                int count = Math.min(plan.tb, tiles - t0);
-                // the block's tiles read virtual rows [lo, hi) (row r of image i is i*hp + r); the ring keeps them
-                int last = t0 + count - 1;
-                int hi = plan.firstRow(last) + plan.alpha;
-                for (; filled < hi; filled++) fillRow(plan, x, xOff + n0 * inPlane, filled, wk.xs);
-                block(plan, wk, u, t0, count, act, y, yOff + n0 * outPlane);
+            int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage, blocks = (tiles + plan.tb - 1) / plan.tb;
+            if (t == 1 || blocks == 1) {
+                runBlocks(plan, wk, x, xOff + n0 * inPlane, u, 0, blocks, tiles, act, y, yOff + n0 * outPlane);
+            } else {
+                Split split = wk.split;
+                split.set(p, m, x, xOff + n0 * inPlane, u, bias, biasOff, act, y, yOff + n0 * outPlane, tiles);
+                try {
+                    WorkerPool.shared().runRanges(blocks, Math.min(t, blocks), t, split);
+                } finally {
+                    split.clear();
+                }
             }
+        }
+    }
+
+    /**
+     * Tile blocks [b0, b1) of one image group (tiles of it: {@code tiles}), filling the input ring from the first
+     * block's top row: a block starts on a multiple of tb, so its rows fit the ring as in a serial run.
+     */
+    private static void runBlocks(Plan plan, Work wk, float[] x, int xGroup, float[] u, int b0, int b1, int tiles, Epilogue act,
+                                  float[] y, int yGroup) {
+        if (b0 >= b1) return;
+        int filled = plan.firstRow(b0 * plan.tb);   // virtual input rows [.., filled) are (or were) in the ring
+        for (int b = b0; b < b1; b++) {
+            int t0 = b * plan.tb, count = Math.min(plan.tb, tiles - t0);
+            // the block's tiles read virtual rows up to hi (row r of image i is i*hp + r); the ring keeps them
+            int hi = plan.firstRow(t0 + count - 1) + plan.alpha;
+            for (; filled < hi; filled++) fillRow(plan, x, xGroup, filled, wk.xs);
+            block(plan, wk, u, t0, count, act, y, yGroup);
+        }
+    }
+
+    /** One image group's blocks split over pool threads; one reusable instance per calling thread (no allocation per call). */
+    private static final class Split implements WorkerPool.RangeTask {
+        private ConvParams p;
+        private int m, xGroup, biasOff, yGroup, tiles;
+        private float[] x, u, bias, y;
+        private Epilogue act;
+
+        void set(ConvParams p, int m, float[] x, int xGroup, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yGroup,
+                 int tiles) {
+            this.p = p;
+            this.m = m;
+            this.x = x;
+            this.xGroup = xGroup;
+            this.u = u;
+            this.bias = bias;
+            this.biasOff = biasOff;
+            this.act = act;
+            this.y = y;
+            this.yGroup = yGroup;
+            this.tiles = tiles;
+        }
+
+        void clear() {   // drop the references to the caller's arrays
+            p = null;
+            x = u = bias = y = null;
+            act = null;
+        }
+
+        @Override
+        public void run(int index, int from, int to) {
+            Work own = WORK.get();   // the caller's Work when the caller runs this range, else the worker's
+            Plan plan = own.prepare(p, m, bias, biasOff);
+            runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup);
         }
     }
 
@@ -316,6 +386,11 @@ public final class WinogradConv {
      * @param dx input gradient {@code [N][C][H][W]} from {@code dxOff}, overwritten
      */
     public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
+        bwdData(p, dz, dzOff, w, wOff, dx, dxOff, 1);
+    }
+
+    /** {@link #bwdData} on up to {@code threads} pool threads, bit-identical for any count (as {@link #fwd}). */
+    public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
         checkApplies(p);
         if (p.padTop() > 2 || p.padLeft() > 2 || p.padBottom() > 2 || p.padRight() > 2) {
             throw new IllegalArgumentException("params: Winograd bwdData needs pads of at most 2, got " + p);
@@ -331,7 +406,7 @@ public final class WinogradConv {
         int m = outputTile(t);
         wk.u = Work.grow(wk.u, transformedLength(t, m));
         transformInto(t, w, wOff, true, wk.u, m, wk.dtmp);
-        fwd(t, dz, dzOff, wk.u, null, 0, Epilogue.NONE, dx, dxOff, m);
+        fwdWithTile(t, dz, dzOff, wk.u, null, 0, Epilogue.NONE, dx, dxOff, m, threads);
     }
 
     // ------------------------------------------------------------------------------------- planning
@@ -842,7 +917,17 @@ public final class WinogradConv {
         float[] u = new float[0];          // bwdData's transformed weights
         ConvParams bwdOf, bwdParams;       // bwdData: the last convolution seen and its transposed one
         final Plan plan = new Plan();
+        final Split split = new Split();
         final int[] rows = new int[6];   // input rows of a tile (alpha of them)
+
+        /** Plans a call on this thread: sizes, scratch grown, bias padded to Kp (zero past K). */
+        Plan prepare(ConvParams p, int m, float[] bias, int biasOff) {
+            plan.set(p, m);
+            grow(plan);
+            Arrays.fill(this.bias, 0, plan.kp, 0f);
+            if (bias != null) System.arraycopy(bias, biasOff, this.bias, 0, p.k());
+            return plan;
+        }
 
         void grow(Plan p) {
             xs = grow(xs, p.ringFloats());

@@ -99,6 +99,30 @@ class WinogradConvTest {
         }
     }
 
+    /** Intra-op threads split the tile blocks: fwd and bwdData bit-identical for 1, 2, 3 and 4 threads. */
+    @Test
+    void intraOpThreadsGiveBitIdenticalResults() {
+        assertTrue(io.github.vcnn.exec.WorkerPool.shared().threads() >= 2, "the build runs the tests with -Dvcnn.threads=4");
+        Random rnd = new Random(SEED ^ 0x7e4d);
+        for (ConvParams p : List.of(ConvParams.of(1, 32, 30, 29, 40, 3, 3, 1, 1),     // one image, several blocks
+                ConvParams.of(3, 20, 12, 13, 24, 3, 3, 1, 1),                           // blocks spanning images
+                new ConvParams(2, 16, 41, 9, 16, 3, 3, 1, 1, 2, 0, 1, 2, 1, 1, 1))) {   // asymmetric pads, ring wraps
+            float[] x = data(rnd, 0, p.inputSize(), 1f), w = data(rnd, 0, p.weightSize(), 0.2f), b = data(rnd, 0, p.k(), 0.5f);
+            float[] dz = data(rnd, 0, p.outputSize(), 1f);
+            float[] u = WinogradConv.transformWeights(p, w, 0);
+            float[] y1 = new float[p.outputSize()], dx1 = new float[p.inputSize()];
+            WinogradConv.fwd(p, x, 0, u, b, 0, Epilogue.RELU, y1, 0, 1);
+            WinogradConv.bwdData(p, dz, 0, w, 0, dx1, 0, 1);
+            for (int threads = 2; threads <= 4; threads++) {
+                float[] y = new float[p.outputSize()], dx = new float[p.inputSize()];
+                WinogradConv.fwd(p, x, 0, u, b, 0, Epilogue.RELU, y, 0, threads);
+                WinogradConv.bwdData(p, dz, 0, w, 0, dx, 0, threads);
+                assertArrayEquals(y1, y, p + ": fwd on " + threads + " threads");
+                assertArrayEquals(dx1, dx, p + ": bwdData on " + threads + " threads");
+            }
+        }
+    }
+
     /** bwdData (the transposed convolution through the forward kernel) against float64 and the scalar kernel. */
     @Test
     void bwdDataMatchesScalarAndFloat64() {
@@ -182,7 +206,7 @@ class WinogradConvTest {
             float[] u = WinogradConv.transformWeights(p, w, wOff, m);
             float[] y = guarded(yOff + p.outputSize() + 7);
             try {
-                WinogradConv.fwd(p, x, xOff, u, b, bOff, act, y, yOff, m);
+                WinogradConv.fwdWithTile(p, x, xOff, u, b, bOff, act, y, yOff, m);
                 checkGuards("y", y, yOff, p.outputSize());
                 assertArrayEquals(x0, x, "input x modified");
                 assertArrayEquals(w0, w, "weights modified");
@@ -237,7 +261,7 @@ class WinogradConvTest {
                     + " max rel (|ref|>0.01) %.2e, of tol %.3f%n", names[s], ed[4], ed[0], ed[1], ed[2], ed[3]));
             for (int m : new int[]{4, 2}) {
                 float[] yw = new float[p.outputSize()];
-                WinogradConv.fwd(p, x, 0, WinogradConv.transformWeights(p, w, 0, m), b, 0, Epilogue.NONE, yw, 0, m);
+                WinogradConv.fwdWithTile(p, x, 0, WinogradConv.transformWeights(p, w, 0, m), b, 0, Epilogue.NONE, yw, 0, m);
                 double[] ew = errors(ref, yw), wd = errors(toDouble(yd), yw);
                 report.append(String.format(Locale.ROOT, "          F(%dx%d,3x3)%s: max abs %.2e, max abs/max|ref| %.2e,"
                                 + " max rel (|ref|>0.01) %.2e, of tol %.3f | vs direct: max abs %.2e, of tol %.3f%n",
