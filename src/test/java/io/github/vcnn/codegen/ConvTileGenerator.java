@@ -20,6 +20,11 @@ public final class ConvTileGenerator {
     static final List<int[]> FWD_SHAPES = List.of(
             new int[]{5, 2}, new int[]{10, 1}, new int[]{6, 2}, new int[]{12, 1}, new int[]{14, 2}, new int[]{28, 1});
 
+    /** bwdWeights over input channels: P output channels (broadcast from dz) x V vectors of input channels. */
+    static final List<int[]> CHANNEL_SHAPES = List.of(
+            new int[]{4, 2}, new int[]{4, 1}, new int[]{5, 2}, new int[]{5, 1}, new int[]{6, 2}, new int[]{6, 1},
+            new int[]{14, 2}, new int[]{14, 1});
+
     public static final Path TARGET = Path.of("src/main/java/io/github/vcnn/kernels/simd/conv/gen/ConvTiles.java");
 
     private ConvTileGenerator() {
@@ -66,6 +71,7 @@ public final class ConvTileGenerator {
                 """);
         for (int[] s : FWD_SHAPES) fwd(b, s[0], s[1]);
         for (int[] s : FWD_SHAPES) bwdWeights(b, s[0], s[1]);
+        for (int[] s : CHANNEL_SHAPES) bwdWeightsOverChannels(b, s[0], s[1]);
         for (int[] s : FWD_SHAPES) {
             if (s[1] == 2) {
                 width(b, s[0], true);
@@ -159,6 +165,46 @@ public final class ConvTileGenerator {
             }
             for (int v = 0; v < V; v++) {
                 b.append(ind).append("{ int o = o0 + ").append(v).append(" * oStep + ").append(i)
+                        .append(" * L; FloatVector.fromArray(F, acc, o).add(").append(acc(i, v)).append(").intoArray(acc, o); }\n");
+            }
+            if (i > 0) b.append(pad).append("}\n");
+        }
+        b.append("    }\n");
+    }
+
+    private static void bwdWeightsOverChannels(StringBuilder b, int P, int V) {
+        String pad = "        ";
+        b.append("\n    /**\n     * bwdWeights over input channels, ").append(P).append(" output channels x ").append(V)
+                .append(" vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=\n")
+                .append("     * sum over px in [0, pixels) of dz[db + px*").append(P).append(" + i] * x[xb + v*xPlane + px*L ..]")
+                .append(" (dz interleaved [px][").append(P).append("]: one base register).\n     */\n");
+        b.append("    public static void bwdWc").append(P).append('x').append(V)
+                .append("(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,\n")
+                .append("            float[] acc, int o0, int oStep) {\n");
+        b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
+        for (int i = 0; i < P; i++) for (int v = 0; v < V; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
+        b.append(";\n");
+        for (int v = 1; v < V; v++) b.append(pad).append("int xb").append(v).append(" = xb + ").append(v == 1 ? "" : v + " * ").append("xPlane;\n");
+        b.append(pad).append("for (int px = 0; px < pixels; px++) {\n");
+        String p2 = pad + "    ";
+        for (int v = 0; v < V; v++) {
+            b.append(p2).append("FloatVector xv").append(v).append(" = FloatVector.fromArray(F, x, ").append(v == 0 ? "xb" : "xb" + v)
+                    .append(" + px * L);\n");
+        }
+        b.append(p2).append("int zb = db + px * ").append(P).append(";\n");
+        for (int i = 0; i < P; i++) {
+            b.append(p2).append(i == 0 ? "FloatVector " : "").append("zv = FloatVector.broadcast(F, dz[zb + ").append(i).append("]);\n");
+            for (int v = 0; v < V; v++) b.append(p2).append(acc(i, v)).append(" = xv").append(v).append(".fma(zv, ").append(acc(i, v)).append(");\n");
+        }
+        b.append(pad).append("}\n");
+        for (int i = 0; i < P; i++) {
+            String ind = pad;
+            if (i > 0) {
+                b.append(pad).append("if (valid > ").append(i).append(") {\n");
+                ind = pad + "    ";
+            }
+            for (int v = 0; v < V; v++) {
+                b.append(ind).append("{ int o = o0 + ").append(i).append(" * oStep + ").append(v)
                         .append(" * L; FloatVector.fromArray(F, acc, o).add(").append(acc(i, v)).append(").intoArray(acc, o); }\n");
             }
             if (i > 0) b.append(pad).append("}\n");

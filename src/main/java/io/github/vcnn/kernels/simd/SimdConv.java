@@ -7,6 +7,7 @@ import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackedConvWeights;
+import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
@@ -525,6 +526,12 @@ public final class SimdConv implements ConvKernels {
                            int threads) {
         ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         Checks.positive("threads", threads, "intra-op threads");
+        if (BwdWeightsOverChannels.applies(p)) {
+            // stride 1 with a vector of input channels or more: vectorized over C, no offset table, no dz gathers
+            BwdWeightsOverChannels.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, threads);
+            if (db != null) biasGradient(p.n(), p.k(), p.outH() * p.outW(), dz, dzOff, db, dbOff);
+            return;
+        }
         checkScratch(p);
 
         Work wk = WORK.get();

@@ -1187,6 +1187,450 @@ public final class ConvTiles {
     }
 
     /**
+     * bwdWeights over input channels, 4 output channels x 2 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*4 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][4]: one base register).
+     */
+    public static void bwdWc4x2(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0;
+        int xb1 = xb + xPlane;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            FloatVector xv1 = FloatVector.fromArray(F, x, xb1 + px * L);
+            int zb = db + px * 4;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            a0_1 = xv1.fma(zv, a0_1);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            a1_1 = xv1.fma(zv, a1_1);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            a2_1 = xv1.fma(zv, a2_1);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            a3_1 = xv1.fma(zv, a3_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 2 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 3 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 4 output channels x 1 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*4 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][4]: one base register).
+     */
+    public static void bwdWc4x1(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            int zb = db + px * 4;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 5 output channels x 2 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*5 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][5]: one base register).
+     */
+    public static void bwdWc5x2(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0;
+        int xb1 = xb + xPlane;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            FloatVector xv1 = FloatVector.fromArray(F, x, xb1 + px * L);
+            int zb = db + px * 5;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            a0_1 = xv1.fma(zv, a0_1);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            a1_1 = xv1.fma(zv, a1_1);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            a2_1 = xv1.fma(zv, a2_1);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            a3_1 = xv1.fma(zv, a3_1);
+            zv = FloatVector.broadcast(F, dz[zb + 4]);
+            a4_0 = xv0.fma(zv, a4_0);
+            a4_1 = xv1.fma(zv, a4_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 2 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 3 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 4 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+            { int o = o0 + 4 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a4_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 5 output channels x 1 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*5 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][5]: one base register).
+     */
+    public static void bwdWc5x1(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            int zb = db + px * 5;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            zv = FloatVector.broadcast(F, dz[zb + 4]);
+            a4_0 = xv0.fma(zv, a4_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 4 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 6 output channels x 2 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*6 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][6]: one base register).
+     */
+    public static void bwdWc6x2(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0;
+        int xb1 = xb + xPlane;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            FloatVector xv1 = FloatVector.fromArray(F, x, xb1 + px * L);
+            int zb = db + px * 6;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            a0_1 = xv1.fma(zv, a0_1);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            a1_1 = xv1.fma(zv, a1_1);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            a2_1 = xv1.fma(zv, a2_1);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            a3_1 = xv1.fma(zv, a3_1);
+            zv = FloatVector.broadcast(F, dz[zb + 4]);
+            a4_0 = xv0.fma(zv, a4_0);
+            a4_1 = xv1.fma(zv, a4_1);
+            zv = FloatVector.broadcast(F, dz[zb + 5]);
+            a5_0 = xv0.fma(zv, a5_0);
+            a5_1 = xv1.fma(zv, a5_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 2 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 3 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 4 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+            { int o = o0 + 4 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a4_1).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 5 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+            { int o = o0 + 5 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a5_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 6 output channels x 1 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*6 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][6]: one base register).
+     */
+    public static void bwdWc6x1(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            int zb = db + px * 6;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            zv = FloatVector.broadcast(F, dz[zb + 4]);
+            a4_0 = xv0.fma(zv, a4_0);
+            zv = FloatVector.broadcast(F, dz[zb + 5]);
+            a5_0 = xv0.fma(zv, a5_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 4 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 5 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 14 output channels x 2 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*14 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][14]: one base register).
+     */
+    public static void bwdWc14x2(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0, a8_0 = a0_0, a8_1 = a0_0, a9_0 = a0_0, a9_1 = a0_0, a10_0 = a0_0, a10_1 = a0_0, a11_0 = a0_0, a11_1 = a0_0, a12_0 = a0_0, a12_1 = a0_0, a13_0 = a0_0, a13_1 = a0_0;
+        int xb1 = xb + xPlane;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            FloatVector xv1 = FloatVector.fromArray(F, x, xb1 + px * L);
+            int zb = db + px * 14;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            a0_1 = xv1.fma(zv, a0_1);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            a1_1 = xv1.fma(zv, a1_1);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            a2_1 = xv1.fma(zv, a2_1);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            a3_1 = xv1.fma(zv, a3_1);
+            zv = FloatVector.broadcast(F, dz[zb + 4]);
+            a4_0 = xv0.fma(zv, a4_0);
+            a4_1 = xv1.fma(zv, a4_1);
+            zv = FloatVector.broadcast(F, dz[zb + 5]);
+            a5_0 = xv0.fma(zv, a5_0);
+            a5_1 = xv1.fma(zv, a5_1);
+            zv = FloatVector.broadcast(F, dz[zb + 6]);
+            a6_0 = xv0.fma(zv, a6_0);
+            a6_1 = xv1.fma(zv, a6_1);
+            zv = FloatVector.broadcast(F, dz[zb + 7]);
+            a7_0 = xv0.fma(zv, a7_0);
+            a7_1 = xv1.fma(zv, a7_1);
+            zv = FloatVector.broadcast(F, dz[zb + 8]);
+            a8_0 = xv0.fma(zv, a8_0);
+            a8_1 = xv1.fma(zv, a8_1);
+            zv = FloatVector.broadcast(F, dz[zb + 9]);
+            a9_0 = xv0.fma(zv, a9_0);
+            a9_1 = xv1.fma(zv, a9_1);
+            zv = FloatVector.broadcast(F, dz[zb + 10]);
+            a10_0 = xv0.fma(zv, a10_0);
+            a10_1 = xv1.fma(zv, a10_1);
+            zv = FloatVector.broadcast(F, dz[zb + 11]);
+            a11_0 = xv0.fma(zv, a11_0);
+            a11_1 = xv1.fma(zv, a11_1);
+            zv = FloatVector.broadcast(F, dz[zb + 12]);
+            a12_0 = xv0.fma(zv, a12_0);
+            a12_1 = xv1.fma(zv, a12_1);
+            zv = FloatVector.broadcast(F, dz[zb + 13]);
+            a13_0 = xv0.fma(zv, a13_0);
+            a13_1 = xv1.fma(zv, a13_1);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        { int o = o0 + 0 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a0_1).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+            { int o = o0 + 1 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a1_1).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+            { int o = o0 + 2 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a2_1).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+            { int o = o0 + 3 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a3_1).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 4 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+            { int o = o0 + 4 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a4_1).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 5 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+            { int o = o0 + 5 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a5_1).intoArray(acc, o); }
+        }
+        if (valid > 6) {
+            { int o = o0 + 6 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a6_0).intoArray(acc, o); }
+            { int o = o0 + 6 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a6_1).intoArray(acc, o); }
+        }
+        if (valid > 7) {
+            { int o = o0 + 7 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a7_0).intoArray(acc, o); }
+            { int o = o0 + 7 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a7_1).intoArray(acc, o); }
+        }
+        if (valid > 8) {
+            { int o = o0 + 8 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a8_0).intoArray(acc, o); }
+            { int o = o0 + 8 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a8_1).intoArray(acc, o); }
+        }
+        if (valid > 9) {
+            { int o = o0 + 9 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a9_0).intoArray(acc, o); }
+            { int o = o0 + 9 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a9_1).intoArray(acc, o); }
+        }
+        if (valid > 10) {
+            { int o = o0 + 10 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a10_0).intoArray(acc, o); }
+            { int o = o0 + 10 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a10_1).intoArray(acc, o); }
+        }
+        if (valid > 11) {
+            { int o = o0 + 11 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a11_0).intoArray(acc, o); }
+            { int o = o0 + 11 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a11_1).intoArray(acc, o); }
+        }
+        if (valid > 12) {
+            { int o = o0 + 12 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a12_0).intoArray(acc, o); }
+            { int o = o0 + 12 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a12_1).intoArray(acc, o); }
+        }
+        if (valid > 13) {
+            { int o = o0 + 13 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a13_0).intoArray(acc, o); }
+            { int o = o0 + 13 * oStep + 1 * L; FloatVector.fromArray(F, acc, o).add(a13_1).intoArray(acc, o); }
+        }
+    }
+
+    /**
+     * bwdWeights over input channels, 14 output channels x 1 vectors of input channels: for i < valid, acc[o0 + i*oStep + v*L ..] +=
+     * sum over px in [0, pixels) of dz[db + px*14 + i] * x[xb + v*xPlane + px*L ..] (dz interleaved [px][14]: one base register).
+     */
+    public static void bwdWc14x1(float[] x, int xb, int xPlane, int pixels, float[] dz, int db, int valid,
+            float[] acc, int o0, int oStep) {
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0, a8_0 = a0_0, a9_0 = a0_0, a10_0 = a0_0, a11_0 = a0_0, a12_0 = a0_0, a13_0 = a0_0;
+        for (int px = 0; px < pixels; px++) {
+            FloatVector xv0 = FloatVector.fromArray(F, x, xb + px * L);
+            int zb = db + px * 14;
+            FloatVector zv = FloatVector.broadcast(F, dz[zb + 0]);
+            a0_0 = xv0.fma(zv, a0_0);
+            zv = FloatVector.broadcast(F, dz[zb + 1]);
+            a1_0 = xv0.fma(zv, a1_0);
+            zv = FloatVector.broadcast(F, dz[zb + 2]);
+            a2_0 = xv0.fma(zv, a2_0);
+            zv = FloatVector.broadcast(F, dz[zb + 3]);
+            a3_0 = xv0.fma(zv, a3_0);
+            zv = FloatVector.broadcast(F, dz[zb + 4]);
+            a4_0 = xv0.fma(zv, a4_0);
+            zv = FloatVector.broadcast(F, dz[zb + 5]);
+            a5_0 = xv0.fma(zv, a5_0);
+            zv = FloatVector.broadcast(F, dz[zb + 6]);
+            a6_0 = xv0.fma(zv, a6_0);
+            zv = FloatVector.broadcast(F, dz[zb + 7]);
+            a7_0 = xv0.fma(zv, a7_0);
+            zv = FloatVector.broadcast(F, dz[zb + 8]);
+            a8_0 = xv0.fma(zv, a8_0);
+            zv = FloatVector.broadcast(F, dz[zb + 9]);
+            a9_0 = xv0.fma(zv, a9_0);
+            zv = FloatVector.broadcast(F, dz[zb + 10]);
+            a10_0 = xv0.fma(zv, a10_0);
+            zv = FloatVector.broadcast(F, dz[zb + 11]);
+            a11_0 = xv0.fma(zv, a11_0);
+            zv = FloatVector.broadcast(F, dz[zb + 12]);
+            a12_0 = xv0.fma(zv, a12_0);
+            zv = FloatVector.broadcast(F, dz[zb + 13]);
+            a13_0 = xv0.fma(zv, a13_0);
+        }
+        { int o = o0 + 0 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a0_0).intoArray(acc, o); }
+        if (valid > 1) {
+            { int o = o0 + 1 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a1_0).intoArray(acc, o); }
+        }
+        if (valid > 2) {
+            { int o = o0 + 2 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a2_0).intoArray(acc, o); }
+        }
+        if (valid > 3) {
+            { int o = o0 + 3 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a3_0).intoArray(acc, o); }
+        }
+        if (valid > 4) {
+            { int o = o0 + 4 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a4_0).intoArray(acc, o); }
+        }
+        if (valid > 5) {
+            { int o = o0 + 5 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a5_0).intoArray(acc, o); }
+        }
+        if (valid > 6) {
+            { int o = o0 + 6 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a6_0).intoArray(acc, o); }
+        }
+        if (valid > 7) {
+            { int o = o0 + 7 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a7_0).intoArray(acc, o); }
+        }
+        if (valid > 8) {
+            { int o = o0 + 8 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a8_0).intoArray(acc, o); }
+        }
+        if (valid > 9) {
+            { int o = o0 + 9 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a9_0).intoArray(acc, o); }
+        }
+        if (valid > 10) {
+            { int o = o0 + 10 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a10_0).intoArray(acc, o); }
+        }
+        if (valid > 11) {
+            { int o = o0 + 11 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a11_0).intoArray(acc, o); }
+        }
+        if (valid > 12) {
+            { int o = o0 + 12 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a12_0).intoArray(acc, o); }
+        }
+        if (valid > 13) {
+            { int o = o0 + 13 * oStep + 0 * L; FloatVector.fromArray(F, acc, o).add(a13_0).intoArray(acc, o); }
+        }
+    }
+
+    /**
      * Width path, 5 items x 2L output columns, one input row set for all items:
      * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
      */
