@@ -8,7 +8,10 @@ package io.github.vcnn.kernels;
  */
 public interface ConvKernels {
 
-    /** Re-lays out {@code w[K][C/groups][R][S]} (from {@code wOff}) once for {@link #fwd}. */
+    /**
+     * Re-lays out {@code w[K][C/groups][R][S]} (from {@code wOff}) once for {@link #fwd}. Only the library's variants can
+     * build a {@link PackedConvWeights} ({@link PackAccess}); another implementation (a wrapper, say) delegates to one.
+     */
     PackedConvWeights pack(ConvParams p, float[] w, int wOff);
 
     /**

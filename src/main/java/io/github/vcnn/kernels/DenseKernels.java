@@ -16,6 +16,8 @@ public interface DenseKernels {
     /**
      * Re-lays out {@code w[out][in]} (from {@code wOff}) once for {@link #fwd(DenseParams, float[], int, PackedDenseWeights,
      * float[], int, Epilogue, float[], int) fwd}; the result depends on {@code in} and {@code out} only, not the batch.
+     * Only the library's variants can build a {@link PackedDenseWeights} ({@link PackAccess}); another implementation
+     * (a wrapper, say) delegates to one.
      */
     PackedDenseWeights pack(DenseParams p, float[] w, int wOff);
 
