@@ -1,6 +1,7 @@
 package io.github.vcnn.cli;
 
 import io.github.vcnn.graph.CompileOptions;
+import io.github.vcnn.kernels.KernelProvider;
 import io.github.vcnn.onnx.BackendTest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,7 +10,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,45 +21,39 @@ import java.util.concurrent.Callable;
                 "Tolerance: |err| <= 1e-4 + 1e-3 * |ref| per element (NaN matches NaN).",
                 "Prints one line per test, 'PASS <name> (max err <e>)' or 'FAIL <name> (<reason>)', then 'N passed, M failed'. "
                         + "Exit 0 if all passed, 1 if any failed, 2 for a usage mistake."})
-public final class CheckOnnxCommand implements Callable<Integer>, OnnxCli.OneLineErrors {
+public final class CheckOnnxCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "PATH", description = "backend-test folders, folders containing them, or model.onnx files")
+    @Parameters(arity = "1..*", paramLabel = "PATH", converter = Cli.Readable.class,
+            description = "backend-test folders, folders containing them, or model.onnx files")
     List<Path> paths;
 
-    @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: the one chosen at start-up)")
-    String kernels;
+    @Option(names = "--kernels", paramLabel = "VARIANT", converter = Cli.Variant.class,
+            description = "scalar, auto or simd (default: the one chosen at start-up)")
+    KernelProvider kernels;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "intra-op threads per model (default ${DEFAULT-VALUE})")
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", converter = Cli.ModelThreads.class,
+            description = "intra-op threads per model, 1 to 256 (default ${DEFAULT-VALUE})")
     int threads;
 
+    /** Failures (an unreadable folder) go to {@link Cli}'s handler: one line, exit 1, the stack trace with --verbose. */
     @Override
-    public Integer call() {
-        try {
-            if (paths == null || paths.isEmpty()) return OnnxCli.usage(spec, "missing PATH: give one or more backend-test folders");
-            for (Path p : paths) {
-                if (!Files.exists(p)) return OnnxCli.usage(spec, "PATH '" + p + "' does not exist");
-            }
-            CompileOptions options = OnnxCli.options(kernels, threads);
-            List<Path> tests = BackendTest.find(paths);
-            int passed = 0, failed = 0;
-            for (Path t : tests) {
-                BackendTest.Result r = BackendTest.run(t, options);
-                spec.commandLine().getOut().println(r.line());
-                spec.commandLine().getOut().flush();
-                if (r.passed()) passed++;
-                else failed++;
-            }
-            if (tests.isEmpty()) spec.commandLine().getErr().println("vcnn check-onnx: no model.onnx under " + paths);
-            spec.commandLine().getOut().println(passed + " passed, " + failed + " failed");
+    public Integer call() throws IOException {
+        CompileOptions options = OnnxCli.options(kernels, threads);
+        List<Path> tests = BackendTest.find(paths);
+        int passed = 0, failed = 0;
+        for (Path t : tests) {
+            BackendTest.Result r = BackendTest.run(t, options);
+            spec.commandLine().getOut().println(r.line());
             spec.commandLine().getOut().flush();
-            return failed == 0 && !tests.isEmpty() ? 0 : 1;
-        } catch (OnnxCli.UsageError e) {
-            return OnnxCli.usage(spec, e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            return OnnxCli.failed(spec, OnnxCli.message(e));
+            if (r.passed()) passed++;
+            else failed++;
         }
+        if (tests.isEmpty()) spec.commandLine().getErr().println("vcnn check-onnx: no model.onnx under " + paths);
+        spec.commandLine().getOut().println(passed + " passed, " + failed + " failed");
+        spec.commandLine().getOut().flush();
+        return failed == 0 && !tests.isEmpty() ? 0 : 1;
     }
 }

@@ -217,6 +217,14 @@ public final class Cli {
         }
     }
 
+    /** Intra-op threads of a compiled ONNX model, 1 to {@link io.github.vcnn.graph.CompileOptions#MAX_THREADS}. */
+    public static final class ModelThreads implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String s) {
+            return inRange(s, 1, io.github.vcnn.graph.CompileOptions.MAX_THREADS);
+        }
+    }
+
     /** A seed: any long. */
     public static final class Seed implements ITypeConverter<Long> {
         @Override
@@ -271,6 +279,16 @@ public final class Cli {
         public Path convert(String s) {
             Path p = new Readable().convert(s);
             if (!Files.isDirectory(p)) throw new TypeConversionException("not a folder");
+            return p;
+        }
+    }
+
+    /** A regular file that exists and can be read. */
+    public static final class ReadableFile implements ITypeConverter<Path> {
+        @Override
+        public Path convert(String s) {
+            Path p = new Readable().convert(s);
+            if (!Files.isRegularFile(p)) throw new TypeConversionException("not a file");
             return p;
         }
     }

@@ -3,6 +3,7 @@ package io.github.vcnn.cli;
 import io.github.vcnn.graph.CompiledModel;
 import io.github.vcnn.graph.Graph;
 import io.github.vcnn.graph.Tensor;
+import io.github.vcnn.kernels.KernelProvider;
 import io.github.vcnn.onnx.OnnxImporter;
 import io.github.vcnn.onnx.TensorProtos;
 import picocli.CommandLine.Command;
@@ -33,15 +34,15 @@ import java.util.concurrent.Callable;
                 "INPUT is a TensorProto (.pb), an image (.png, .jpg, .jpeg, .bmp, .gif: resized, center-cropped, scaled to [0,1] and "
                         + "normalised), or raw little-endian float32 values with --shape.",
                 "Exit 0 on success, 1 if the model or input cannot be used, 2 for a usage mistake."})
-public final class InferCommand implements Callable<Integer>, OnnxCli.OneLineErrors {
+public final class InferCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "the .onnx model")
+    @Parameters(index = "0", paramLabel = "MODEL", converter = Cli.ReadableFile.class, description = "the .onnx model")
     Path model;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "INPUT", description = "a .pb TensorProto, an image, or raw float32 (with --shape)")
+    @Parameters(index = "1", paramLabel = "INPUT", converter = Cli.ReadableFile.class, description = "a .pb TensorProto, an image, or raw float32 (with --shape)")
     Path input;
 
     @Option(names = "--shape", paramLabel = "N,C,H,W", split = ",", description = "shape of a raw float32 INPUT (default: the model's input shape)")
@@ -50,16 +51,16 @@ public final class InferCommand implements Callable<Integer>, OnnxCli.OneLineErr
     @Option(names = "--raw", description = "read INPUT as raw little-endian float32 whatever its extension")
     boolean raw;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "write the output tensor to FILE (.pb: a TensorProto; otherwise raw little-endian float32)")
+    @Option(names = "--out", paramLabel = "FILE", converter = Cli.OutputPath.class, description = "write the output tensor to FILE (.pb: a TensorProto; otherwise raw little-endian float32)")
     Path out;
 
-    @Option(names = "--top", paramLabel = "K", defaultValue = "5", description = "classes to print per sample (default ${DEFAULT-VALUE})")
+    @Option(names = "--top", paramLabel = "K", defaultValue = "5", converter = Cli.Count.class, description = "classes to print per sample (default ${DEFAULT-VALUE})")
     int top;
 
-    @Option(names = "--labels", paramLabel = "FILE", description = "class names, one per line, to print with the top classes")
+    @Option(names = "--labels", paramLabel = "FILE", converter = Cli.ReadableFile.class, description = "class names, one per line, to print with the top classes")
     Path labels;
 
-    @Option(names = "--resize", paramLabel = "S", description = "images: resize the shorter side to S before the center crop "
+    @Option(names = "--resize", paramLabel = "S", converter = Cli.Count.class, description = "images: resize the shorter side to S before the center crop "
             + "(default: 256/224 of the model's input size for 3 channels, the input size itself for 1)")
     Integer resize;
 
@@ -70,26 +71,27 @@ public final class InferCommand implements Callable<Integer>, OnnxCli.OneLineErr
     @Option(names = "--std", paramLabel = "S,..", split = ",", description = "images: per-channel divisor (default 0.229,0.224,0.225 for RGB, 1 for gray)")
     float[] std;
 
-    @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: the one chosen at start-up)")
-    String kernels;
+    @Option(names = "--kernels", paramLabel = "VARIANT", converter = Cli.Variant.class,
+            description = "scalar, auto or simd (default: the one chosen at start-up)")
+    KernelProvider kernels;
 
-    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "intra-op threads (default ${DEFAULT-VALUE})")
+    @Option(names = "--threads", paramLabel = "T", defaultValue = "1", converter = Cli.ModelThreads.class,
+            description = "intra-op threads, 1 to 256 (default ${DEFAULT-VALUE})")
     int threads;
 
+    /**
+     * Every value was checked by its converter while parsing; what needs the model (shapes, per-channel lists) is a
+     * usage error found here, and failed work (a corrupt model or input) goes to {@link Cli}'s handler: one line, exit 1.
+     */
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         try {
-            if (model == null) return OnnxCli.usage(spec, "missing MODEL (an .onnx file)");
-            if (input == null) return OnnxCli.usage(spec, "missing INPUT (a .pb tensor, an image, or raw float32 with --shape)");
-            if (!Files.isRegularFile(model)) return OnnxCli.usage(spec, "MODEL '" + model + "' is not a file");
-            if (!Files.isRegularFile(input)) return OnnxCli.usage(spec, "INPUT '" + input + "' is not a file");
-            if (labels != null && !Files.isRegularFile(labels)) return OnnxCli.usage(spec, "--labels '" + labels + "' is not a file");
-            if (top < 1) return OnnxCli.usage(spec, "--top must be >= 1, got " + top);
             var options = OnnxCli.options(kernels, threads);
             Graph g = OnnxImporter.load(model);
             try (CompiledModel m = CompiledModel.compile(g, options)) {
                 if (m.inputCount() != 1 || m.outputCount() != 1) {
-                    return OnnxCli.failed(spec, model + " has " + m.inputCount() + " inputs and " + m.outputCount() + " outputs; infer runs single-input, single-output models");
+                    throw new IllegalArgumentException(model + " has " + m.inputCount() + " inputs and " + m.outputCount()
+                            + " outputs; infer runs single-input, single-output models");
                 }
                 float[] x = readInput(m);
                 int batch = x.length / m.inputSize();
@@ -113,9 +115,7 @@ public final class InferCommand implements Callable<Integer>, OnnxCli.OneLineErr
                 return 0;
             }
         } catch (OnnxCli.UsageError e) {
-            return OnnxCli.usage(spec, e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            return OnnxCli.failed(spec, OnnxCli.message(e));
+            throw OnnxCli.usage(spec, e);
         }
     }
 
@@ -134,8 +134,9 @@ public final class InferCommand implements Callable<Integer>, OnnxCli.OneLineErr
             long n = Tensor.elements(s);
             if (shape == null && bytes / 4 % m.inputSize() == 0) n = bytes / 4;
             if (bytes / 4 != n) {
-                throw new OnnxCli.UsageError((shape != null ? "--shape " + Arrays.toString(shape) : "the model's input " + Arrays.toString(want))
-                        + " needs " + n + " floats, " + input + " holds " + bytes / 4);
+                throw new OnnxCli.UsageError(shape != null
+                        ? "--shape " + Arrays.toString(shape) + " needs " + n + " floats, " + input + " holds " + bytes / 4
+                        : "INPUT " + input + " holds " + bytes / 4 + " floats, the model's input " + Arrays.toString(want) + " needs " + n);
             }
             ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(input)).order(ByteOrder.LITTLE_ENDIAN);
             x = new float[(int) n];

@@ -15,8 +15,13 @@ import io.github.vcnn.kernels.Kernels;
  * @param optimize       run {@link Passes#optimize} (batch-norm folding, activation fusion); default true
  */
 public record CompileOptions(int threads, int maxConcurrent, KernelProvider kernels, boolean optimize) {
+    /** The most intra-op threads a compiled model takes. */
+    public static final int MAX_THREADS = 256;
+
     public CompileOptions {
-        if (threads < 1 || threads > 256) throw new IllegalArgumentException("threads must be in [1, 256], got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be in [1, " + MAX_THREADS + "], got " + threads);
+        }
         if (maxConcurrent < 1 || maxConcurrent > 4096) throw new IllegalArgumentException("maxConcurrent must be in [1, 4096], got " + maxConcurrent);
         if (kernels == null) throw new IllegalArgumentException("kernels is null");
     }

@@ -22,8 +22,8 @@ public final class ConvChecks {
     public static void repack(String variant, ConvParams p, float[] w, int wOff, PackedConvWeights into, long packedLength) {
         pack(p, w, wOff);
         Checks.notNull("into (packed weights)", into).checkFor(variant, p);
-        if (into.data().length != packedLength) {
-            throw new IllegalArgumentException("into (packed weights) holds " + into.data().length + " values, the '" + variant
+        if (into.size() != packedLength) {
+            throw new IllegalArgumentException("into (packed weights) holds " + into.size() + " values, the '" + variant
                     + "' layout of " + p + " needs " + packedLength);
         }
     }

@@ -8,13 +8,16 @@ package io.github.vcnn.kernels;
  */
 public interface ConvKernels {
 
-    /** Re-lays out {@code w[K][C/groups][R][S]} (from {@code wOff}) once for {@link #fwd}. */
+    /**
+     * Re-lays out {@code w[K][C/groups][R][S]} (from {@code wOff}) once for {@link #fwd}. Only the library's variants can
+     * build a {@link PackedConvWeights} ({@link PackAccess}); another implementation (a wrapper, say) delegates to one.
+     */
     PackedConvWeights pack(ConvParams p, float[] w, int wOff);
 
     /**
      * Packs {@code w[K][C/groups][R][S]} (from {@code wOff}) in place into {@code into}, which this object's
      * {@link #pack} made for a convolution that {@linkplain PackedConvWeights#fits fits} {@code p}: afterwards
-     * {@code into.data()} equals {@code pack(p, w, wOff).data()}. This is how a layer refreshes its packed weights
+     * {@code into} holds what {@code pack(p, w, wOff)} would. This is how a layer refreshes its packed weights
      * after an optimizer step without allocating. Not atomic: no {@link #fwd} may read {@code into} meanwhile.
      *
      * <p>The scalar, auto and simd variants allocate nothing here. This default packs anew and copies (it allocates),
@@ -25,8 +28,8 @@ public interface ConvKernels {
     default void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
         Checks.notNull("into (packed weights)", into).checkFor(into.variant(), p);
         PackedConvWeights fresh = pack(p, w, wOff);
-        ConvChecks.repack(fresh.variant(), p, w, wOff, into, fresh.data().length);
-        System.arraycopy(fresh.data(), 0, into.data(), 0, fresh.data().length);
+        ConvChecks.repack(fresh.variant(), p, w, wOff, into, fresh.size());
+        System.arraycopy(fresh.data(PackAccess.KEY), 0, into.data(PackAccess.KEY), 0, fresh.size());
     }
 
     /**

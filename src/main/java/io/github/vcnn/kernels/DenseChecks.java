@@ -69,8 +69,8 @@ public final class DenseChecks {
     public static void repack(String variant, DenseParams p, float[] w, int wOff, PackedDenseWeights into, long packedLength) {
         pack(p, w, wOff);
         Checks.notNull("into (packed weights)", into).checkFor(variant, p);
-        if (into.data().length != packedLength) {
-            throw new IllegalArgumentException("into (packed weights) holds " + into.data().length + " values, the '" + variant
+        if (into.size() != packedLength) {
+            throw new IllegalArgumentException("into (packed weights) holds " + into.size() + " values, the '" + variant
                     + "' layout of " + p + " needs " + packedLength);
         }
     }

@@ -16,12 +16,14 @@ public interface DenseKernels {
     /**
      * Re-lays out {@code w[out][in]} (from {@code wOff}) once for {@link #fwd(DenseParams, float[], int, PackedDenseWeights,
      * float[], int, Epilogue, float[], int) fwd}; the result depends on {@code in} and {@code out} only, not the batch.
+     * Only the library's variants can build a {@link PackedDenseWeights} ({@link PackAccess}); another implementation
+     * (a wrapper, say) delegates to one.
      */
     PackedDenseWeights pack(DenseParams p, float[] w, int wOff);
 
     /**
      * Packs {@code w[out][in]} (from {@code wOff}) in place into {@code into}, which this object's {@link #pack} made
-     * for the same {@code in} and {@code out}: afterwards {@code into.data()} equals {@code pack(p, w, wOff).data()}.
+     * for the same {@code in} and {@code out}: afterwards {@code into} holds what {@code pack(p, w, wOff)} would.
      * This is how a layer refreshes its packed weights after an optimizer step without allocating. Not atomic: no
      * {@link #fwd(DenseParams, float[], int, PackedDenseWeights, float[], int, Epilogue, float[], int) fwd} may read
      * {@code into} meanwhile.
@@ -34,8 +36,8 @@ public interface DenseKernels {
     default void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
         Checks.notNull("into (packed weights)", into).checkFor(into.variant(), p);
         PackedDenseWeights fresh = pack(p, w, wOff);
-        DenseChecks.repack(fresh.variant(), p, w, wOff, into, fresh.data().length);
-        System.arraycopy(fresh.data(), 0, into.data(), 0, fresh.data().length);
+        DenseChecks.repack(fresh.variant(), p, w, wOff, into, fresh.size());
+        System.arraycopy(fresh.data(PackAccess.KEY), 0, into.data(PackAccess.KEY), 0, fresh.size());
     }
 
     /**

@@ -9,7 +9,10 @@ package io.github.vcnn.kernels;
  * channel/kernel/group sizes of the {@link ConvParams} it was packed for, not to the batch or the
  * image size, so one packing serves every input size.
  *
- * <p>Kernel implementers create these through {@link ConvKernels#pack}; callers treat them as opaque.
+ * <p>Callers get these only from {@link ConvKernels#pack} and treat them as opaque: the constructor and the raw array
+ * ({@link #data(PackAccess)}) need the library's {@link PackAccess} key, which only vcnn's kernel classes can obtain, so
+ * a pack cannot be forged (say, with a short array the kernels would read past) and its array is not handed out. The
+ * constructor also checks that the array has exactly the length of its layout.
  */
 public final class PackedConvWeights {
     private final String variant;
@@ -19,25 +22,63 @@ public final class PackedConvWeights {
     private final String algorithm;
 
     /**
-     * @param variant the {@link KernelProvider#name()} that packed it
-     * @param params  the convolution it was packed for
-     * @param data    the packed values (owned by this object from now on)
-     * @param block   the output-channel block of the layout (1 for plain {@code [K][C/G][R][S]})
+     * A {@link #DIRECT} layout; see {@link #PackedConvWeights(PackAccess, String, ConvParams, float[], int, String)}.
      */
-    public PackedConvWeights(String variant, ConvParams params, float[] data, int block) {
-        this(variant, params, data, block, DIRECT);
+    public PackedConvWeights(PackAccess access, String variant, ConvParams params, float[] data, int block) {
+        this(access, variant, params, data, block, DIRECT);
     }
 
     /**
+     * @param access    the library's key ({@link PackAccess#grant}, kernel classes only)
+     * @param variant   the {@link KernelProvider#name()} that packed it
+     * @param params    the convolution it was packed for
+     * @param data      the packed values (owned by this object from now on), exactly as many as the layout needs:
+     *                  {@link #DIRECT} {@code G * roundUp(K/G, block) * C/G * R * S}, {@link #WINOGRAD_F4X4}
+     *                  {@code 36 * roundUp(K, block) * roundUp(C, block)} (or 16 * ... for the F(2x2,3x3) tiles)
+     * @param block     the channel block of the layout, {@code >= 1} (1 for plain {@code [K][C/G][R][S]})
      * @param algorithm what the layout serves: {@link #DIRECT}, or {@link #WINOGRAD_F4X4} (the simd variant's
      *                  transformed weights for 3x3 stride-1 convolutions)
+     * @throws IllegalArgumentException when {@code access} is not the key, an argument is null, {@code block < 1},
+     *                                  the algorithm is unknown or {@code data} does not have the layout's length
      */
-    public PackedConvWeights(String variant, ConvParams params, float[] data, int block, String algorithm) {
+    public PackedConvWeights(PackAccess access, String variant, ConvParams params, float[] data, int block, String algorithm) {
+        PackAccess.check(access);
         this.variant = Checks.notNull("variant", variant);
         this.params = Checks.notNull("params", params);
         this.data = Checks.notNull("data", data);
+        Checks.positive("block", block, "the channel block of the packed layout");
         this.block = block;
         this.algorithm = Checks.notNull("algorithm", algorithm);
+        long expected = layoutLength(params, block, algorithm);
+        if (data.length != expected && !(WINOGRAD_F4X4.equals(algorithm) && data.length == winogradLength(params, block, 2))) {
+            throw new IllegalArgumentException("data (packed weights) holds " + data.length + " values, the " + algorithm
+                    + " layout with block " + block + " of " + params + " needs " + expected);
+        }
+    }
+
+    /**
+     * The floats of a layout: {@link #DIRECT} {@code G * roundUp(K/G, block) * C/G * R * S} (block 1: the plain weights);
+     * {@link #WINOGRAD_F4X4} {@code 36 * roundUp(K, block) * roundUp(C, block)} (3x3, stride 1, dilation 1, one group;
+     * the simd variant's F(2x2,3x3) weights for large C*K, {@code 16 * ...}, are accepted under the same name).
+     */
+    static long layoutLength(ConvParams p, int block, String algorithm) {
+        return switch (algorithm) {
+            case DIRECT -> Checks.product(p.groups(), roundUp(p.kg(), block), p.cg(), p.r(), p.s());
+            case WINOGRAD_F4X4 -> winogradLength(p, block, 4);
+            default -> throw new IllegalArgumentException("algorithm '" + algorithm + "' is not one of " + DIRECT + ", " + WINOGRAD_F4X4);
+        };
+    }
+
+    private static long winogradLength(ConvParams p, int block, int outputTile) {
+        if (p.r() != 3 || p.s() != 3 || p.groups() != 1) {
+            throw new IllegalArgumentException("algorithm " + WINOGRAD_F4X4 + " needs a 3x3 convolution with one group, not " + p);
+        }
+        int alpha = outputTile + 2;
+        return Checks.product(alpha, alpha, roundUp(p.k(), block), roundUp(p.c(), block));
+    }
+
+    private static long roundUp(int n, int block) {
+        return ((long) n + block - 1) / block * block;
     }
 
     /** The direct convolution's layout (every variant). */
@@ -61,9 +102,20 @@ public final class PackedConvWeights {
         return params;
     }
 
-    /** The packed array; kernels read it, only {@link ConvKernels#pack} and {@link ConvKernels#repack} write it. */
-    public float[] data() {
+    /**
+     * The packed array itself, for the kernels: they read it, only {@link ConvKernels#pack} and {@link ConvKernels#repack}
+     * write it. Callers outside the library cannot get it (they have no key).
+     *
+     * @throws IllegalArgumentException when {@code access} is not the library's key
+     */
+    public float[] data(PackAccess access) {
+        PackAccess.check(access);
         return data;
+    }
+
+    /** How many floats the packed layout holds (its padding included). */
+    public int size() {
+        return data.length;
     }
 
     public int block() {

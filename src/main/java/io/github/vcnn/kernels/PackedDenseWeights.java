@@ -8,7 +8,10 @@ package io.github.vcnn.kernels;
  * between threads and calls, but not with a running {@code repack}. It is tied to the {@code in} and {@code out} sizes of the {@link DenseParams} it was packed
  * for, not to the batch, so one packing serves every batch size.
  *
- * <p>Kernel implementers create these through {@link DenseKernels#pack}; callers treat them as opaque.
+ * <p>Callers get these only from {@link DenseKernels#pack} and treat them as opaque: the constructor and the raw array
+ * ({@link #data(PackAccess)}) need the library's {@link PackAccess} key, which only vcnn's kernel classes can obtain, so
+ * a pack cannot be forged (say, with a short array the kernels would read past) and its array is not handed out. The
+ * constructor also checks that the array has exactly the length of its layout.
  */
 public final class PackedDenseWeights {
     private final String variant;
@@ -17,16 +20,28 @@ public final class PackedDenseWeights {
     private final float[] data;
 
     /**
+     * @param access  the library's key ({@link PackAccess#grant}, kernel classes only)
      * @param variant the {@link KernelProvider#name()} that packed it
      * @param params  the dense layer it was packed for (its batch is irrelevant)
      * @param layout  a short description of the layout of {@code data}, for messages and debugging
-     * @param data    the packed values (owned by this object from now on)
+     * @param panel   the output-column panel width of the layout, {@code >= 1} (1 for plain {@code [out][in]} or
+     *                {@code [in][out]})
+     * @param data    the packed values (owned by this object from now on), exactly {@code roundUp(out, panel) * in}
+     * @throws IllegalArgumentException when {@code access} is not the key, an argument is null, {@code panel < 1} or
+     *                                  {@code data} does not have the layout's length
      */
-    public PackedDenseWeights(String variant, DenseParams params, String layout, float[] data) {
+    public PackedDenseWeights(PackAccess access, String variant, DenseParams params, String layout, int panel, float[] data) {
+        PackAccess.check(access);
         this.variant = Checks.notNull("variant", variant);
         this.params = Checks.notNull("params", params);
         this.layout = Checks.notNull("layout", layout);
         this.data = Checks.notNull("data", data);
+        Checks.positive("panel", panel, "the column panel of the packed layout");
+        long expected = Checks.product(((long) params.out() + panel - 1) / panel * panel, params.in());
+        if (data.length != expected) {
+            throw new IllegalArgumentException("data (packed weights) holds " + data.length + " values, the layout " + layout
+                    + " (panel " + panel + ") of " + params + " needs " + expected);
+        }
     }
 
     public String variant() {
@@ -41,9 +56,20 @@ public final class PackedDenseWeights {
         return layout;
     }
 
-    /** The packed array; kernels read it, only {@link DenseKernels#pack} and {@link DenseKernels#repack} write it. */
-    public float[] data() {
+    /**
+     * The packed array itself, for the kernels: they read it, only {@link DenseKernels#pack} and
+     * {@link DenseKernels#repack} write it. Callers outside the library cannot get it (they have no key).
+     *
+     * @throws IllegalArgumentException when {@code access} is not the library's key
+     */
+    public float[] data(PackAccess access) {
+        PackAccess.check(access);
         return data;
+    }
+
+    /** How many floats the packed layout holds (its padding included). */
+    public int size() {
+        return data.length;
     }
 
     /** True when these weights fit {@code p} (same in and out); the batch may differ. */

@@ -38,7 +38,7 @@ class CliErrorsTest {
 
     @TempDir
     static Path tmp;
-    static Path emptyDir, aFile, corruptData, badIndex, reference;
+    static Path emptyDir, aFile, corruptData, badIndex, reference, model, rawInput, corruptModel;
 
     /**
      * What one in-process run printed: picocli's writers and System.out/err together (less the instrumentation log of a
@@ -70,7 +70,7 @@ class CliErrorsTest {
     }
 
     @BeforeAll
-    static void files() throws IOException {
+    static void files() throws Exception {
         Kernels.get(); // its one start-up log line is not part of any run below
         emptyDir = Files.createDirectories(tmp.resolve("empty"));
         aFile = Files.writeString(tmp.resolve("a-file.txt"), "not a folder");
@@ -78,6 +78,10 @@ class CliErrorsTest {
         for (String f : new String[]{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
             Files.writeString(corruptData.resolve(f), "junk, not IDX");
         }
+        Path onnx = Files.createDirectories(tmp.resolve("onnx"));
+        model = OnnxCommandsTest.classifier(onnx, 3); // [N,3,8,8] -> 12 classes
+        rawInput = Files.write(onnx.resolve("x.bin"), new byte[4 * 10]);
+        corruptModel = Files.write(onnx.resolve("corrupt.onnx"), java.util.Arrays.copyOf(Files.readAllBytes(model), 60));
         badIndex = Files.createDirectories(tmp.resolve("bad-index"));
         Files.writeString(badIndex.resolve("INDEX.json"), "{\"cases\": 7}");
         try {
@@ -142,6 +146,27 @@ class CliErrorsTest {
         t.add(row(1, "vcnn check-ref: " + badIndex.resolve("INDEX.json") + " has no \"cases\" list", "check-ref", badIndex.toString()));
         // info
         t.add(row(2, "vcnn info: unexpected argument 'now'", "info", "now"));
+        // check-onnx
+        t.add(row(2, "vcnn check-onnx: PATH: missing", "check-onnx"));
+        t.add(row(2, "vcnn check-onnx: PATH /nonexistent: no such file or folder", "check-onnx", "/nonexistent"));
+        t.add(row(2, "vcnn check-onnx: --threads many: not a whole number", "check-onnx", "--threads", "many", emptyDir.toString()));
+        t.add(row(2, "vcnn check-onnx: --threads 300: must be between 1 and 256", "check-onnx", "--threads", "300", emptyDir.toString()));
+        t.add(row(2, "vcnn check-onnx: --kernels foo: unknown kernel variant; use scalar, auto or simd", "check-onnx", "--kernels", "foo",
+                emptyDir.toString()));
+        // infer
+        t.add(row(2, "vcnn infer: MODEL: missing", "infer"));
+        t.add(row(2, "vcnn infer: INPUT: missing", "infer", model.toString()));
+        t.add(row(2, "vcnn infer: MODEL /nonexistent.onnx: no such file or folder", "infer", "/nonexistent.onnx", rawInput.toString()));
+        t.add(row(2, "vcnn infer: MODEL " + emptyDir + ": not a file", "infer", emptyDir.toString(), rawInput.toString()));
+        t.add(row(2, "vcnn infer: --top 0: must be between 1 and 1000000000", "infer", model.toString(), rawInput.toString(), "--top", "0"));
+        t.add(row(2, "vcnn infer: --top 0: must be between 1 and 1000000000", "INFER", model.toString(), rawInput.toString(), "--TOP", "0"));
+        t.add(row(2, "vcnn infer: --labels /nonexistent: no such file or folder", "infer", model.toString(), rawInput.toString(),
+                "--labels", "/nonexistent"));
+        t.add(row(2, "vcnn infer: --shape [1, 3, 8, 8] needs 192 floats, " + rawInput + " holds 10", "infer", model.toString(),
+                rawInput.toString(), "--shape", "1,3,8,8"));
+        t.add(row(2, "vcnn infer: INPUT " + rawInput + " holds 10 floats, the model's input", "infer", model.toString(), rawInput.toString()));
+        t.add(row(2, "vcnn infer: unknown option '--frobnicate'", "infer", "--frobnicate", model.toString(), rawInput.toString()));
+        t.add(row(1, "vcnn infer: " + corruptModel, "infer", corruptModel.toString(), rawInput.toString()));
         return t.stream();
     }
 

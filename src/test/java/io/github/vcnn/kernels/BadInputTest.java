@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * ArrayIndexOutOfBounds or NullPointerException, and must leave every output untouched (no partial write).
  */
 class BadInputTest {
+    /** In the kernels' package, the test can build a pack of a variant that does not exist, to hand it to each variant. */
+    private static final PackAccess KEY = PackAccess.grant();
 
     /** A call to make, and the arrays it must not modify. */
     private record Attempt(Executable call, Object... outputs) {
@@ -80,7 +82,7 @@ class BadInputTest {
         }));
         bad.add(new Bad("conv fwd weights packed for another K", "w|weights|packed", k -> convFwd(k, f(cx), 0, k.conv().pack(CONV_OTHER_K, f(CONV_OTHER_K.weightSize()), 0), f(ck), Epilogue.RELU, f(cy))));
         bad.add(new Bad("conv fwd weights packed by another variant", "w|weights|packed", k -> convFwd(k, f(cx), 0,
-                new PackedConvWeights(k.name() + "-not", CONV, f(cw), 1), f(ck), Epilogue.RELU, f(cy))));
+                new PackedConvWeights(KEY, k.name() + "-not", CONV, f(cw), 1), f(ck), Epilogue.RELU, f(cy))));
         bad.add(new Bad("conv fwd short bias", "bias", k -> convFwd(k, f(cx), 0, null, shortOf(ck), Epilogue.RELU, f(cy))));
         bad.add(new Bad("conv fwd null epilogue", "act|epilogue", k -> convFwd(k, f(cx), 0, null, f(ck), null, f(cy))));
         bad.add(new Bad("conv fwd null y", "y", k -> convFwd(k, f(cx), 0, null, f(ck), Epilogue.RELU, null)));
@@ -208,7 +210,7 @@ class BadInputTest {
         bad.add(new Bad("dense fwd weights packed for another out", "w|weights|packed", k -> densePackedFwd(k, f(dx),
                 k.dense().pack(DENSE_OTHER_OUT, f(DENSE_OTHER_OUT.out() * DENSE_OTHER_OUT.in()), 0), f(3), Epilogue.RELU, f(dy))));
         bad.add(new Bad("dense fwd weights packed by another variant", "w|weights|packed", k -> densePackedFwd(k, f(dx),
-                new PackedDenseWeights(k.name() + "-not", DENSE, "[out][in]", f(dw)), f(3), Epilogue.RELU, f(dy))));
+                new PackedDenseWeights(KEY, k.name() + "-not", DENSE, "[out][in]", 1, f(dw)), f(3), Epilogue.RELU, f(dy))));
         bad.add(new Bad("dense fwd (packed) short bias", "bias", k -> densePackedFwd(k, f(dx), null, shortOf(3), Epilogue.RELU, f(dy))));
         bad.add(new Bad("dense fwd (packed) null epilogue", "act|epilogue", k -> densePackedFwd(k, f(dx), null, f(3), null, f(dy))));
         bad.add(new Bad("dense fwd (packed) short y", "y", k -> densePackedFwd(k, f(dx), null, f(3), Epilogue.RELU, shortOf(dy))));

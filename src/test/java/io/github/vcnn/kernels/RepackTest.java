@@ -18,6 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a repack equals a fresh {@code pack} of the new weights, bit for bit, padding included, and it is the same array.
  */
 class RepackTest {
+    /** The test sits in the kernels' package, so it may read the packed arrays as the kernels do. */
+    private static final PackAccess KEY = PackAccess.grant();
 
     /** Groups, depthwise, output-channel tails of every vector width, 1x1, rectangular kernels, the LeNet layers. */
     private static final List<ConvParams> CONVS = List.of(
@@ -47,13 +49,13 @@ class RepackTest {
                 int off = 3;
                 float[] w1 = random(off + p.weightSize(), 1), w2 = random(off + p.weightSize(), 2);
                 PackedConvWeights packed = k.conv().pack(p, w1, off);
-                float[] array = packed.data();
-                float[] fresh = k.conv().pack(p, w2, off).data();
+                float[] array = packed.data(KEY);
+                float[] fresh = k.conv().pack(p, w2, off).data(KEY);
                 assertFalse(Arrays.equals(array, fresh), k.name() + " " + p + ": the two weight sets must pack differently");
                 Arrays.fill(array, Float.NaN); // whatever the array held: padding must come out as a fresh pack has it
                 k.conv().repack(p, w2, off, packed);
-                assertSame(array, packed.data(), k.name() + ": repack writes the same array");
-                assertArrayEquals(fresh, packed.data(), k.name() + " " + p);
+                assertSame(array, packed.data(KEY), k.name() + ": repack writes the same array");
+                assertArrayEquals(fresh, packed.data(KEY), k.name() + " " + p);
                 assertEquals(k.name(), packed.variant());
             }
         }
@@ -85,13 +87,13 @@ class RepackTest {
                 int n = p.in() * p.out(), off = 5;
                 float[] w1 = random(off + n, 1), w2 = random(off + n, 2);
                 PackedDenseWeights packed = k.dense().pack(p, w1, off);
-                float[] array = packed.data();
-                float[] fresh = k.dense().pack(p, w2, off).data();
+                float[] array = packed.data(KEY);
+                float[] fresh = k.dense().pack(p, w2, off).data(KEY);
                 assertFalse(Arrays.equals(array, fresh), k.name() + " " + p);
                 Arrays.fill(array, Float.NaN);
                 k.dense().repack(p, w2, off, packed);
-                assertSame(array, packed.data());
-                assertArrayEquals(fresh, packed.data(), k.name() + " " + p);
+                assertSame(array, packed.data(KEY));
+                assertArrayEquals(fresh, packed.data(KEY), k.name() + " " + p);
                 // and it computes what fresh weights compute
                 float[] x = random(p.batch() * p.in(), 7), y = new float[p.batch() * p.out()], expected = new float[y.length];
                 k.dense().fwd(p, x, 0, packed, null, 0, Epilogue.NONE, y, 0);
@@ -123,10 +125,10 @@ class RepackTest {
                 assertTrue(e.getMessage().contains("'" + k.name() + "'"), e.getMessage());
                 assertThrows(IllegalArgumentException.class, () -> j.dense().repack(d, wd, 0, mineD));
             }
-            // a packed object of the right variant and sizes but a foreign length (another vector width) is refused
-            PackedConvWeights forged = new PackedConvWeights(k.name(), p, new float[mine.data().length + 1], mine.block());
-            e = assertThrows(IllegalArgumentException.class, () -> k.conv().repack(p, w, 0, forged));
-            assertTrue(e.getMessage().contains("holds"), e.getMessage());
+            // a packed object of the right variant and sizes but a foreign length (another vector width) cannot even be built
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> new PackedConvWeights(KEY, k.name(), p, new float[mine.size() + 1], mine.block(), mine.algorithm()));
+            assertTrue(e.getMessage().startsWith("data "), e.getMessage());
         }
     }
 
@@ -158,10 +160,10 @@ class RepackTest {
         ConvParams p = CONVS.get(4);
         float[] w2 = random(p.weightSize(), 2);
         PackedConvWeights packed = plain.pack(p, random(p.weightSize(), 1), 0);
-        float[] array = packed.data();
+        float[] array = packed.data(KEY);
         plain.repack(p, w2, 0, packed);
-        assertSame(array, packed.data());
-        assertArrayEquals(w2, packed.data());
+        assertSame(array, packed.data(KEY));
+        assertArrayEquals(w2, packed.data(KEY));
         assertThrows(IllegalArgumentException.class, () -> plain.repack(p, w2, 0, Kernels.scalar().conv().pack(p, w2, 0)));
     }
 }

@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedConvWeights;
 
 import java.util.Arrays;
@@ -40,6 +41,9 @@ import java.util.Arrays;
  * layer pays for them once. All other scratch is per thread and reused.
  */
 public final class AutoConv implements ConvKernels {
+    /** Builds and reads the packs (only the library's kernels can). */
+    private static final PackAccess KEY = PackAccess.grant();
+
     /** Target floats of one staged im2col chunk (taps x positions): 192 Ki floats = 768 KiB, within L2. */
     private static final int STAGE_FLOATS = 192 * 1024;
     private static final int MIN_CHUNK = 512, MAX_CHUNK = 2048;
@@ -83,7 +87,7 @@ public final class AutoConv implements ConvKernels {
         ConvChecks.pack(p, w, wOff);
         float[] copy = new float[p.weightSize()];
         System.arraycopy(w, wOff, copy, 0, copy.length);
-        return new PackedConvWeights(AutoKernels.NAME, p, copy, 1);
+        return new PackedConvWeights(KEY, AutoKernels.NAME, p, copy, 1);
     }
 
     /**
@@ -93,9 +97,9 @@ public final class AutoConv implements ConvKernels {
     @Override
     public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
         ConvChecks.repack(AutoKernels.NAME, p, w, wOff, into, p.weightSize());
-        System.arraycopy(w, wOff, into.data(), 0, p.weightSize());
+        System.arraycopy(w, wOff, into.data(KEY), 0, p.weightSize());
         float[][] rows = ROWS.get(into);
-        if (rows != null) transposeWeights(rows, p.groups(), p.kg(), p.cg() * p.r() * p.s(), into.data(), 0);
+        if (rows != null) transposeWeights(rows, p.groups(), p.kg(), p.cg() * p.r() * p.s(), into.data(KEY), 0);
     }
 
     // ------------------------------------------------------------------ forward
@@ -105,7 +109,7 @@ public final class AutoConv implements ConvKernels {
         ConvChecks.fwd(AutoKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         Scratch sc = SCRATCH.get();
         sc.geometry(p);
-        forwardCore(sc, x, xOff, packed.data(), 0, packed, bias, biasOff, act, y, yOff);
+        forwardCore(sc, x, xOff, packed.data(KEY), 0, packed, bias, biasOff, act, y, yOff);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedDenseWeights;
 
 /**
@@ -16,6 +17,9 @@ import io.github.vcnn.kernels.PackedDenseWeights;
  * {@code W^T} packed once by {@link #pack}.
  */
 public final class AutoDense implements DenseKernels {
+    /** Builds and reads the packs (only the library's kernels can). */
+    private static final PackAccess KEY = PackAccess.grant();
+
     /** Columns of C per block: a 4-row accumulator block of this width stays in L1. */
     static final int NC = 512;
     /** Reduction rows of op(B) staged per block (KC x NC floats = 512 KiB, L2). */
@@ -98,13 +102,13 @@ public final class AutoDense implements DenseKernels {
         DenseChecks.pack(p, w, wOff);
         float[] wt = new float[p.in() * p.out()];
         transpose(p, w, wOff, wt);
-        return new PackedDenseWeights(AutoKernels.NAME, p, "[in][out] (W^T)", wt);
+        return new PackedDenseWeights(KEY, AutoKernels.NAME, p, "[in][out] (W^T)", 1, wt);
     }
 
     @Override
     public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
         DenseChecks.repack(AutoKernels.NAME, p, w, wOff, into, (long) p.in() * p.out());
-        transpose(p, w, wOff, into.data());
+        transpose(p, w, wOff, into.data(KEY));
     }
 
     /** wt[i][o] = w[o][i]. */
@@ -120,7 +124,7 @@ public final class AutoDense implements DenseKernels {
     public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         DenseChecks.fwd(AutoKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         // y[batch][out] = x[batch][in] * Wt[in][out], then bias and activation row by row
-        gemm(false, false, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), packed.data(), 0, p.out(), 0f, y, yOff, p.out());
+        gemm(false, false, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), packed.data(KEY), 0, p.out(), 0f, y, yOff, p.out());
         int out = p.out();
         for (int bt = 0; bt < p.batch(); bt++) {
             int row = yOff + bt * out;

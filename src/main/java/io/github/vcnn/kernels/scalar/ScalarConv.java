@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedConvWeights;
 
 /**
@@ -11,6 +12,8 @@ import io.github.vcnn.kernels.PackedConvWeights;
  * Packing is a plain copy (block 1). Sums are accumulated in double.
  */
 public final class ScalarConv implements ConvKernels {
+    /** Builds and reads the packs (only the library's kernels can). */
+    private static final PackAccess KEY = PackAccess.grant();
 
     ScalarConv() {
     }
@@ -20,19 +23,19 @@ public final class ScalarConv implements ConvKernels {
         ConvChecks.pack(p, w, wOff);
         float[] copy = new float[p.weightSize()];
         System.arraycopy(w, wOff, copy, 0, copy.length);
-        return new PackedConvWeights(ScalarKernels.NAME, p, copy, 1);
+        return new PackedConvWeights(KEY, ScalarKernels.NAME, p, copy, 1);
     }
 
     @Override
     public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
         ConvChecks.repack(ScalarKernels.NAME, p, w, wOff, into, p.weightSize());
-        System.arraycopy(w, wOff, into.data(), 0, p.weightSize());
+        System.arraycopy(w, wOff, into.data(KEY), 0, p.weightSize());
     }
 
     @Override
     public void fwd(ConvParams p, float[] x, int xOff, PackedConvWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         ConvChecks.fwd(ScalarKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
-        float[] w = packed.data();
+        float[] w = packed.data(KEY);
         int outH = p.outH(), outW = p.outW(), cg = p.cg(), kg = p.kg();
         int rs = p.r() * p.s();
         // y[n][k][i][j] = act(b[k] + sum_{c,r,s} x[n][g*cg+c][i*sh + r*dh - pt][j*sw + s*dw - pl] * w[k][c][r][s])

@@ -4,10 +4,13 @@ import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedDenseWeights;
 
 /** Reference SGEMM and fully connected layer, row-major, sums in double. */
 public final class ScalarDense implements DenseKernels {
+    /** Builds and reads the packs (only the library's kernels can). */
+    private static final PackAccess KEY = PackAccess.grant();
 
     ScalarDense() {
     }
@@ -41,19 +44,19 @@ public final class ScalarDense implements DenseKernels {
         DenseChecks.pack(p, w, wOff);
         float[] copy = new float[p.out() * p.in()];
         System.arraycopy(w, wOff, copy, 0, copy.length);
-        return new PackedDenseWeights(ScalarKernels.NAME, p, "[out][in]", copy);
+        return new PackedDenseWeights(KEY, ScalarKernels.NAME, p, "[out][in]", 1, copy);
     }
 
     @Override
     public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
         DenseChecks.repack(ScalarKernels.NAME, p, w, wOff, into, (long) p.out() * p.in());
-        System.arraycopy(w, wOff, into.data(), 0, p.out() * p.in());
+        System.arraycopy(w, wOff, into.data(KEY), 0, p.out() * p.in());
     }
 
     @Override
     public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         DenseChecks.fwd(ScalarKernels.NAME, p, x, xOff, packed, bias, biasOff, act, y, yOff);
-        float[] w = packed.data();
+        float[] w = packed.data(KEY);
         // y[b][o] = act(bias[o] + sum_i x[b][i] * w[o][i])
         for (int bt = 0; bt < p.batch(); bt++) {
             for (int o = 0; o < p.out(); o++) {

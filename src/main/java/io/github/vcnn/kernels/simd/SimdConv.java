@@ -6,6 +6,7 @@ import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
@@ -50,6 +51,9 @@ import java.util.Arrays;
  * <p>Stateless and thread-safe: every buffer lives in a grow-only per-thread {@link Work}.
  */
 public final class SimdConv implements ConvKernels {
+    /** Builds and reads the packs (only the library's kernels can). */
+    private static final PackAccess KEY = PackAccess.grant();
+
     /** The JVM's preferred species: 16 lanes on AVX-512, 8 on AVX2, 4 on NEON / SSE; every layout below blocks by L. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
@@ -125,12 +129,12 @@ public final class SimdConv implements ConvKernels {
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
         ConvChecks.pack(p, w, wOff);
         if (prefersWinograd(p)) {
-            return new PackedConvWeights(VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, PackedConvWeights.WINOGRAD_F4X4);
+            return new PackedConvWeights(KEY, VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, PackedConvWeights.WINOGRAD_F4X4);
         }
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];
         packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), data);
-        return new PackedConvWeights(VARIANT, p, data, L);
+        return new PackedConvWeights(KEY, VARIANT, p, data, L);
     }
 
     /**
@@ -225,7 +229,7 @@ public final class SimdConv implements ConvKernels {
                 throw new IllegalArgumentException("weights packed for Winograd (3x3, stride 1, dilation 1, one group) do not fit "
                         + p + ": pack them for this convolution");
             }
-            WinogradConv.fwd(p, x, xOff, w.data(), bias, biasOff, act, y, yOff, threads);
+            WinogradConv.fwd(p, x, xOff, w.data(KEY), bias, biasOff, act, y, yOff, threads);
             return;
         }
         checkScratch(p);
@@ -239,7 +243,7 @@ public final class SimdConv implements ConvKernels {
         }
         // a strided 1x1 conv reads only every stride-th pixel: copy just those and run it with stride 1
         boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
-        wk.job.conv(Job.FWD, p, x, xOff, w.data(), b, act, y, yOff, sampled);
+        wk.job.conv(Job.FWD, p, x, xOff, w.data(KEY), b, act, y, yOff, sampled);
         wk.job.runConv(wk, threads);
     }
 
@@ -786,12 +790,12 @@ public final class SimdConv implements ConvKernels {
         if (into != null && PackedConvWeights.WINOGRAD_F4X4.equals(into.algorithm())) {
             ConvChecks.repack(VARIANT, p, w, wOff, into, WinogradConv.transformedLength(p));
             if (!WinogradConv.applies(p)) throw new IllegalArgumentException("Winograd weights cannot be repacked for " + p);
-            WinogradConv.transformWeightsInto(p, w, wOff, into.data());
+            WinogradConv.transformWeightsInto(p, w, wOff, into.data(KEY));
             return;
         }
         ConvChecks.repack(VARIANT, p, w, wOff, into, (long) p.groups() * blocks(p.kg()) * p.r() * p.s() * p.cg() * L);
-        Arrays.fill(into.data(), 0f);
-        packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), into.data());
+        Arrays.fill(into.data(KEY), 0f);
+        packForward(w, wOff, p.groups(), p.kg(), p.cg(), p.r(), p.s(), into.data(KEY));
     }
 
     // ------------------------------------------------------------------------------ per-thread work

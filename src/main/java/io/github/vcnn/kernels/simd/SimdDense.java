@@ -4,6 +4,7 @@ import io.github.vcnn.kernels.DenseChecks;
 import io.github.vcnn.kernels.DenseKernels;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedDenseWeights;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -22,6 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #pack} into whole panels, so per call only x (op(A)) is packed.
  */
 final class SimdDense implements DenseKernels {
+    /** Builds and reads the packs (only the library's kernels can). */
+    private static final PackAccess KEY = PackAccess.grant();
+
     private static final VectorSpecies<Float> F = SimdMath.F;
     private static final int VL = SimdMath.VL;
     private static final int MR = 6;
@@ -59,14 +63,14 @@ final class SimdDense implements DenseKernels {
         if (size > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("packed weights too large for a Java array: " + p);
         float[] data = new float[(int) size];
         packB(true, w, wOff, p.in(), 0, p.in(), 0, p.out(), data);
-        return new PackedDenseWeights(SimdConv.VARIANT, p, "[out/" + NR + "][in][" + NR + "] (W^T panels)", data);
+        return new PackedDenseWeights(KEY, SimdConv.VARIANT, p, "[out/" + NR + "][in][" + NR + "] (W^T panels)", NR, data);
     }
 
     /** As {@link #pack}, into {@code into}'s array: packB writes every value of the panels, padding columns included. */
     @Override
     public void repack(DenseParams p, float[] w, int wOff, PackedDenseWeights into) {
         DenseChecks.repack(SimdConv.VARIANT, p, w, wOff, into, (long) panels(p.out()) * NR * p.in());
-        packB(true, w, wOff, p.in(), 0, p.in(), 0, p.out(), into.data());
+        packB(true, w, wOff, p.in(), 0, p.in(), 0, p.out(), into.data(KEY));
     }
 
     private static int panels(int n) {
@@ -77,7 +81,7 @@ final class SimdDense implements DenseKernels {
     public void fwd(DenseParams p, float[] x, int xOff, PackedDenseWeights packed, float[] bias, int biasOff, Epilogue act, float[] y, int yOff) {
         DenseChecks.fwd(SimdConv.VARIANT, p, x, xOff, packed, bias, biasOff, act, y, yOff);
         // y[batch][out] = act(x[batch][in] * W[out][in]^T + b[out]), W^T read from its packed panels
-        gemm(false, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), false, null, 0, 0, packed.data(),
+        gemm(false, p.batch(), p.out(), p.in(), 1f, x, xOff, p.in(), false, null, 0, 0, packed.data(KEY),
                 0f, y, yOff, p.out(), bias, biasOff, act);
     }
 

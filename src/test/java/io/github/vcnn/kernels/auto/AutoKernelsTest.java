@@ -402,7 +402,7 @@ class AutoKernelsTest {
         assertThrows(IllegalArgumentException.class, () -> K.conv().fwd(p, new float[p.inputSize()], 0, w, new float[2], 0, Epilogue.NONE, y, 0));
         assertThrows(IllegalArgumentException.class, () -> K.conv().fwd(p, new float[p.inputSize()], 0, w, null, 0, Epilogue.NONE, y, 1));
         for (float v : y) assertEquals(42f, v, "nothing written on rejected input");
-        PackedConvWeights foreign = new PackedConvWeights("scalar", p, new float[p.weightSize()], 1);
+        PackedConvWeights foreign = io.github.vcnn.kernels.Kernels.scalar().conv().pack(p, new float[p.weightSize()], 0);
         e = assertThrows(IllegalArgumentException.class, () -> K.conv().fwd(p, new float[p.inputSize()], 0, foreign, null, 0, Epilogue.NONE, y, 0));
         assertTrue(e.getMessage().contains("scalar"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> K.conv().fwd(p.withBatch(1), new float[p.inputSize()], 0,

@@ -522,7 +522,7 @@ class SimdConvTest {
                 () -> CONV.fwd(otherC, new float[otherC.inputSize()], 0, packed, null, 0, Epilogue.NONE, new float[otherC.outputSize()], 0));
         assertTrue(e.getMessage().contains("do not fit"), e.getMessage());
 
-        PackedConvWeights foreign = new PackedConvWeights("scalar", p, w.clone(), 1);
+        PackedConvWeights foreign = Kernels.scalar().conv().pack(p, w, 0);
         e = assertThrows(IllegalArgumentException.class, () -> CONV.fwd(p, x, 0, foreign, null, 0, Epilogue.NONE, y, 0));
         assertTrue(e.getMessage().contains("scalar"), e.getMessage());
 
