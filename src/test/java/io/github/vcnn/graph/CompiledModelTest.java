@@ -175,14 +175,43 @@ class CompiledModelTest {
         for (int i = 0; i < ref.length; i++) assertEquals(ref[i], y[i], 1e-5f * (1 + Math.abs(ref[i])), "element " + i);
     }
 
+    /**
+     * Intra-op threads change who computes, never what: bit-identical outputs for 1, 2 and 3 threads, for every kernel
+     * set, on LeNet and on a residual block, at batch 1 (work split inside an image) and larger batches (split by image).
+     */
     @Test
-    void intraOpThreadsGiveTheSameResults() {
+    void intraOpThreadsGiveBitIdenticalResults() {
         SplittableRandom r = new SplittableRandom(SEED + 3);
-        float[] x = random(r, 784 * 6);
-        float[] serial = lenet.predict(x);
+        for (var k : io.github.vcnn.kernels.Kernels.available()) {
+            for (Graph g : List.of(LayerGraphs.fromSequential(source), TestGraphs.residual(SEED))) {
+                try (CompiledModel one = CompiledModel.compile(g, CompileOptions.defaults().withKernels(k))) {
+                    for (int batch : new int[]{1, 3, 8}) {
+                        float[] x = random(r, one.inputSize() * batch);
+                        float[] serial = one.predict(x);
+                        for (int t : new int[]{2, 3}) {
+                            try (CompiledModel many = CompiledModel.compile(g, CompileOptions.defaults().withKernels(k).withThreads(t))) {
+                                assertArrayEquals(serial, many.predict(x), k.name() + " kernels, batch " + batch + ", " + t + " threads");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Intra-op threads come from the shared pool: calls with threads > 1 start no thread of their own. */
+    @Test
+    void intraOpThreadsCreateNoThreads() {
+        float[] x = random(new SplittableRandom(SEED + 4), 784 * 4);
         try (CompiledModel two = CompiledModel.compile(source, CompileOptions.defaults().withThreads(2))) {
-            float[] y = two.predict(x);
-            for (int i = 0; i < y.length; i++) assertEquals(serial[i], y[i], 1e-5f * (1 + Math.abs(serial[i])));
+            two.predict(x);
+            int before = Thread.activeCount();
+            java.util.Set<Thread> live = Thread.getAllStackTraces().keySet();
+            for (int i = 0; i < 50; i++) two.predict(x);
+            List<String> started = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) if (!live.contains(t)) started.add(t.getName());
+            assertTrue(started.isEmpty(), "predict with 2 threads started threads " + started);
+            assertTrue(Thread.activeCount() <= before, "threads before " + before + ", after " + Thread.activeCount());
         }
     }
 
