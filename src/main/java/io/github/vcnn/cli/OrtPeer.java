@@ -34,7 +34,8 @@ final class OrtPeer {
         return cp == null || cp.isBlank() ? null : new OrtPeer(cp);
     }
 
-    record Result(String version, LatencyTimer.Result timing) {
+    /** {@code sessionMs}: environment plus session creation (the ONNX Runtime counterpart of load + compile). */
+    record Result(String version, double sessionMs, LatencyTimer.Result timing) {
     }
 
     /** Times {@code model} on input {@code x} (batch {@code batch}) with ONNX Runtime's intra-op threads set to {@code threads}. */
@@ -66,7 +67,7 @@ final class OrtPeer {
 
     /** Reads OrtLatency's JSON line (flat, so a regex per field does). */
     static Result parse(String json) throws IOException {
-        return new Result(text(json, "version"), new LatencyTimer.Result((int) number(json, "calls"), number(json, "measured_s"),
+        return new Result(text(json, "version"), number(json, "session_ms"), new LatencyTimer.Result((int) number(json, "calls"), number(json, "measured_s"),
                 number(json, "median_ms"), number(json, "p99_ms"), number(json, "per_s")));
     }
 

@@ -23,7 +23,7 @@ class BenchOnnxCommandTest {
         OnnxCommandsTest.Run r = OnnxCommandsTest.run("bench-onnx", leakyRelu().toString(), "--seconds", "0.2", "--warmup", "0.1", "--threads", "2");
         assertEquals(0, r.exit(), r.err().toString());
         assertEquals(2, r.out().size(), r.out().toString());
-        assertTrue(r.out().get(0).matches("test_leakyrelu: batch \\d+, threads 2.*, kernels \\w+, 0\\.1 s warm-up, \\d+ calls in 0\\.\\d s"), r.out().get(0));
+        assertTrue(r.out().get(0).matches("test_leakyrelu: load \\+ compile \\d+\\.\\d ms, batch \\d+, threads 2.*, kernels \\w+, 0\\.1 s warm-up, \\d+ calls in 0\\.\\d s"), r.out().get(0));
         assertTrue(r.out().get(1).matches("median \\d+\\.\\d{3} ms, p99 \\d+\\.\\d{3} ms, \\d+\\.\\d inferences/s"), r.out().get(1));
         assertTrue(r.err().isEmpty(), r.err().toString());
     }
@@ -76,9 +76,10 @@ class BenchOnnxCommandTest {
 
     @Test
     void ortOutputIsParsed() throws Exception {
-        OrtPeer.Result r = OrtPeer.parse("{\"lib\":\"ort\",\"version\":\"1.29.0\",\"model\":\"m\",\"batch\":1,\"threads\":1,\"median_ms\":0.5000,"
+        OrtPeer.Result r = OrtPeer.parse("{\"lib\":\"ort\",\"version\":\"1.29.0\",\"session_ms\":81.5000,\"model\":\"m\",\"batch\":1,\"threads\":1,\"median_ms\":0.5000,"
                 + "\"p99_ms\":0.9000,\"min_ms\":0.4,\"calls\":100,\"images_per_s\":2000.0,\"measured_s\":0.052,\"per_s\":1923.1}");
         assertEquals("1.29.0", r.version());
+        assertEquals(81.5, r.sessionMs());
         assertEquals(0.5, r.timing().medianMs());
         assertEquals(0.9, r.timing().p99Ms());
         assertEquals(100, r.timing().calls());
