@@ -98,7 +98,7 @@ public final class BenchOnnxCommand implements Callable<Integer>, OnnxCli.OneLin
                 if (ort != null) {
                     OrtPeer.Result q = ort.run(model, x, n, threads, warmup, seconds);
                     o.println(String.format(Locale.ROOT, "onnxruntime %s: session creation %.1f ms, %s", q.version(), q.sessionMs(), q.timing().line()));
-                    o.println(String.format(Locale.ROOT, "vcnn/onnxruntime: median latency %.3fx, p99 %.3fx, throughput %.3fx ; load %.3fx "
+                    o.println(String.format(Locale.ROOT, "vcnn/onnxruntime: median latency %.3fx, p99 %.3fx, throughput %.3fx, load + compile %.3fx "
                                     + "(latency or load below 1 and throughput above 1: vcnn faster)",
                             r.medianMs() / q.timing().medianMs(), r.p99Ms() / q.timing().p99Ms(), r.perSecond() / q.timing().perSecond(), loadMs / q.sessionMs()));
                     o.flush();
