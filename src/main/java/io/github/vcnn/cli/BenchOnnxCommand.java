@@ -51,8 +51,9 @@ public final class BenchOnnxCommand implements Callable<Integer>, OnnxCli.OneLin
             description = "measured seconds (default ${DEFAULT-VALUE})")
     double seconds;
 
-    @Option(names = "--warmup", paramLabel = "S", defaultValue = "2", converter = Cli.BenchSeconds.class,
-            description = "warm-up seconds before measuring, for each engine (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", paramLabel = "S", defaultValue = "10", converter = Cli.BenchSeconds.class,
+            description = "warm-up seconds before measuring, for each engine (default ${DEFAULT-VALUE}: with 3 s, C2 was still "
+                    + "compiling kernels on 2 busy cores and LeNet batch 64's p99 doubled)")
     double warmup;
 
     @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: the one chosen at start-up)")
