@@ -225,6 +225,16 @@ public final class Cli {
         }
     }
 
+    /** Seconds of a timed run: a finite number above 0 and at most 3600. */
+    public static final class BenchSeconds implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double d = parseDouble(s);
+            if (!(d > 0) || d > 3600) throw new TypeConversionException("must be > 0 and <= 3600 seconds");
+            return d;
+        }
+    }
+
     /** A seed: any long. */
     public static final class Seed implements ITypeConverter<Long> {
         @Override

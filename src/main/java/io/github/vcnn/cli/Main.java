@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "vcnn", mixinStandardHelpOptions = true, version = "vcnn 0.1.0",
         description = "Pure-Java CNN kernels on the Vector API: self-test, training, benchmarks (./vcnn bench).",
         subcommands = {TrainCommand.class, FinetuneCommand.class, CheckRefCommand.class, InfoCommand.class,
-                CheckOnnxCommand.class, InferCommand.class})
+                CheckOnnxCommand.class, InferCommand.class, BenchOnnxCommand.class, SoakCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;

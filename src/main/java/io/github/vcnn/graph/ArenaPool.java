@@ -6,8 +6,9 @@ import java.util.function.Supplier;
 
 /**
  * A bounded pool of scratch objects handed out per call: at most {@code max} exist, created on first need; a caller
- * finding none free waits (a virtual thread parks, freeing its carrier). Taking and returning one is a semaphore
- * permit and a compare-and-set: no allocation when uncontended.
+ * finding none free waits, first come first served (a virtual thread parks, freeing its carrier). Taking and returning
+ * one is a semaphore permit and a compare-and-set: no allocation when uncontended; a caller that has to wait allocates
+ * the semaphore's queue node (some 30 bytes) for that wait.
  */
 final class ArenaPool<T> {
     private final Semaphore permits;
@@ -16,7 +17,9 @@ final class ArenaPool<T> {
     private final java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
 
     ArenaPool(int max, Supplier<T> factory) {
-        this.permits = new Semaphore(max);
+        // fair: waiting callers get arenas in arrival order; a barging semaphore lets a few threads starve for many
+        // calls when there are more callers than arenas, which is what a service's p99 latency sees
+        this.permits = new Semaphore(max, true);
         this.free = new AtomicReferenceArray<>(max);
         this.factory = factory;
         for (int i = 0; i < max; i++) free.set(i, null);

@@ -6,7 +6,8 @@ import io.github.vcnn.kernels.Kernels;
 /**
  * How {@link CompiledModel#compile(Graph, CompileOptions)} builds a model.
  *
- * @param threads        intra-op threads per call (default 1): a batch is cut into this many slices run at once;
+ * @param threads        intra-op threads per call (default 1): each convolution runs on up to this many threads of
+ *                       the shared {@link io.github.vcnn.exec.WorkerPool}, with bit-identical results for every count;
  *                       services that scale by requests keep 1
  * @param maxConcurrent  how many calls may run at once, each on its own pooled arena of intermediate buffers (default:
  *                       the number of processors); further callers wait for an arena, so memory stays bounded

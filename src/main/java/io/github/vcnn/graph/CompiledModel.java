@@ -7,10 +7,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -24,8 +20,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Compilation folds batch norms into convolutions, fuses activations into the conv/dense epilogues and Add + ReLU
  * into the residual kernel ({@link Passes}), packs the weights once, and plans the buffers by lifetime. After the first
- * call with a given batch size (warm-up), {@link #predict(int, float[], float[])} allocates nothing (with
- * {@link CompileOptions#threads()} 1; the intra-op hand-off to other threads allocates a little).
+ * call with a given batch size (warm-up), {@link #predict(int, float[], float[])} allocates nothing.
+ *
+ * <p>Intra-op threads ({@link CompileOptions#threads()}, default 1): every convolution runs on up to that many threads
+ * of the shared {@link io.github.vcnn.exec.WorkerPool} (whose size caps it), through the kernels' threaded overloads,
+ * which give the same bits for every thread count; the other steps run on the caller. The model creates no threads
+ * for this, and the batch is never cut into slices, so the result does not depend on the thread count.
  *
  * <p>Batch: when every operator keeps the samples apart ({@link #anyBatch()}), the batch size is a call argument;
  * otherwise (e.g. a Reshape that folds the batch away) the model runs the batch it was declared with only.
@@ -51,19 +51,18 @@ public final class CompiledModel implements AutoCloseable {
     private final AtomicReferenceArray<Plan> directPlans = new AtomicReferenceArray<>(DIRECT_PLANS + 1);
     private final Map<Integer, Plan> otherPlans = new ConcurrentHashMap<>();
     private final ArenaPool<Lease> leases;
-    private final ExecutorService workers;
     private final List<Lease> allLeases = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicInteger carriers = new AtomicInteger();
 
     /**
-     * One caller's scratch: an arena and a frame per intra-op slice, the argument arrays of the single-tensor calls and,
+     * One caller's scratch: an arena and its frame, the argument arrays of the single-tensor calls and,
      * for callers on virtual threads, a platform thread that runs the kernels. The kernels keep per-thread scratch
      * (ThreadLocal); running them on the lease's thread bounds that scratch by the number of leases instead of letting
      * every virtual thread that ever called predict hold its own copy.
      */
     private final class Lease implements Runnable {
-        final Frame[] frames = new Frame[options.threads()];
-        final float[][] arenas = new float[options.threads()][];
+        final Frame frame = new Frame(graph.inputs().size(), options.threads());
+        float[] arena = new float[0];
         final float[][] ins = new float[graph.inputs().size()][];
         final int[] inOffs = new int[graph.inputs().size()];
         final float[][] outs = new float[graph.outputs().size()][];
@@ -75,10 +74,6 @@ public final class CompiledModel implements AutoCloseable {
         private Throwable failure;
 
         Lease() {
-            for (int i = 0; i < frames.length; i++) {
-                frames[i] = new Frame(graph.inputs().size());
-                arenas[i] = new float[0];
-            }
             allLeases.add(this);
         }
 
@@ -153,16 +148,6 @@ public final class CompiledModel implements AutoCloseable {
         if (declaredBatch <= DIRECT_PLANS) directPlans.set(declaredBatch, first);
         else otherPlans.put(declaredBatch, first);
         this.leases = new ArenaPool<>(options.maxConcurrent(), Lease::new);
-        if (options.threads() > 1) {
-            AtomicInteger n = new AtomicInteger();
-            this.workers = Executors.newFixedThreadPool(options.threads() - 1, r -> {
-                Thread t = new Thread(r, "vcnn-infer-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        } else {
-            this.workers = null;
-        }
     }
 
     /** Compiles {@code graph} with the {@link CompileOptions#defaults() default options}. */
@@ -354,59 +339,28 @@ public final class CompiledModel implements AutoCloseable {
     private void release(Lease l) {
         Arrays.fill(l.ins, null);
         Arrays.fill(l.outs, null);
-        for (Frame f : l.frames) f.clearInputs();
+        l.frame.clearInputs();
         leases.give(l);
     }
 
+    /** Runs the whole batch on the lease's frame; the conv steps spread over the intra-op threads the frame carries. */
     private void execute(Lease l, int batch) {
-        int t = anyBatch() ? Math.min(options.threads(), batch) : 1;
-        if (t == 1) {
-            slice(l, 0, 0, batch);
-            return;
-        }
-        List<Future<?>> futures = new ArrayList<>(t - 1);
-        for (int j = 1; j < t; j++) {
-            int jj = j;
-            int start = (int) ((long) batch * j / t), end = (int) ((long) batch * (j + 1) / t);
-            futures.add(workers.submit(() -> slice(l, jj, start, end - start)));
-        }
-        RuntimeException failure = null;
-        try {
-            slice(l, 0, 0, (int) ((long) batch / t));
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (failure == null) failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = new IllegalStateException("interrupted while waiting for the intra-op threads", e);
-            }
-        }
-        if (failure != null) throw failure;
-    }
-
-    /** Runs samples {@code [start, start + rows)} on frame {@code j} of the lease. */
-    private void slice(Lease l, int j, int start, int rows) {
-        Plan p = plan(rows);
-        float[] arena = l.arenas[j];
+        Plan p = plan(batch);
+        float[] arena = l.arena;
         if (arena.length < p.arenaSize) {
             arena = new float[p.arenaSize];
-            l.arenas[j] = arena;
+            l.arena = arena;
         }
-        Frame f = l.frames[j];
+        Frame f = l.frame;
         f.bind(p, arena);
         for (int i = 0; i < l.ins.length; i++) {
             f.inputs[i] = l.ins[i];
-            f.inputOffsets[i] = l.inOffs[i] + (inBatched[i] ? start * inPerSample[i] : 0);
+            f.inputOffsets[i] = l.inOffs[i];
         }
         p.run(f);
         for (int o = 0; o < l.outs.length; o++) {
             int id = p.outputIds[o];
-            System.arraycopy(f.a(id), f.o(id), l.outs[o], l.outOffs[o] + (outBatched[o] ? start * outPerSample[o] : 0), p.outputSizes[o]);
+            System.arraycopy(f.a(id), f.o(id), l.outs[o], l.outOffs[o], p.outputSizes[o]);
         }
     }
 
@@ -496,10 +450,9 @@ public final class CompiledModel implements AutoCloseable {
         return leases.created();
     }
 
-    /** Stops the model's threads (intra-op workers, and the lease threads that serve virtual-thread callers); the model must not be used afterwards. */
+    /** Stops the lease threads that serve virtual-thread callers (the intra-op threads are the shared pool's); the model must not be used afterwards. */
     @Override
     public void close() {
-        if (workers != null) workers.shutdownNow();
         for (Lease l : allLeases) l.close();
     }
 }

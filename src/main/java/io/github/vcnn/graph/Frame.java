@@ -14,10 +14,13 @@ final class Frame {
     float[] arena;
     final float[][] inputs;
     final int[] inputOffsets;
+    /** Intra-op threads the conv steps may use (the shared pool's size caps it). */
+    final int threads;
 
-    Frame(int inputCount) {
+    Frame(int inputCount, int threads) {
         this.inputs = new float[inputCount][];
         this.inputOffsets = new int[inputCount];
+        this.threads = threads;
     }
 
     void bind(Plan p, float[] arena) {

@@ -1,5 +1,6 @@
 package io.github.vcnn.graph;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.KernelProvider;
@@ -39,7 +40,9 @@ final class Lowering {
         this.g = g;
         this.k = k;
         this.prepared = new Object[g.nodes().size()];
-        for (int i = 0; i < prepared.length; i++) prepared[i] = prepare(g.nodes().get(i), declared);
+        // Packing is most of compile time (ResNet-18: tens of MB of weights) and each node's is independent; the pool
+        // makes the writes visible to this thread when run returns. Results do not depend on which thread packed.
+        WorkerPool.shared().run(prepared.length, i -> prepared[i] = prepare(g.nodes().get(i), declared));
     }
 
     private Tensor floatConst(String v) {

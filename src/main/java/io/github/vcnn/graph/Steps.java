@@ -61,8 +61,8 @@ final class Steps {
                 bias = f.a(b);
                 bOff = f.o(b);
             }
-            if (packed != null) k.fwd(p, f.a(x), f.o(x), packed, bias, bOff, ep, f.a(y), f.o(y));
-            else k.fwd(p, f.a(x), f.o(x), f.a(w), f.o(w), bias, bOff, ep, f.a(y), f.o(y));
+            PackedConvWeights pw = packed != null ? packed : k.pack(p, f.a(w), f.o(w));
+            k.fwd(p, f.a(x), f.o(x), pw, bias, bOff, ep, f.a(y), f.o(y), f.threads);
             if (post != null) applyAct(post, f.a(y), f.o(y), p.outputSize());
         }
 
