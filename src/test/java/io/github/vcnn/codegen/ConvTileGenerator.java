@@ -52,11 +52,13 @@ public final class ConvTileGenerator {
                  * Register tiles of the SIMD direct convolution, one method per shape {@code fwdPxV}: P output
                  * pixels x V vectors of L output channels (L = lanes of the preferred species).
                  *
-                 * <p>Contract of every {@code fwd} tile: for each reduction segment q in [0, nseg) (one kernel row,
-                 * contiguous in the channel-last input scratch), and u in [0, inner):
+                 * <p>Contract of every {@code fwd} tile: for each reduction segment q in [q0, q1) (one kernel row,
+                 * contiguous in the channel-last input scratch), and u in [0, inner), with the pixel bases pb[pbo + i]:
                  * {@code acc[i][v] += w[wb + ((q*inner + u)*V + v)*L .. +L] * x[pb[i] + segOff[q] + u]}: the V weight vectors
                  * of a reduction step are adjacent (one base register, the others at a constant displacement).
-                 * The accumulators start from {@code bias[bb + v*L ..]} and end in {@code out[ob + v*oStep + i*L ..]}.
+                 * The accumulators start from {@code bias[bb + v*L ..]} (segment 0) or {@code out} (later segments) and end in
+                 * {@code out[ob + v*oStep + i*L ..]}, so a caller can run a few segments for every tile of a chunk before the
+                 * next few: the weight slice of those segments is then read from L1 by all the chunk's tiles.
                  * They pass through {@code out} between segments: carried across a nested segment loop, C2 spilled
                  * most of them to the stack on AVX2 (16 vector registers); inside one segment every index is affine
                  * in the loop variable, so range checks are hoisted and a step is V loads, P broadcasts, P*V FMAs.
@@ -86,11 +88,11 @@ public final class ConvTileGenerator {
         String pad = "        ";
         b.append("\n    /** ").append(P).append(" pixels x ").append(V).append(" vectors (").append(P * V).append(" accumulators). */\n");
         b.append("    public static void fwd").append(P).append('x').append(V)
-                .append("(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,\n")
-                .append("            float[] bias, int bb, float[] out, int ob, int oStep) {\n");
-        for (int i = 0; i < P; i++) b.append(pad).append("int p").append(i).append(" = pb[").append(i).append("];\n");
+                .append("(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,\n")
+                .append("            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {\n");
+        for (int i = 0; i < P; i++) b.append(pad).append("int p").append(i).append(" = pb[pbo + ").append(i).append("];\n");
         for (int v = 0; v < V; v++) b.append(pad).append("int o").append(v).append(" = ob + ").append(v).append(" * oStep;\n");
-        b.append(pad).append("for (int q = 0; q < nseg; q++) {\n");
+        b.append(pad).append("for (int q = q0; q < q1; q++) {\n");
         String p2 = pad + "    ";
         b.append(p2).append("FloatVector ");
         for (int i = 0; i < P; i++) for (int v = 0; v < V; v++) b.append(i + v > 0 ? ", " : "").append(acc(i, v));

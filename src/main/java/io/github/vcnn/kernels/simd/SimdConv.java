@@ -249,6 +249,12 @@ public final class SimdConv implements ConvKernels {
 
     /** The segment offsets of an im2col chunk: one segment holding the whole reduction. */
     private static final int[] ONE_SEGMENT = {0};
+    /**
+     * Weight bytes of the kernel rows run for every tile of a chunk before the next rows (a share of L1 beside the
+     * chunk's staged outputs and input rows): a K-pair's whole panel (51 KB for LeNet's 5x5x32 layer) streamed from L2
+     * once per tile before.
+     */
+    private static final int SEGMENT_BYTES = Integer.getInteger("vcnn.conv.segmentBytes", 12 * 1024);
 
     /** Work items of one image on the channel-blocked path: (group, pair of channel blocks, chunk of CHUNK pixels). */
     private static int blockedItems(Work wk) {
@@ -308,23 +314,28 @@ public final class SimdConv implements ConvKernels {
                 }
             }
             int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
-            for (int t = 0; t < len; t += tileWidth) {
-                // pixel bases of the tile; pixels past the image repeat the last one (computed, never stored)
-                int base = 0;
-                for (int i = 0; i < tileWidth; i++) {
-                    if (pix0 + t + i < ohw) {
-                        base = im2col ? (t + i) * taps : xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
-                        if (++ow == wk.ow) {
-                            ow = 0;
-                            oh++;
-                        }
+            // pixel bases of the chunk's tiles; pixels past the image repeat the last one (computed, never stored)
+            int padded = (len + tileWidth - 1) / tileWidth * tileWidth, base = 0;
+            for (int i = 0; i < padded; i++) {
+                if (pix0 + i < ohw && i < len) {
+                    base = im2col ? i * taps : xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                    if (++ow == wk.ow) {
+                        ow = 0;
+                        oh++;
                     }
-                    pb[i] = base;
                 }
-                if (im2col) {
-                    tile(vecs, col, pb, wp, wb, ONE_SEGMENT, 1, taps, bias, bb, stage, t * L);
-                } else {
-                    tile(vecs, xs, pb, wp, wb, wk.segOff, wk.nseg, wk.inner, bias, bb, stage, t * L);
+                pb[i] = base;
+            }
+            if (im2col) {
+                for (int t = 0; t < len; t += tileWidth) tile(vecs, col, pb, t, wp, wb, ONE_SEGMENT, 0, 1, taps, bias, bb, stage, t * L);
+            } else {
+                // a few kernel rows for every tile of the chunk, then the next few: their weights stay in L1 for all tiles
+                int group = Math.max(1, SEGMENT_BYTES / (wk.inner * vecs * L * Float.BYTES));
+                for (int q0 = 0; q0 < wk.nseg; q0 += group) {
+                    int q1 = Math.min(wk.nseg, q0 + group);
+                    for (int t = 0; t < len; t += tileWidth) {
+                        tile(vecs, xs, pb, t, wp, wb, wk.segOff, q0, q1, wk.inner, bias, bb, stage, t * L);
+                    }
                 }
             }
             activate(stage, 0, len * L, act);
@@ -348,16 +359,16 @@ public final class SimdConv implements ConvKernels {
      * x {@link #PAIR_TILE} or {@link #SINGLE_TILE} pixels. The shape is a static final choice, so C2
      * folds the switch and inlines one generated tile.
      */
-    private static void tile(int vecs, float[] xs, int[] pb, float[] wp, int wb, int[] segOff, int nseg, int inner,
+    private static void tile(int vecs, float[] xs, int[] pb, int pbo, float[] wp, int wb, int[] segOff, int q0, int q1, int inner,
                              float[] bias, int bb, float[] stage, int o) {
         if (vecs == 2) {
-            if (PAIR_TILE == 14) ConvTiles.fwd14x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else if (PAIR_TILE == 5) ConvTiles.fwd5x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else ConvTiles.fwd6x2(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            if (PAIR_TILE == 14) ConvTiles.fwd14x2(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
+            else if (PAIR_TILE == 5) ConvTiles.fwd5x2(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd6x2(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
         } else {
-            if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
-            else ConvTiles.fwd12x1(xs, pb, wp, wb, segOff, nseg, inner, bias, bb, stage, o, CHUNK * L);
+            if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
+            else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.fwd12x1(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
         }
     }
 
@@ -957,7 +968,7 @@ public final class SimdConv implements ConvKernels {
         final Job job = new Job();
         /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
         final float[] stage = new float[2 * CHUNK * L + L * L];
-        final int[] pixelBase = new int[SINGLE_TILE];
+        final int[] pixelBase = new int[CHUNK + SINGLE_TILE];   // the pixel bases of a chunk's tiles
         /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
         final int[] channelMap = new int[L];
         int[] segOff = new int[0];

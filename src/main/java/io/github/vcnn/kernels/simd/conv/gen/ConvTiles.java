@@ -8,11 +8,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Register tiles of the SIMD direct convolution, one method per shape {@code fwdPxV}: P output
  * pixels x V vectors of L output channels (L = lanes of the preferred species).
  *
- * <p>Contract of every {@code fwd} tile: for each reduction segment q in [0, nseg) (one kernel row,
- * contiguous in the channel-last input scratch), and u in [0, inner):
+ * <p>Contract of every {@code fwd} tile: for each reduction segment q in [q0, q1) (one kernel row,
+ * contiguous in the channel-last input scratch), and u in [0, inner), with the pixel bases pb[pbo + i]:
  * {@code acc[i][v] += w[wb + ((q*inner + u)*V + v)*L .. +L] * x[pb[i] + segOff[q] + u]}: the V weight vectors
  * of a reduction step are adjacent (one base register, the others at a constant displacement).
- * The accumulators start from {@code bias[bb + v*L ..]} and end in {@code out[ob + v*oStep + i*L ..]}.
+ * The accumulators start from {@code bias[bb + v*L ..]} (segment 0) or {@code out} (later segments) and end in
+ * {@code out[ob + v*oStep + i*L ..]}, so a caller can run a few segments for every tile of a chunk before the
+ * next few: the weight slice of those segments is then read from L1 by all the chunk's tiles.
  * They pass through {@code out} between segments: carried across a nested segment loop, C2 spilled
  * most of them to the stack on AVX2 (16 vector registers); inside one segment every index is affine
  * in the loop variable, so range checks are hoisted and a step is V loads, P broadcasts, P*V FMAs.
@@ -26,16 +28,16 @@ public final class ConvTiles {
     }
 
     /** 5 pixels x 2 vectors (10 accumulators). */
-    public static void fwd5x2(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-            float[] bias, int bb, float[] out, int ob, int oStep) {
-        int p0 = pb[0];
-        int p1 = pb[1];
-        int p2 = pb[2];
-        int p3 = pb[3];
-        int p4 = pb[4];
+    public static void fwd5x2(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,
+            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {
+        int p0 = pb[pbo + 0];
+        int p1 = pb[pbo + 1];
+        int p2 = pb[pbo + 2];
+        int p3 = pb[pbo + 3];
+        int p4 = pb[pbo + 4];
         int o0 = ob + 0 * oStep;
         int o1 = ob + 1 * oStep;
-        for (int q = 0; q < nseg; q++) {
+        for (int q = q0; q < q1; q++) {
             FloatVector a0_0, a0_1, a1_0, a1_1, a2_0, a2_1, a3_0, a3_1, a4_0, a4_1;
             if (q == 0) {
                 a0_0 = FloatVector.fromArray(F, bias, bb + 0 * L);
@@ -95,20 +97,20 @@ public final class ConvTiles {
     }
 
     /** 10 pixels x 1 vectors (10 accumulators). */
-    public static void fwd10x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-            float[] bias, int bb, float[] out, int ob, int oStep) {
-        int p0 = pb[0];
-        int p1 = pb[1];
-        int p2 = pb[2];
-        int p3 = pb[3];
-        int p4 = pb[4];
-        int p5 = pb[5];
-        int p6 = pb[6];
-        int p7 = pb[7];
-        int p8 = pb[8];
-        int p9 = pb[9];
+    public static void fwd10x1(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,
+            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {
+        int p0 = pb[pbo + 0];
+        int p1 = pb[pbo + 1];
+        int p2 = pb[pbo + 2];
+        int p3 = pb[pbo + 3];
+        int p4 = pb[pbo + 4];
+        int p5 = pb[pbo + 5];
+        int p6 = pb[pbo + 6];
+        int p7 = pb[pbo + 7];
+        int p8 = pb[pbo + 8];
+        int p9 = pb[pbo + 9];
         int o0 = ob + 0 * oStep;
-        for (int q = 0; q < nseg; q++) {
+        for (int q = q0; q < q1; q++) {
             FloatVector a0_0, a1_0, a2_0, a3_0, a4_0, a5_0, a6_0, a7_0, a8_0, a9_0;
             if (q == 0) {
                 a0_0 = FloatVector.fromArray(F, bias, bb + 0 * L);
@@ -172,17 +174,17 @@ public final class ConvTiles {
     }
 
     /** 6 pixels x 2 vectors (12 accumulators). */
-    public static void fwd6x2(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-            float[] bias, int bb, float[] out, int ob, int oStep) {
-        int p0 = pb[0];
-        int p1 = pb[1];
-        int p2 = pb[2];
-        int p3 = pb[3];
-        int p4 = pb[4];
-        int p5 = pb[5];
+    public static void fwd6x2(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,
+            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {
+        int p0 = pb[pbo + 0];
+        int p1 = pb[pbo + 1];
+        int p2 = pb[pbo + 2];
+        int p3 = pb[pbo + 3];
+        int p4 = pb[pbo + 4];
+        int p5 = pb[pbo + 5];
         int o0 = ob + 0 * oStep;
         int o1 = ob + 1 * oStep;
-        for (int q = 0; q < nseg; q++) {
+        for (int q = q0; q < q1; q++) {
             FloatVector a0_0, a0_1, a1_0, a1_1, a2_0, a2_1, a3_0, a3_1, a4_0, a4_1, a5_0, a5_1;
             if (q == 0) {
                 a0_0 = FloatVector.fromArray(F, bias, bb + 0 * L);
@@ -251,22 +253,22 @@ public final class ConvTiles {
     }
 
     /** 12 pixels x 1 vectors (12 accumulators). */
-    public static void fwd12x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-            float[] bias, int bb, float[] out, int ob, int oStep) {
-        int p0 = pb[0];
-        int p1 = pb[1];
-        int p2 = pb[2];
-        int p3 = pb[3];
-        int p4 = pb[4];
-        int p5 = pb[5];
-        int p6 = pb[6];
-        int p7 = pb[7];
-        int p8 = pb[8];
-        int p9 = pb[9];
-        int p10 = pb[10];
-        int p11 = pb[11];
+    public static void fwd12x1(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,
+            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {
+        int p0 = pb[pbo + 0];
+        int p1 = pb[pbo + 1];
+        int p2 = pb[pbo + 2];
+        int p3 = pb[pbo + 3];
+        int p4 = pb[pbo + 4];
+        int p5 = pb[pbo + 5];
+        int p6 = pb[pbo + 6];
+        int p7 = pb[pbo + 7];
+        int p8 = pb[pbo + 8];
+        int p9 = pb[pbo + 9];
+        int p10 = pb[pbo + 10];
+        int p11 = pb[pbo + 11];
         int o0 = ob + 0 * oStep;
-        for (int q = 0; q < nseg; q++) {
+        for (int q = q0; q < q1; q++) {
             FloatVector a0_0, a1_0, a2_0, a3_0, a4_0, a5_0, a6_0, a7_0, a8_0, a9_0, a10_0, a11_0;
             if (q == 0) {
                 a0_0 = FloatVector.fromArray(F, bias, bb + 0 * L);
@@ -340,25 +342,25 @@ public final class ConvTiles {
     }
 
     /** 14 pixels x 2 vectors (28 accumulators). */
-    public static void fwd14x2(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-            float[] bias, int bb, float[] out, int ob, int oStep) {
-        int p0 = pb[0];
-        int p1 = pb[1];
-        int p2 = pb[2];
-        int p3 = pb[3];
-        int p4 = pb[4];
-        int p5 = pb[5];
-        int p6 = pb[6];
-        int p7 = pb[7];
-        int p8 = pb[8];
-        int p9 = pb[9];
-        int p10 = pb[10];
-        int p11 = pb[11];
-        int p12 = pb[12];
-        int p13 = pb[13];
+    public static void fwd14x2(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,
+            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {
+        int p0 = pb[pbo + 0];
+        int p1 = pb[pbo + 1];
+        int p2 = pb[pbo + 2];
+        int p3 = pb[pbo + 3];
+        int p4 = pb[pbo + 4];
+        int p5 = pb[pbo + 5];
+        int p6 = pb[pbo + 6];
+        int p7 = pb[pbo + 7];
+        int p8 = pb[pbo + 8];
+        int p9 = pb[pbo + 9];
+        int p10 = pb[pbo + 10];
+        int p11 = pb[pbo + 11];
+        int p12 = pb[pbo + 12];
+        int p13 = pb[pbo + 13];
         int o0 = ob + 0 * oStep;
         int o1 = ob + 1 * oStep;
-        for (int q = 0; q < nseg; q++) {
+        for (int q = q0; q < q1; q++) {
             FloatVector a0_0, a0_1, a1_0, a1_1, a2_0, a2_1, a3_0, a3_1, a4_0, a4_1, a5_0, a5_1, a6_0, a6_1, a7_0, a7_1, a8_0, a8_1, a9_0, a9_1, a10_0, a10_1, a11_0, a11_1, a12_0, a12_1, a13_0, a13_1;
             if (q == 0) {
                 a0_0 = FloatVector.fromArray(F, bias, bb + 0 * L);
@@ -499,38 +501,38 @@ public final class ConvTiles {
     }
 
     /** 28 pixels x 1 vectors (28 accumulators). */
-    public static void fwd28x1(float[] x, int[] pb, float[] w, int wb, int[] segOff, int nseg, int inner,
-            float[] bias, int bb, float[] out, int ob, int oStep) {
-        int p0 = pb[0];
-        int p1 = pb[1];
-        int p2 = pb[2];
-        int p3 = pb[3];
-        int p4 = pb[4];
-        int p5 = pb[5];
-        int p6 = pb[6];
-        int p7 = pb[7];
-        int p8 = pb[8];
-        int p9 = pb[9];
-        int p10 = pb[10];
-        int p11 = pb[11];
-        int p12 = pb[12];
-        int p13 = pb[13];
-        int p14 = pb[14];
-        int p15 = pb[15];
-        int p16 = pb[16];
-        int p17 = pb[17];
-        int p18 = pb[18];
-        int p19 = pb[19];
-        int p20 = pb[20];
-        int p21 = pb[21];
-        int p22 = pb[22];
-        int p23 = pb[23];
-        int p24 = pb[24];
-        int p25 = pb[25];
-        int p26 = pb[26];
-        int p27 = pb[27];
+    public static void fwd28x1(float[] x, int[] pb, int pbo, float[] w, int wb, int[] segOff, int q0, int q1,
+            int inner, float[] bias, int bb, float[] out, int ob, int oStep) {
+        int p0 = pb[pbo + 0];
+        int p1 = pb[pbo + 1];
+        int p2 = pb[pbo + 2];
+        int p3 = pb[pbo + 3];
+        int p4 = pb[pbo + 4];
+        int p5 = pb[pbo + 5];
+        int p6 = pb[pbo + 6];
+        int p7 = pb[pbo + 7];
+        int p8 = pb[pbo + 8];
+        int p9 = pb[pbo + 9];
+        int p10 = pb[pbo + 10];
+        int p11 = pb[pbo + 11];
+        int p12 = pb[pbo + 12];
+        int p13 = pb[pbo + 13];
+        int p14 = pb[pbo + 14];
+        int p15 = pb[pbo + 15];
+        int p16 = pb[pbo + 16];
+        int p17 = pb[pbo + 17];
+        int p18 = pb[pbo + 18];
+        int p19 = pb[pbo + 19];
+        int p20 = pb[pbo + 20];
+        int p21 = pb[pbo + 21];
+        int p22 = pb[pbo + 22];
+        int p23 = pb[pbo + 23];
+        int p24 = pb[pbo + 24];
+        int p25 = pb[pbo + 25];
+        int p26 = pb[pbo + 26];
+        int p27 = pb[pbo + 27];
         int o0 = ob + 0 * oStep;
-        for (int q = 0; q < nseg; q++) {
+        for (int q = q0; q < q1; q++) {
             FloatVector a0_0, a1_0, a2_0, a3_0, a4_0, a5_0, a6_0, a7_0, a8_0, a9_0, a10_0, a11_0, a12_0, a13_0, a14_0, a15_0, a16_0, a17_0, a18_0, a19_0, a20_0, a21_0, a22_0, a23_0, a24_0, a25_0, a26_0, a27_0;
             if (q == 0) {
                 a0_0 = FloatVector.fromArray(F, bias, bb + 0 * L);
