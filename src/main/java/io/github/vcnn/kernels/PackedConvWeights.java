@@ -34,7 +34,7 @@ public final class PackedConvWeights {
      * @param params    the convolution it was packed for
      * @param data      the packed values (owned by this object from now on), exactly as many as the layout needs:
      *                  {@link #DIRECT} {@code G * roundUp(K/G, block) * C/G * R * S}, {@link #WINOGRAD_F4X4}
-     *                  {@code 36 * roundUp(K, block) * roundUp(C, block)} (or 16 * ... for the F(2x2,3x3) tiles)
+     *                  {@code 36 * roundUp(K, block) * roundUp(C, block)}, {@link #WINOGRAD_F2X2} {@code 16 * ...}
      * @param block     the channel block of the layout, {@code >= 1} (1 for plain {@code [K][C/G][R][S]})
      * @param algorithm what the layout serves: {@link #DIRECT}, or {@link #WINOGRAD_F4X4} (the simd variant's
      *                  transformed weights for 3x3 stride-1 convolutions)
@@ -50,7 +50,7 @@ public final class PackedConvWeights {
         this.block = block;
         this.algorithm = Checks.notNull("algorithm", algorithm);
         long expected = layoutLength(params, block, algorithm);
-        if (data.length != expected && !(WINOGRAD_F4X4.equals(algorithm) && data.length == winogradLength(params, block, 2))) {
+        if (data.length != expected) {
             throw new IllegalArgumentException("data (packed weights) holds " + data.length + " values, the " + algorithm
                     + " layout with block " + block + " of " + params + " needs " + expected);
         }
@@ -58,20 +58,22 @@ public final class PackedConvWeights {
 
     /**
      * The floats of a layout: {@link #DIRECT} {@code G * roundUp(K/G, block) * C/G * R * S} (block 1: the plain weights);
-     * {@link #WINOGRAD_F4X4} {@code 36 * roundUp(K, block) * roundUp(C, block)} (3x3, stride 1, dilation 1, one group;
-     * the simd variant's F(2x2,3x3) weights for large C*K, {@code 16 * ...}, are accepted under the same name).
+     * {@link #WINOGRAD_F4X4} {@code 36 * roundUp(K, block) * roundUp(C, block)}, {@link #WINOGRAD_F2X2} {@code 16 * ...}
+     * (3x3, stride 1, dilation 1, one group).
      */
     static long layoutLength(ConvParams p, int block, String algorithm) {
         return switch (algorithm) {
             case DIRECT -> Checks.product(p.groups(), roundUp(p.kg(), block), p.cg(), p.r(), p.s());
             case WINOGRAD_F4X4 -> winogradLength(p, block, 4);
-            default -> throw new IllegalArgumentException("algorithm '" + algorithm + "' is not one of " + DIRECT + ", " + WINOGRAD_F4X4);
+            case WINOGRAD_F2X2 -> winogradLength(p, block, 2);
+            default -> throw new IllegalArgumentException("algorithm '" + algorithm + "' is not one of " + DIRECT + ", " + WINOGRAD_F4X4
+                    + ", " + WINOGRAD_F2X2);
         };
     }
 
     private static long winogradLength(ConvParams p, int block, int outputTile) {
         if (p.r() != 3 || p.s() != 3 || p.groups() != 1) {
-            throw new IllegalArgumentException("algorithm " + WINOGRAD_F4X4 + " needs a 3x3 convolution with one group, not " + p);
+            throw new IllegalArgumentException("algorithm winograd_f" + outputTile + "x" + outputTile + " needs a 3x3 convolution with one group, not " + p);
         }
         int alpha = outputTile + 2;
         return Checks.product(alpha, alpha, roundUp(p.k(), block), roundUp(p.c(), block));
@@ -85,10 +87,17 @@ public final class PackedConvWeights {
     public static final String DIRECT = "direct";
     /** Winograd F(4x4, 3x3) transformed weights {@code [36][K/2L][C][2L]} (simd, 3x3 stride 1 dilation 1, one group). */
     public static final String WINOGRAD_F4X4 = "winograd_f4x4";
+    /** Winograd F(2x2, 3x3) transformed weights {@code [16][K/2L][C][2L]} (simd, chosen when F(4x4)'s exceed 4 MiB). */
+    public static final String WINOGRAD_F2X2 = "winograd_f2x2";
+
+    /** True for either Winograd layout. */
+    public boolean isWinograd() {
+        return WINOGRAD_F4X4.equals(algorithm) || WINOGRAD_F2X2.equals(algorithm);
+    }
 
     /**
-     * The algorithm the kernel chose when packing (oneDNN's way: the choice is visible to the caller), {@link #DIRECT}
-     * or {@link #WINOGRAD_F4X4}. Winograd weights serve only convolutions Winograd applies to (stride 1, dilation 1).
+     * The algorithm the kernel chose when packing (oneDNN's way: the choice is visible to the caller), {@link #DIRECT},
+     * {@link #WINOGRAD_F4X4} or {@link #WINOGRAD_F2X2}. Winograd weights serve only convolutions Winograd applies to (stride 1, dilation 1).
      */
     public String algorithm() {
         return algorithm;
@@ -124,13 +133,13 @@ public final class PackedConvWeights {
 
     /**
      * True when these weights fit {@code p} (same C, K, R, S, groups); batch, image size, stride, padding and dilation may
-     * differ, except that {@link #WINOGRAD_F4X4} weights need stride 1 and dilation 1.
+     * differ, except that Winograd weights need stride 1 and dilation 1.
      */
     public boolean fits(ConvParams p) {
         boolean sizes = p.c() == params.c() && p.k() == params.k() && p.r() == params.r() && p.s() == params.s()
                 && p.groups() == params.groups();
         // Winograd weights serve only what Winograd computes: stride 1 and dilation 1 (any batch, image size, padding)
-        return sizes && (!WINOGRAD_F4X4.equals(algorithm)
+        return sizes && (!isWinograd()
                 || (p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1));
     }
 

@@ -39,7 +39,8 @@ class PackedWeightsTest {
     void winogradDataHasTheF4OrF2TransformedLength() {
         ConvParams p = ConvParams.of(1, 20, 8, 8, 17, 3, 3, 1, 1); // padded to 32 x 24 with block 8
         new PackedConvWeights(KEY, "v", p, new float[36 * 24 * 24], 8, PackedConvWeights.WINOGRAD_F4X4);
-        new PackedConvWeights(KEY, "v", p, new float[16 * 24 * 24], 8, PackedConvWeights.WINOGRAD_F4X4);
+        new PackedConvWeights(KEY, "v", p, new float[16 * 24 * 24], 8, PackedConvWeights.WINOGRAD_F2X2);
+        refused("data", () -> new PackedConvWeights(KEY, "v", p, new float[16 * 24 * 24], 8, PackedConvWeights.WINOGRAD_F4X4));
         refused("data", () -> new PackedConvWeights(KEY, "v", p, new float[36 * 24 * 24 - 1], 8, PackedConvWeights.WINOGRAD_F4X4));
         ConvParams fiveByFive = ConvParams.of(1, 20, 8, 8, 17, 5, 5, 1, 2);
         refused("algorithm", () -> new PackedConvWeights(KEY, "v", fiveByFive, new float[36 * 24 * 24], 8, PackedConvWeights.WINOGRAD_F4X4));

@@ -129,7 +129,8 @@ public final class SimdConv implements ConvKernels {
     public PackedConvWeights pack(ConvParams p, float[] w, int wOff) {
         ConvChecks.pack(p, w, wOff);
         if (prefersWinograd(p)) {
-            return new PackedConvWeights(KEY, VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, PackedConvWeights.WINOGRAD_F4X4);
+            String algorithm = WinogradConv.outputTile(p) == 4 ? PackedConvWeights.WINOGRAD_F4X4 : PackedConvWeights.WINOGRAD_F2X2;
+            return new PackedConvWeights(KEY, VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, algorithm);
         }
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];
@@ -224,7 +225,7 @@ public final class SimdConv implements ConvKernels {
                     int threads) {
         ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
         Checks.positive("threads", threads, "intra-op threads");
-        if (PackedConvWeights.WINOGRAD_F4X4.equals(w.algorithm())) {
+        if (w.isWinograd()) {
             if (!WinogradConv.applies(p)) {
                 throw new IllegalArgumentException("weights packed for Winograd (3x3, stride 1, dilation 1, one group) do not fit "
                         + p + ": pack them for this convolution");
@@ -798,7 +799,7 @@ public final class SimdConv implements ConvKernels {
     /** As {@link #pack}, in place into {@code into}'s array (zero-filled first, so the padding lanes are zero). */
     @Override
     public void repack(ConvParams p, float[] w, int wOff, PackedConvWeights into) {
-        if (into != null && PackedConvWeights.WINOGRAD_F4X4.equals(into.algorithm())) {
+        if (into != null && into.isWinograd()) {
             ConvChecks.repack(VARIANT, p, w, wOff, into, WinogradConv.transformedLength(p));
             if (!WinogradConv.applies(p)) throw new IllegalArgumentException("Winograd weights cannot be repacked for " + p);
             WinogradConv.transformWeightsInto(p, w, wOff, into.data(KEY));
