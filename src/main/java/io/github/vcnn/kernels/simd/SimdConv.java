@@ -440,8 +440,15 @@ public final class SimdConv implements ConvKernels {
         } else {
             VectorMask<Float> lo = F.indexInRange(0, cols), hi = F.indexInRange(L, cols);
             for (int i = 0; i < PAIR_TILE; i++) {
-                FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo, lo);
-                FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L, hi);
+                int at = ty[i] + yo;
+                if (at + WIDTH_TILE <= y.length) {
+                    FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, at, lo);
+                    FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, at + L, hi);
+                } else {
+                    // the array's last row: a masked store whose vector overhangs the array takes the Vector API's
+                    // checked path, which allocated 120 bytes per call (LeNet's first layer, every training slice)
+                    for (int c = 0; c < cols; c++) y[at + c] = rows[i * WIDTH_TILE + c];
+                }
             }
         }
     }
