@@ -159,6 +159,15 @@ public final class ConvTileGenerator {
             for (int v = 0; v < V; v++) b.append(p2).append(acc(i, v)).append(" = dv").append(v).append(".fma(xv, ").append(acc(i, v)).append(");\n");
         }
         b.append(pad).append("}\n");
+        addToAcc(b, pad, P, V, false);
+        b.append("    }\n");
+    }
+
+    /**
+     * The closing {@code acc += a_i_v} of a weight-gradient tile, item i only when {@code valid > i}; accumulator (i, v)
+     * at {@code o0 + v*oStep + i*L} (taps x channel vectors), or {@code o0 + i*oStep + v*L} when {@code itemMajor}.
+     */
+    private static void addToAcc(StringBuilder b, String pad, int P, int V, boolean itemMajor) {
         for (int i = 0; i < P; i++) {
             String ind = pad;
             if (i > 0) {
@@ -166,12 +175,12 @@ public final class ConvTileGenerator {
                 ind = pad + "    ";
             }
             for (int v = 0; v < V; v++) {
-                b.append(ind).append("{ int o = o0 + ").append(v).append(" * oStep + ").append(i)
+                int step = itemMajor ? i : v, lane = itemMajor ? v : i;
+                b.append(ind).append("{ int o = o0 + ").append(step).append(" * oStep + ").append(lane)
                         .append(" * L; FloatVector.fromArray(F, acc, o).add(").append(acc(i, v)).append(").intoArray(acc, o); }\n");
             }
             if (i > 0) b.append(pad).append("}\n");
         }
-        b.append("    }\n");
     }
 
     private static void bwdWeightsOverChannels(StringBuilder b, int P, int V) {
@@ -199,18 +208,7 @@ public final class ConvTileGenerator {
             for (int v = 0; v < V; v++) b.append(p2).append(acc(i, v)).append(" = xv").append(v).append(".fma(zv, ").append(acc(i, v)).append(");\n");
         }
         b.append(pad).append("}\n");
-        for (int i = 0; i < P; i++) {
-            String ind = pad;
-            if (i > 0) {
-                b.append(pad).append("if (valid > ").append(i).append(") {\n");
-                ind = pad + "    ";
-            }
-            for (int v = 0; v < V; v++) {
-                b.append(ind).append("{ int o = o0 + ").append(i).append(" * oStep + ").append(v)
-                        .append(" * L; FloatVector.fromArray(F, acc, o).add(").append(acc(i, v)).append(").intoArray(acc, o); }\n");
-            }
-            if (i > 0) b.append(pad).append("}\n");
-        }
+        addToAcc(b, pad, P, V, true);
         b.append("    }\n");
     }
 
