@@ -269,12 +269,16 @@ class SimdConvTest {
         // forward
         double[][] ref = refForward(p, x, w, b);
         float[] y = guarded(p.outputSize(), yOff);
-        CONV.fwd(p, xo, xOff, CONV.pack(p, wo, wOff), bo, bOff, act, y, yOff);
+        PackedConvWeights pack = CONV.pack(p, wo, wOff);
+        CONV.fwd(p, xo, xOff, pack, bo, bOff, act, y, yOff);
         checkGuards("y", y, yOff, p.outputSize());
+        // Winograd's transforms (coefficients up to 8 and 1/24) err more than a direct sum: 10x its bound relative to the
+        // terms' magnitude, plus 1e-4 (WinogradConvTest holds it to the project tolerance on He-scaled data)
+        boolean wino = pack.isWinograd();
         for (int i = 0; i < p.outputSize(); i++) {
             double expect = act.apply((float) ref[0][i]);
             double err = Math.abs(y[yOff + i] - expect);
-            if (!(err <= 1e-5 * ref[1][i] + 1e-6)) {
+            if (!(wino ? err <= WINOGRAD_ABS + WINOGRAD_TERMS * ref[1][i] : err <= 1e-5 * ref[1][i] + 1e-6)) {
                 fail("fwd y[" + i + "] expected " + expect + " got " + y[yOff + i] + " (|err| " + err + ")");
             }
         }
@@ -284,7 +288,7 @@ class SimdConvTest {
         float[] dx = guarded(p.inputSize(), xOff);
         CONV.bwdData(p, dzo, dzOff, wo, wOff, dx, xOff);
         checkGuards("dx", dx, xOff, p.inputSize());
-        assertClose("bwdData dx", refDx, dx, xOff);
+        assertClose("bwdData dx", refDx, dx, xOff, SimdConv.prefersWinogradBwdData(p));
 
         // weight and bias gradients
         double[][] refDw = refBwdWeights(p, x, dz);
@@ -292,7 +296,7 @@ class SimdConvTest {
         float[] db = withBias ? guarded(p.k(), bOff) : null;
         CONV.bwdWeights(p, xo, xOff, dzo, dzOff, dw, wOff, db, bOff);
         checkGuards("dw", dw, wOff, p.weightSize());
-        assertClose("bwdWeights dw", refDw, dw, wOff);
+        assertClose("bwdWeights dw", refDw, dw, wOff, false);
         if (withBias) {
             checkGuards("db", db, bOff, p.k());
             int ohw = p.outH() * p.outW();
@@ -309,10 +313,17 @@ class SimdConvTest {
         }
     }
 
-    private static void assertClose(String what, double[][] ref, float[] actual, int off) {
+    /**
+     * Winograd results: |err| <= 1e-4 + 1e-4 * sum|terms| (random data in [-1, 1) cancels, so a bound relative to |ref|
+     * fails where the terms are large and the sum small: r18-like 64x64 bwdData erred 1.4e-4 on a sum of 0.011 from
+     * terms of magnitude 142).
+     */
+    private static final double WINOGRAD_ABS = 1e-4, WINOGRAD_TERMS = 1e-4;
+
+    private static void assertClose(String what, double[][] ref, float[] actual, int off, boolean winograd) {
         for (int i = 0; i < ref[0].length; i++) {
             double err = Math.abs(actual[off + i] - ref[0][i]);
-            if (!(err <= 1e-5 * ref[1][i] + 1e-6)) {
+            if (!(winograd ? err <= WINOGRAD_ABS + WINOGRAD_TERMS * ref[1][i] : err <= 1e-5 * ref[1][i] + 1e-6)) {
                 fail(what + "[" + i + "] expected " + ref[0][i] + " got " + actual[off + i] + " (|err| " + err + ", sum|terms| " + ref[1][i] + ")");
             }
         }
@@ -578,6 +589,6 @@ class SimdConvTest {
         float[] x = random(rnd, p.inputSize()), y = new float[p.outputSize()];
         CONV.fwd(p, x, 0, packed, null, 0, Epilogue.NONE, y, 0);
         double[][] ref = refForward(p, x, w, null);
-        assertClose("fwd with weights packed for another image size", ref, y, 0);
+        assertClose("fwd with weights packed for another image size", ref, y, 0, false);
     }
 }
