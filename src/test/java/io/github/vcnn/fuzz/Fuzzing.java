@@ -49,13 +49,14 @@ final class Fuzzing {
      * Runs {@code parser} on {@code input}: documented failures pass, anything else is thrown on to the fuzzer, and more
      * than {@link #BASE_ALLOWANCE} + {@code bytesPerInputByte * input.length} bytes allocated by this thread is a finding.
      */
-    static void expectOnlyDocumentedFailures(byte[] input, long bytesPerInputByte, Parser parser) {
+    static Outcome expectOnlyDocumentedFailures(byte[] input, long bytesPerInputByte, Parser parser) {
         long classes = CLASS_LOADING.getTotalLoadedClassCount();
         long before = allocated();
+        Outcome outcome;
         try {
-            parser.parse(input);
+            outcome = new Outcome(parser.parse(input), null);
         } catch (IOException | IllegalArgumentException documented) {
-            // a refused input: fine
+            outcome = new Outcome(null, documented);   // a refused input: fine
         }
         long allocated = allocated() - before;
         long allowed = BASE_ALLOWANCE + bytesPerInputByte * input.length;
@@ -63,6 +64,15 @@ final class Fuzzing {
         boolean warmUp = CLASS_LOADING.getTotalLoadedClassCount() != classes;
         if (!warmUp && before >= 0 && allocated > allowed) {
             throw new AssertionError("allocated " + allocated + " bytes for an input of " + input.length + " bytes (allowed " + allowed + ")");
+        }
+        return outcome;
+    }
+
+    /** What a parser made of an input: a value, or the documented exception that refused it. */
+    record Outcome(Object value, Exception refusal) {
+        /** A refusal's message, which the CLI prints as its one line. */
+        String message() {
+            return refusal == null ? null : refusal.getMessage();
         }
     }
 }

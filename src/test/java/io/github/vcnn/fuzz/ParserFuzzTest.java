@@ -20,21 +20,21 @@ class ParserFuzzTest {
     @FuzzTest(maxDuration = "60s")
     @Timeout(10)
     void safetensors(byte[] input) {
-        Fuzzing.expectOnlyDocumentedFailures(input, 16, bytes -> SafeTensors.parse(bytes, "fuzz.safetensors"));
+        assertParsedOrExplained(Fuzzing.expectOnlyDocumentedFailures(input, 16, bytes -> SafeTensors.parse(bytes, "fuzz.safetensors")));
     }
 
     /** IDX images, raw or gzip (gzip expands by at most ~1032x; the buffer grows with what was decompressed). */
     @FuzzTest(maxDuration = "60s")
     @Timeout(10)
     void idxImages(byte[] input) {
-        Fuzzing.expectOnlyDocumentedFailures(input, 4 * 1100, bytes -> Idx.parseImages(bytes, "fuzz-images.idx"));
+        assertParsedOrExplained(Fuzzing.expectOnlyDocumentedFailures(input, 4 * 1100, bytes -> Idx.parseImages(bytes, "fuzz-images.idx")));
     }
 
     /** IDX labels, raw or gzip; labels are ints, four bytes per stored byte. */
     @FuzzTest(maxDuration = "60s")
     @Timeout(10)
     void idxLabels(byte[] input) {
-        Fuzzing.expectOnlyDocumentedFailures(input, 8 * 1100, bytes -> Idx.parseLabels(bytes, "fuzz-labels.idx"));
+        assertParsedOrExplained(Fuzzing.expectOnlyDocumentedFailures(input, 8 * 1100, bytes -> Idx.parseLabels(bytes, "fuzz-labels.idx")));
     }
 
     /**
@@ -45,6 +45,16 @@ class ParserFuzzTest {
     @FuzzTest(maxDuration = "60s")
     @Timeout(10)
     void onnxImporter(byte[] input) {
-        Fuzzing.expectOnlyDocumentedFailures(input, 64, bytes -> OnnxImporter.read(bytes, "fuzz.onnx", java.util.Map.of()));
+        assertParsedOrExplained(Fuzzing.expectOnlyDocumentedFailures(input, 64, bytes -> OnnxImporter.read(bytes, "fuzz.onnx", java.util.Map.of())));
+    }
+
+    /** Accepted bytes give a value; refused ones an exception whose message says why (the CLI's one line). */
+    private static void assertParsedOrExplained(Fuzzing.Outcome o) {
+        if (o.refusal() == null) {
+            org.junit.jupiter.api.Assertions.assertNotNull(o.value(), "accepted input but no value");
+        } else {
+            String m = o.message();
+            org.junit.jupiter.api.Assertions.assertTrue(m != null && !m.isBlank(), () -> "refused without a message: " + o.refusal());
+        }
     }
 }
