@@ -58,21 +58,30 @@ class WinogradConvTest {
         Random rnd = new Random(SEED);
         int lanes = FloatVector.SPECIES_PREFERRED.length();
         for (int i = 0; i < 160; i++) {
-            int n = pick(rnd, 1, 1, 2, 3);
-            int c = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes + 3, 1) : 1 + rnd.nextInt(20);
-            int k = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes, 3 * lanes + 1, 1) : 1 + rnd.nextInt(40);
-            int h = 1 + rnd.nextInt(20), w = 1 + rnd.nextInt(20);
-            int pt = rnd.nextInt(3), pl = rnd.nextInt(3);
-            boolean asym = rnd.nextInt(4) == 0;
-            int pb = asym ? rnd.nextInt(3) : pt, pr = asym ? rnd.nextInt(3) : pl;
-            if (h + pt + pb < 3 || w + pl + pr < 3) {
+            ConvParams p = randomShape(rnd, lanes, 20, 4);
+            if (p == null) {
                 i--;
                 continue;
             }
-            ConvParams p = new ConvParams(n, Math.max(1, c), h, w, Math.max(1, k), 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, 1);
             Epilogue act = randomEpilogue(rnd);
             check("seed " + SEED + " case " + i, p, act, rnd.nextBoolean(), rnd);
         }
+    }
+
+    /**
+     * A random 3x3 stride-1 shape: batch 1-3, C up to maxC and K up to 40 (a third of each at the lane-count tails), H
+     * and W 1-20, pads 0-2, asymmetric one time in asymOneIn; null when the kernel does not fit the padded input.
+     */
+    private static ConvParams randomShape(Random rnd, int lanes, int maxC, int asymOneIn) {
+        int n = pick(rnd, 1, 1, 2, 3);
+        int c = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes + 3, 1) : 1 + rnd.nextInt(maxC);
+        int k = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes, 3 * lanes + 1, 1) : 1 + rnd.nextInt(40);
+        int h = 1 + rnd.nextInt(20), w = 1 + rnd.nextInt(20);
+        int pt = rnd.nextInt(3), pl = rnd.nextInt(3);
+        boolean asym = rnd.nextInt(asymOneIn) == 0;
+        int pb = asym ? rnd.nextInt(3) : pt, pr = asym ? rnd.nextInt(3) : pl;
+        if (h + pt + pb < 3 || w + pl + pr < 3) return null;
+        return new ConvParams(n, Math.max(1, c), h, w, Math.max(1, k), 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, 1);
     }
 
     @Test
@@ -129,18 +138,12 @@ class WinogradConvTest {
         Random rnd = new Random(SEED ^ 0xbd);
         int lanes = FloatVector.SPECIES_PREFERRED.length();
         for (int i = 0; i < 120; i++) {
-            int n = pick(rnd, 1, 1, 2, 3);
-            int c = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes + 3, 1) : 1 + rnd.nextInt(40);
-            int k = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes, 3 * lanes + 1, 1) : 1 + rnd.nextInt(40);
-            int h = 1 + rnd.nextInt(20), w = 1 + rnd.nextInt(20);
-            int pt = rnd.nextInt(3), pl = rnd.nextInt(3);
-            boolean asym = rnd.nextInt(3) == 0;
-            int pb = asym ? rnd.nextInt(3) : pt, pr = asym ? rnd.nextInt(3) : pl;
-            if (h + pt + pb < 3 || w + pl + pr < 3) {
+            ConvParams p = randomShape(rnd, lanes, 40, 3);
+            if (p == null) {
                 i--;
                 continue;
             }
-            checkBwdData("seed " + SEED + " case " + i, new ConvParams(n, c, h, w, k, 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, 1), rnd);
+            checkBwdData("seed " + SEED + " case " + i, p, rnd);
         }
         checkBwdData("r18_l1-like, batch 2", ConvParams.of(2, 64, 20, 21, 64, 3, 3, 1, 1), rnd);
         checkBwdData("wide C, narrow K", ConvParams.of(1, 70, 9, 10, 17, 3, 3, 1, 0), rnd);
