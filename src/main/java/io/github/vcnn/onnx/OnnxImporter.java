@@ -93,6 +93,10 @@ public final class OnnxImporter {
             m = ModelProto.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
             throw new OnnxFormatException(source + " is not a readable ONNX model (truncated or not protobuf): " + e.getMessage(), e);
+        } catch (AssertionError e) {
+            // protobuf's UTF-8 decoder checks an internal invariant with `assert`: under -ea (tests, fuzzing) a malformed
+            // string at the end of a buffer trips it, where without -ea it is refused as invalid UTF-8 (found by fuzzing)
+            throw new OnnxFormatException(source + " is not a readable ONNX model (malformed UTF-8 string in the protobuf)", e);
         }
         if (!m.hasGraph() || m.getGraph().getNodeCount() == 0 && m.getGraph().getOutputCount() == 0) {
             throw new OnnxFormatException(source + " is not an ONNX model: it holds no graph" + (bytes.length == 0 ? " (the file is empty)" : ""));

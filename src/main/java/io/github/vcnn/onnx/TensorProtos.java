@@ -36,6 +36,8 @@ public final class TensorProtos {
             t = TensorProto.parseFrom(Files.readAllBytes(file));
         } catch (InvalidProtocolBufferException e) {
             throw new OnnxFormatException(file + " is not a serialized ONNX TensorProto: " + e.getMessage(), e);
+        } catch (AssertionError e) {   // protobuf's UTF-8 decoder under -ea (see OnnxImporter.read)
+            throw new OnnxFormatException(file + " is not a serialized ONNX TensorProto (malformed UTF-8 string)", e);
         }
         try {
             return toTensor(t, "tensor '" + t.getName() + "' in " + file);
@@ -50,6 +52,8 @@ public final class TensorProtos {
             return TensorProto.parseFrom(Files.readAllBytes(file)).getName();
         } catch (InvalidProtocolBufferException e) {
             throw new OnnxFormatException(file + " is not a serialized ONNX TensorProto: " + e.getMessage(), e);
+        } catch (AssertionError e) {   // protobuf's UTF-8 decoder under -ea (see OnnxImporter.read)
+            throw new OnnxFormatException(file + " is not a serialized ONNX TensorProto (malformed UTF-8 string)", e);
         }
     }
 
