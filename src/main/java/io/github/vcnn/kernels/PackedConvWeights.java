@@ -59,7 +59,7 @@ public final class PackedConvWeights {
     /**
      * The floats of a layout: {@link #DIRECT} {@code G * roundUp(K/G, block) * C/G * R * S} (block 1: the plain weights);
      * {@link #WINOGRAD_F4X4} {@code 36 * roundUp(K, block) * roundUp(C, block)}, {@link #WINOGRAD_F2X2} {@code 16 * ...}
-     * (3x3, stride 1, dilation 1, one group).
+     * (3x3), {@code 36 * ...} (5x5); stride 1, dilation 1, one group.
      */
     static long layoutLength(ConvParams p, int block, String algorithm) {
         return switch (algorithm) {
@@ -72,10 +72,12 @@ public final class PackedConvWeights {
     }
 
     private static long winogradLength(ConvParams p, int block, int outputTile) {
-        if (p.r() != 3 || p.s() != 3 || p.groups() != 1) {
-            throw new IllegalArgumentException("algorithm winograd_f" + outputTile + "x" + outputTile + " needs a 3x3 convolution with one group, not " + p);
+        boolean kernel = outputTile == 4 ? p.r() == 3 : p.r() == 3 || p.r() == 5;
+        if (!kernel || p.s() != p.r() || p.groups() != 1) {
+            throw new IllegalArgumentException("algorithm winograd_f" + outputTile + "x" + outputTile + " needs a "
+                    + (outputTile == 4 ? "3x3" : "3x3 or 5x5") + " convolution with one group, not " + p);
         }
-        int alpha = outputTile + 2;
+        int alpha = outputTile + p.r() - 1;
         return Checks.product(alpha, alpha, roundUp(p.k(), block), roundUp(p.c(), block));
     }
 
@@ -87,7 +89,10 @@ public final class PackedConvWeights {
     public static final String DIRECT = "direct";
     /** Winograd F(4x4, 3x3) transformed weights {@code [36][K/2L][C][2L]} (simd, 3x3 stride 1 dilation 1, one group). */
     public static final String WINOGRAD_F4X4 = "winograd_f4x4";
-    /** Winograd F(2x2, 3x3) transformed weights {@code [16][K/2L][C][2L]} (simd, chosen when F(4x4)'s exceed 4 MiB). */
+    /**
+     * Winograd F(2x2, 3x3) transformed weights {@code [16][K/2L][C][2L]} (simd, chosen when F(4x4)'s exceed 4 MiB), or for a
+     * 5x5 kernel F(2x2, 5x5) ones {@code [36][K/2L][C][2L]}.
+     */
     public static final String WINOGRAD_F2X2 = "winograd_f2x2";
 
     /** True for either Winograd layout. */

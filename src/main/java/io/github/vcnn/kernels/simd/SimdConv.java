@@ -110,7 +110,7 @@ public final class SimdConv implements ConvKernels {
     // ------------------------------------------------------------------------------------------ pack
 
     /**
-     * Whether {@link #pack} lays the weights out for Winograd F(4x4,3x3): where it applies (3x3, stride 1, dilation
+     * Whether {@link #pack} lays the weights out for Winograd: where it applies (3x3 or 5x5, stride 1, dilation
      * 1, one group), is enabled ({@code -Dvcnn.winograd=false} turns it off) and was measured faster than the direct
      * kernel ({@link WinogradConv#preferred}: tiles that waste little, enough tiles to share weights that outgrow the
      * cache; r18_l4's 7x7 with 512 channels stays direct), with at least 16 input and output channels (the direct
@@ -227,7 +227,7 @@ public final class SimdConv implements ConvKernels {
         Checks.positive("threads", threads, "intra-op threads");
         if (w.isWinograd()) {
             if (!WinogradConv.applies(p)) {
-                throw new IllegalArgumentException("weights packed for Winograd (3x3, stride 1, dilation 1, one group) do not fit "
+                throw new IllegalArgumentException("weights packed for Winograd (3x3 or 5x5, stride 1, dilation 1, one group) do not fit "
                         + p + ": pack them for this convolution");
             }
             WinogradConv.fwd(p, x, xOff, w.data(KEY), bias, biasOff, act, y, yOff, threads);

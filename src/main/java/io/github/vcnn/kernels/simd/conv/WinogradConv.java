@@ -10,11 +10,14 @@ import jdk.incubator.vector.VectorSpecies;
 import java.util.Arrays;
 
 /**
- * Winograd forward convolution for 3x3, stride 1, dilation 1, one group (any padding, batch and image size), in two
- * variants (Lavin and Gray, 2015): F(4x4,3x3), each 4x4 block of outputs from a 6x6 input tile with 36 multiplies per
- * (input, output) channel pair instead of 144 (interpolation points 0, 1, -1, 2, -2, infinity), and F(2x2,3x3), 2x2
- * outputs from 4x4 tiles with 16 instead of 36. {@link #outputTile} picks F(2x2) when F(4x4)'s transformed weights
- * would exceed 4 MiB (C*K above about 29,000, e.g. 256 -> 256 or 128 -> 256), from C and K only.
+ * Winograd forward convolution for 3x3 and 5x5 kernels, stride 1, dilation 1, one group (any padding, batch and image
+ * size), in three variants (Lavin and Gray, 2015): F(4x4,3x3), each 4x4 block of outputs from a 6x6 input tile with 36
+ * multiplies per (input, output) channel pair instead of 144 (interpolation points 0, 1, -1, 2, -2, infinity),
+ * F(2x2,3x3), 2x2 outputs from 4x4 tiles with 16 instead of 36, and F(2x2,5x5), 2x2 outputs from 6x6 tiles with 36
+ * instead of 100. {@link #outputTile} picks F(2x2,3x3) when F(4x4)'s transformed weights would exceed 4 MiB (C*K above
+ * about 29,000, e.g. 256 -> 256 or 128 -> 256), from C and K only. F(2x2,5x5) uses the points of F(4x4,3x3): the
+ * input transform B^T depends only on the points (and the scale factors kept in G), so the 6x6 input transform and
+ * the GEMMs are shared, and only G (6x5) and A^T (2x6) differ.
  *
  * <p>{@code Y = A^T [ sum_c (G g_kc G^T) . (B^T d_c B) ] A} per tile: the weight transform {@code U = G g G^T} is done
  * once ({@link #transformWeights}); per call the input tiles are transformed ({@code V = B^T d B}), (m+2)^2 independent
@@ -27,7 +30,7 @@ import java.util.Arrays;
  *     output-channel blocks interleaved per input channel, so the two weight vectors of a GEMM step are adjacent; zero past
  *     K and C ({@link #transformWeights});</li>
  * <li>per call, per thread: the input copied channel-blocked and zero-padded into a ring of rows {@code [C/L][ring][Wp][L]}
- *     ({@code Wp = m*ceil(outW/m) + 2}), filled row by row as the blocks reach them, so only the rows of the current
+ *     ({@code Wp = m*ceil(outW/m) + R - 1}), filled row by row as the blocks reach them, so only the rows of the current
  *     block are held (L2-sized) and a tile is (m+2)^2 vector loads; for a block of {@code TB} tiles (a multiple of the
  *     register tile) the transformed input {@code V[(m+2)^2][TB][Cp]} and the GEMM result {@code M[(m+2)^2][TB][KB*L]};
  *     a staging block {@code [KB][m][m*tiles][L]} for one run of tiles of a tile row, copied from there into NCHW rows.</li>
@@ -36,9 +39,9 @@ import java.util.Arrays;
  * The GEMM's register tile is 5 tiles x 2 vectors of output channels on 16-register ISAs (AVX2), 6 x 2 on 32-register
  * ones (one flat loop over the input channels, indices affine in the loop variable); an odd last block uses 5 x 1 / 6 x 1.
  *
- * <p>Numerics: F(4x4,3x3) rounds more than the direct sum (transform coefficients up to 8 and 1/24); NOTES.md states the
+ * <p>Numerics: F(4x4,3x3) and F(2x2,5x5) round more than the direct sum (transform coefficients up to 8 and 1/24); NOTES.md states the
  * error measured against float64 and the direct kernel. A NaN or infinity in the input reaches every output of the tiles
- * whose input window holds it (up to 8x8 outputs with F(4x4), 4x4 with F(2x2), instead of the direct kernel's 3x3), a
+ * whose input window holds it (up to 8x8 outputs with F(4x4,3x3), 4x4 with F(2x2,3x3), 6x6 with F(2x2,5x5), instead of the direct kernel's R x R), a
  * property of every Winograd kernel.
  *
  * <p>Stateless and thread-safe: scratch arrays are per thread and grow-only; a call allocates nothing once they have grown.
@@ -90,6 +93,19 @@ public final class WinogradConv {
             {1.0 / 24, 1.0 / 12, 1.0 / 6},
             {1.0 / 24, -1.0 / 12, 1.0 / 6},
             {0, 0, 1}};
+    /**
+     * G of F(2,5) (6x5): row p is c_p * (1, p, p^2, p^3, p^4) with the c_p of {@link #G4} (same points, same B^T), the
+     * infinity row picks the last tap.
+     */
+    private static final double[][] G2_5 = {
+            {1.0 / 4, 0, 0, 0, 0},
+            {-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6},
+            {-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6},
+            {1.0 / 24, 2.0 / 24, 4.0 / 24, 8.0 / 24, 16.0 / 24},
+            {1.0 / 24, -2.0 / 24, 4.0 / 24, -8.0 / 24, 16.0 / 24},
+            {0, 0, 0, 0, 1}};
+    /** Doubles of weight-transform scratch: G g (alpha x r) and the filter (r x r), for alpha 6 and r 5. */
+    private static final int DTMP = 6 * 5 + 25;
     /** G of F(2,3) (4x3). */
     private static final double[][] G2 = {
             {1, 0, 0},
@@ -117,22 +133,24 @@ public final class WinogradConv {
         return ENABLED;
     }
 
-    /** True for the convolutions this kernel computes: 3x3, stride 1, dilation 1, one group (any N, C, K, H, W, padding). */
+    /** True for the convolutions this kernel computes: 3x3 or 5x5, stride 1, dilation 1, one group (any N, C, K, H, W, padding). */
     public static boolean applies(ConvParams p) {
-        return p != null && p.r() == 3 && p.s() == 3 && p.strideH() == 1 && p.strideW() == 1
+        return p != null && (p.r() == 3 || p.r() == 5) && p.s() == p.r() && p.strideH() == 1 && p.strideW() == 1
                 && p.dilationH() == 1 && p.dilationW() == 1 && p.groups() == 1;
     }
 
     /**
-     * The output tile of the variant used for {@code p}: 4 (F(4x4,3x3)) unless its transformed weights would exceed
-     * 4 MiB, then 2 (F(2x2,3x3)); depends on C and K only. {@code -Dvcnn.winograd.f4MaxBytes} moves the limit.
+     * The output tile of the variant used for {@code p}: for 3x3, 4 (F(4x4,3x3)) unless its transformed weights would
+     * exceed 4 MiB, then 2 (F(2x2,3x3)); depends on C and K only. For 5x5, 2 (F(2x2,5x5)). {@code -Dvcnn.winograd.f4MaxBytes} moves the limit.
      */
     public static int outputTile(ConvParams p) {
         checkApplies(p);
-        return outputTile(p.c(), p.k());
+        return outputTile(p.r(), p.c(), p.k());
     }
 
-    private static int outputTile(int c, int k) {
+    /** 5x5 kernels: always 2 (F(2x2,5x5) has the 6x6 tiles of F(4x4,3x3); F(4x4,5x5)'s 8x8 ones round too much). */
+    private static int outputTile(int r, int c, int k) {
+        if (r == 5) return 2;
         return (long) XI * blocks(k) * L * blocks(c) * L * Float.BYTES > F4_MAX_WEIGHT_BYTES ? 2 : 4;
     }
 
@@ -144,35 +162,41 @@ public final class WinogradConv {
      * than the direct kernel; so did a C=3 first layer).
      */
     public static boolean preferred(ConvParams p) {
-        return ENABLED && applies(p) && preferred(p.n(), p.c(), p.k(), p.outH(), p.outW());
+        return ENABLED && applies(p) && preferred(p.r(), p.n(), p.c(), p.k(), p.outH(), p.outW());
     }
 
-    /** The rule of {@link #preferred} for N images of C -> K channels and an outH x outW output. */
-    private static boolean preferred(int n, int c, int k, int outH, int outW) {
+    /** The rule of {@link #preferred} for an r x r kernel on N images of C -> K channels and an outH x outW output. */
+    private static boolean preferred(int r, int n, int c, int k, int outH, int outW) {
         if (c < 8 || k < 8) return false;
-        int m = outputTile(c, k), alpha = m + 2;
+        int m = outputTile(r, c, k), alpha = m + r - 1;
         long th = (outH + m - 1) / m, tw = (outW + m - 1) / m, tiles = (long) n * th * tw;
         double useful = (double) outH * outW / ((double) m * m * th * tw);
         double slots = (double) tiles / roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
-        if (9.0 * m * m / (alpha * alpha) * useful * slots < 1.6) return false;
-        return weightBytes(c, k, m) <= (4L << 20) || tiles >= 16;
+        if ((double) r * r * m * m / (alpha * alpha) * useful * slots < 1.6) return false;
+        return weightBytes(r, c, k, m) <= (4L << 20) || tiles >= 16;
     }
 
     private static long weightBytes(ConvParams p, int m) {
-        return weightBytes(p.c(), p.k(), m);
+        return weightBytes(p.r(), p.c(), p.k(), m);
     }
 
-    private static long weightBytes(int c, int k, int m) {
-        return (long) (m + 2) * (m + 2) * blocks(k) * L * blocks(c) * L * Float.BYTES;
+    /** Bytes of the transformed weights: alpha^2 tile positions (alpha = m + r - 1) of the padded K x C matrix. */
+    private static long weightBytes(int r, int c, int k, int m) {
+        long alpha = m + r - 1;
+        return alpha * alpha * blocks(k) * L * blocks(c) * L * Float.BYTES;
     }
 
-    /** Floats of the transformed weights of {@code p}: {@code (m+2)^2 * ceil(K/L)*L * ceil(C/L)*L}, m = {@link #outputTile}. */
+    /** Floats of the transformed weights of {@code p}: {@code alpha^2 * ceil(K/L)*L * ceil(C/L)*L}, alpha = m + R - 1, m = {@link #outputTile}. */
     public static int transformedLength(ConvParams p) {
         return transformedLength(p, outputTile(p));
     }
 
     static int transformedLength(ConvParams p, int m) {
         checkApplies(p);
+        if (m != 2 && (m != 4 || p.r() != 3)) {
+            throw new IllegalArgumentException("output tile: " + m + "x" + m + " is not a variant for " + p.r() + "x" + p.s()
+                    + " (F(4x4) and F(2x2) for 3x3, F(2x2) for 5x5)");
+        }
         long len = weightBytes(p, m) / Float.BYTES;
         if (len > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("params: transformed Winograd weights of " + len + " floats are too large for a Java array: " + p);
@@ -192,7 +216,7 @@ public final class WinogradConv {
 
     /** As {@link #transformWeights} into {@code dst[0, transformedLength(p))} (the padding is zeroed). */
     public static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst) {
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][R][S]", p);
         transformInto(p, w, wOff, false, dst, outputTile(p), WORK.get().dtmp);   // per-thread scratch: repack allocates nothing
     }
 
@@ -204,23 +228,23 @@ public final class WinogradConv {
     }
 
     static void transformWeightsInto(ConvParams p, float[] w, int wOff, float[] dst, int m) {
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
-        transformInto(p, w, wOff, false, dst, m, new double[9 + 6 * 3]);
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][R][S]", p);
+        transformInto(p, w, wOff, false, dst, m, new double[DTMP]);
     }
 
     /**
-     * U of the convolution {@code p} into dst; {@code transposed}: w holds the weights {@code [C][K][3][3]} of the
+     * U of the convolution {@code p} into dst; {@code transposed}: w holds the weights {@code [C][K][R][S]} of the
      * convolution whose input gradient {@code p} computes, read rotated by 180 degrees (p's K and C are its C and K).
-     * {@code tmp}: at least 27 doubles of scratch.
+     * {@code tmp}: at least {@link #DTMP} doubles of scratch.
      */
     private static void transformInto(ConvParams p, float[] w, int wOff, boolean transposed, float[] dst, int m, double[] tmp) {
         int len = transformedLength(p, m);
-        Checks.array("dst", dst, 0, len, "transformed weights [(m+2)^2][K/2L][C][2L]", p);
-        double[][] g = m == 4 ? G4 : G2;
-        int alpha = m + 2;
+        Checks.array("dst", dst, 0, len, "transformed weights [alpha^2][K/2L][C][2L]", p);
+        int r = p.r(), rr = r * r, alpha = m + r - 1;
+        double[][] g = r == 5 ? G2_5 : m == 4 ? G4 : G2;
         int c = p.c(), k = p.k(), kbs = blocks(k), cp = blocks(c) * L, pairs = kbs / 2;
         Arrays.fill(dst, 0, len, 0f);
-        final int gw = alpha * 3;   // tmp[0, alpha*3): G g; tmp[gw, gw+9): the 3x3 filter g as p sees it
+        final int gw = alpha * r;   // tmp[0, alpha*r): G g; tmp[gw, gw+r*r): the r x r filter g as p sees it
         for (int kk = 0; kk < k; kk++) {
             int kb = kk / L, lane = kk % L;
             for (int cc = 0; cc < c; cc++) {
@@ -230,21 +254,24 @@ public final class WinogradConv {
                         : kb * L * cp + cc * L + lane;
                 int step = kbs * L * cp;
                 if (transposed) {
-                    int src = wOff + (cc * k + kk) * 9;
-                    for (int t = 0; t < 9; t++) tmp[gw + t] = w[src + 8 - t];
+                    int src = wOff + (cc * k + kk) * rr;
+                    for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + rr - 1 - t];
                 } else {
-                    int src = wOff + (kk * c + cc) * 9;
-                    for (int t = 0; t < 9; t++) tmp[gw + t] = w[src + t];
+                    int src = wOff + (kk * c + cc) * rr;
+                    for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + t];
                 }
-                // tmp = G g (alpha x 3), then U = tmp G^T (alpha x alpha)
+                // tmp = G g (alpha x r), then U = tmp G^T (alpha x alpha)
                 for (int i = 0; i < alpha; i++) {
-                    for (int s = 0; s < 3; s++) {
-                        tmp[i * 3 + s] = g[i][0] * tmp[gw + s] + g[i][1] * tmp[gw + 3 + s] + g[i][2] * tmp[gw + 6 + s];
+                    for (int s = 0; s < r; s++) {
+                        double v = 0;
+                        for (int q = 0; q < r; q++) v += g[i][q] * tmp[gw + q * r + s];
+                        tmp[i * r + s] = v;
                     }
                 }
                 for (int i = 0; i < alpha; i++) {
                     for (int j = 0; j < alpha; j++) {
-                        double v = tmp[i * 3] * g[j][0] + tmp[i * 3 + 1] * g[j][1] + tmp[i * 3 + 2] * g[j][2];
+                        double v = 0;
+                        for (int q = 0; q < r; q++) v += tmp[i * r + q] * g[j][q];
                         dst[dBase + (i * alpha + j) * step] = (float) v;
                     }
                 }
@@ -367,22 +394,24 @@ public final class WinogradConv {
     // ------------------------------------------------------------------------------------ backward data
 
     /**
-     * Whether {@link #bwdData} computes and is expected to pay on {@code p}: the input gradient of a 3x3 stride-1
+     * Whether {@link #bwdData} computes and is expected to pay on {@code p}: the input gradient of an R x R stride-1
      * convolution is itself one (dz convolved with the weights rotated by 180 degrees, C and K swapped, padding
-     * 2 - pad), so the forward rule decides on that convolution; pads above 2 would crop and are left to the direct kernel.
+     * R-1 - pad), so the forward rule decides on that convolution; pads above R-1 would crop and are left to the direct kernel.
      */
     public static boolean preferredForBwdData(ConvParams p) {
-        return ENABLED && applies(p) && p.padTop() <= 2 && p.padLeft() <= 2 && p.padBottom() <= 2 && p.padRight() <= 2
-                && preferred(p.n(), p.k(), p.c(), p.h(), p.w());
+        if (!ENABLED || !applies(p)) return false;
+        int e = p.r() - 1;
+        return p.padTop() <= e && p.padLeft() <= e && p.padBottom() <= e && p.padRight() <= e
+                && preferred(p.r(), p.n(), p.k(), p.c(), p.h(), p.w());
     }
 
     /**
-     * Input gradient {@code dx = conv_transpose(dz, w)} of the convolution {@code p} (3x3, stride 1, dilation 1, one
-     * group, pads at most 2): the weights are transformed per call into per-thread scratch (training changes them every
+     * Input gradient {@code dx = conv_transpose(dz, w)} of the convolution {@code p} (3x3 or 5x5, stride 1, dilation 1,
+     * one group, pads at most R-1): the weights are transformed per call into per-thread scratch (training changes them every
      * step), then the forward kernel runs on dz.
      *
      * @param dz output gradient {@code [N][K][outH][outW]} from {@code dzOff}
-     * @param w  weights {@code [K][C][3][3]} from {@code wOff}
+     * @param w  weights {@code [K][C][R][S]} from {@code wOff}
      * @param dx input gradient {@code [N][C][H][W]} from {@code dxOff}, overwritten
      */
     public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
@@ -392,14 +421,15 @@ public final class WinogradConv {
     /** {@link #bwdData} on up to {@code threads} pool threads, bit-identical for any count (as {@link #fwd}). */
     public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
         checkApplies(p);
-        if (p.padTop() > 2 || p.padLeft() > 2 || p.padBottom() > 2 || p.padRight() > 2) {
-            throw new IllegalArgumentException("params: Winograd bwdData needs pads of at most 2, got " + p);
+        int e = p.r() - 1;
+        if (p.padTop() > e || p.padLeft() > e || p.padBottom() > e || p.padRight() > e) {
+            throw new IllegalArgumentException("params: Winograd bwdData needs pads of at most R-1 = " + e + ", got " + p);
         }
-        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][3][3]", p);
+        Checks.array("w", w, wOff, p.weightSize(), "weights [K][C][R][S]", p);
         Work wk = WORK.get();
         if (!p.equals(wk.bwdOf)) {   // the transposed convolution's record, built once per shape and thread
-            wk.bwdParams = new ConvParams(p.n(), p.k(), p.outH(), p.outW(), p.c(), 3, 3, 1, 1,
-                    2 - p.padTop(), 2 - p.padLeft(), 2 - p.padBottom(), 2 - p.padRight(), 1, 1, 1);
+            wk.bwdParams = new ConvParams(p.n(), p.k(), p.outH(), p.outW(), p.c(), p.r(), p.s(), 1, 1,
+                    e - p.padTop(), e - p.padLeft(), e - p.padBottom(), e - p.padRight(), 1, 1, 1);
             wk.bwdOf = p;
         }
         ConvParams t = wk.bwdParams;
@@ -413,17 +443,17 @@ public final class WinogradConv {
 
     private static void checkApplies(ConvParams p) {
         Checks.notNull("params", p);
-        if (p.r() != 3 || p.s() != 3) {
-            throw new IllegalArgumentException("params: Winograd F(4x4,3x3) needs a 3x3 kernel, got R=" + p.r() + " S=" + p.s() + ": " + p);
+        if ((p.r() != 3 && p.r() != 5) || p.s() != p.r()) {
+            throw new IllegalArgumentException("params: Winograd needs a 3x3 or 5x5 kernel, got R=" + p.r() + " S=" + p.s() + ": " + p);
         }
         if (p.strideH() != 1 || p.strideW() != 1) {
-            throw new IllegalArgumentException("params: Winograd F(4x4,3x3) needs stride 1, got strideH=" + p.strideH() + " strideW=" + p.strideW() + ": " + p);
+            throw new IllegalArgumentException("params: Winograd needs stride 1, got strideH=" + p.strideH() + " strideW=" + p.strideW() + ": " + p);
         }
         if (p.dilationH() != 1 || p.dilationW() != 1) {
-            throw new IllegalArgumentException("params: Winograd F(4x4,3x3) needs dilation 1, got dilationH=" + p.dilationH() + " dilationW=" + p.dilationW() + ": " + p);
+            throw new IllegalArgumentException("params: Winograd needs dilation 1, got dilationH=" + p.dilationH() + " dilationW=" + p.dilationW() + ": " + p);
         }
         if (p.groups() != 1) {
-            throw new IllegalArgumentException("params: Winograd F(4x4,3x3) needs groups=1, got groups=" + p.groups() + ": " + p);
+            throw new IllegalArgumentException("params: Winograd needs groups=1, got groups=" + p.groups() + ": " + p);
         }
     }
 
@@ -445,7 +475,7 @@ public final class WinogradConv {
 
         void set(ConvParams p, int outTile) {
             m = outTile;
-            alpha = m + 2;
+            alpha = m + p.r() - 1;
             xi = alpha * alpha;
             c = p.c();
             k = p.k();
@@ -461,7 +491,7 @@ public final class WinogradConv {
             kbs = blocks(k);
             cp = cbs * L;
             kp = kbs * L;
-            long hpl = (long) m * th + 2, wpl = (long) m * tw + 2, tiles = (long) th * tw;
+            long hpl = (long) m * th + p.r() - 1, wpl = (long) m * tw + p.r() - 1, tiles = (long) th * tw;
             long tb0;
             if (FORCED_BLOCK_TILES > 0) {
                 tb0 = roundUp(FORCED_BLOCK_TILES, MR);
@@ -515,7 +545,7 @@ public final class WinogradConv {
         for (int t = 0; t < count; t++) {
             int g = t0 + t, vr = pl.firstRow(g), tj = (g % pl.tilesPerImage) % pl.tw;
             for (int r = 0; r < pl.alpha; r++) rows[r] = ((vr + r) % pl.ring) * rowLen + mt * tj * L;
-            if (mt == 4) inputTile4(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
+            if (pl.alpha == 6) inputTile4(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
             else inputTile2(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
         }
         if (padded > count) {
@@ -531,6 +561,7 @@ public final class WinogradConv {
             int run = Math.min(count - s, pl.tw - tj), segW = mt * run;
             for (int i = 0; i < run; i++) {
                 if (mt == 4) outputTile4(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
+                else if (pl.alpha == 6) outputTile2x6(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
                 else outputTile2(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
             }
             FusedActivation.applyInPlace(act, stage, 0, kp * mt * segW);
@@ -572,7 +603,7 @@ public final class WinogradConv {
     }
 
     /**
-     * F(4x4,3x3): {@code V = B^T d B} of one 6x6 tile for every channel block: pixel (r, q) of block cb at
+     * F(4x4,3x3) and F(2x2,5x5): {@code V = B^T d B} of one 6x6 tile for every channel block: pixel (r, q) of block cb at
      * {@code xs[rows[r] + cb*plane + q*L]} (L channels) to {@code v[vb + xi*xiStride + cb*L]}.
      */
     private static void inputTile4(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
@@ -892,6 +923,43 @@ public final class WinogradConv {
     }
 
     /**
+     * F(2x2,5x5): {@code A^T M A + bias} of one 6x6 tile ({@code A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1]}: the points of
+     * F(4x4,3x3), so its input transform serves unchanged), M at {@code m[mb + xi*xiStride + kb*L]}; output row a,
+     * column b of block kb to {@code stage[sb + kb*2*rowStep + a*rowStep + b*L]}.
+     */
+    private static void outputTile2x6(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
+        for (int kb = 0; kb < kbs; kb++) {
+            int mo = mb + kb * L;
+            for (int j = 0; j < 6; j++) {
+                int o = mo + j * xiStride;
+                FloatVector m0 = FloatVector.fromArray(F, m, o);
+                FloatVector m1 = FloatVector.fromArray(F, m, o + 6 * xiStride);
+                FloatVector m2 = FloatVector.fromArray(F, m, o + 12 * xiStride);
+                FloatVector m3 = FloatVector.fromArray(F, m, o + 18 * xiStride);
+                FloatVector m4 = FloatVector.fromArray(F, m, o + 24 * xiStride);
+                FloatVector m5 = FloatVector.fromArray(F, m, o + 30 * xiStride);
+                int to = j * L;
+                m0.add(m1.add(m2)).add(m3.add(m4)).intoArray(tmp, to);
+                m3.sub(m4).fma(P2, m1.sub(m2).add(m5)).intoArray(tmp, to + 6 * L);
+            }
+            FloatVector bv = FloatVector.fromArray(F, bias, kb * L);
+            int so = sb + kb * 2 * rowStep;
+            for (int a = 0; a < 2; a++) {
+                int o = a * 6 * L;
+                FloatVector m0 = FloatVector.fromArray(F, tmp, o);
+                FloatVector m1 = FloatVector.fromArray(F, tmp, o + L);
+                FloatVector m2 = FloatVector.fromArray(F, tmp, o + 2 * L);
+                FloatVector m3 = FloatVector.fromArray(F, tmp, o + 3 * L);
+                FloatVector m4 = FloatVector.fromArray(F, tmp, o + 4 * L);
+                FloatVector m5 = FloatVector.fromArray(F, tmp, o + 5 * L);
+                int out = so + a * rowStep;
+                m0.add(m1.add(m2)).add(m3.add(m4)).add(bv).intoArray(stage, out);
+                m3.sub(m4).fma(P2, m1.sub(m2).add(m5)).add(bv).intoArray(stage, out + L);
+            }
+        }
+    }
+
+    /**
      * The staged run {@code stage[kb][mt][segW][L]} to NCHW: channel k, row a, columns [0, cols) to
      * {@code y[yb + k*plane + a*ow + col]}: strided loads from the (L1-resident) staging block, contiguous stores.
      * Scalar copies measured a little faster than L-lane gathers on Zen 2 and need no masks.
@@ -913,7 +981,7 @@ public final class WinogradConv {
     private static final class Work {
         float[] xs = new float[0], v = new float[0], m = new float[0], stage = new float[0], bias = new float[0];
         final float[] tmp = new float[XI * L];
-        final double[] dtmp = new double[9 + 6 * 3];
+        final double[] dtmp = new double[DTMP];
         float[] u = new float[0];          // bwdData's transformed weights
         ConvParams bwdOf, bwdParams;       // bwdData: the last convolution seen and its transposed one
         final Plan plan = new Plan();

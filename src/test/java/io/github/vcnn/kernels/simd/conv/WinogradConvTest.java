@@ -69,19 +69,21 @@ class WinogradConvTest {
     }
 
     /**
-     * A random 3x3 stride-1 shape: batch 1-3, C up to maxC and K up to 40 (a third of each at the lane-count tails), H
-     * and W 1-20, pads 0-2, asymmetric one time in asymOneIn; null when the kernel does not fit the padded input.
+     * A random stride-1 shape, 3x3 (two times in three) or 5x5: batch 1-3, C up to maxC and K up to 40 (a third of each
+     * at the lane-count tails), H and W 1-20, pads 0 to R-1, asymmetric one time in asymOneIn; null when the kernel does
+     * not fit the padded input.
      */
     private static ConvParams randomShape(Random rnd, int lanes, int maxC, int asymOneIn) {
+        int r = rnd.nextInt(3) == 0 ? 5 : 3;
         int n = pick(rnd, 1, 1, 2, 3);
         int c = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes + 3, 1) : 1 + rnd.nextInt(maxC);
         int k = rnd.nextInt(3) == 0 ? pick(rnd, lanes - 1, lanes + 1, 2 * lanes, 3 * lanes + 1, 1) : 1 + rnd.nextInt(40);
         int h = 1 + rnd.nextInt(20), w = 1 + rnd.nextInt(20);
-        int pt = rnd.nextInt(3), pl = rnd.nextInt(3);
+        int pt = rnd.nextInt(r), pl = rnd.nextInt(r);
         boolean asym = rnd.nextInt(asymOneIn) == 0;
-        int pb = asym ? rnd.nextInt(3) : pt, pr = asym ? rnd.nextInt(3) : pl;
-        if (h + pt + pb < 3 || w + pl + pr < 3) return null;
-        return new ConvParams(n, Math.max(1, c), h, w, Math.max(1, k), 3, 3, 1, 1, pt, pl, pb, pr, 1, 1, 1);
+        int pb = asym ? rnd.nextInt(r) : pt, pr = asym ? rnd.nextInt(r) : pl;
+        if (h + pt + pb < r || w + pl + pr < r) return null;
+        return new ConvParams(n, Math.max(1, c), h, w, Math.max(1, k), r, r, 1, 1, pt, pl, pb, pr, 1, 1, 1);
     }
 
     @Test
@@ -100,7 +102,12 @@ class WinogradConvTest {
                 ConvParams.of(2, 2 * lanes, 13, 11, 3 * lanes, 3, 3, 1, 1),      // full blocks
                 ConvParams.of(1, 3, 20, 20, 16, 3, 3, 1, 2),                     // pad 2: outputs bigger than the input
                 ConvParams.of(1, 40, 17, 19, 40, 3, 3, 1, 1),                    // channel tails with L = 16
-                new ConvParams(1, 64, 30, 31, 64, 3, 3, 1, 1, 1, 2, 0, 1, 1, 1, 1)); // several blocks: the input ring wraps
+                new ConvParams(1, 64, 30, 31, 64, 3, 3, 1, 1, 1, 2, 0, 1, 1, 1, 1),  // several blocks: the input ring wraps
+                ConvParams.of(1, 1, 1, 1, 1, 5, 5, 1, 2),                        // 5x5: one output pixel from a 1x1 image
+                ConvParams.of(1, 2, 5, 5, 3, 5, 5, 1, 0),                        // 5x5, no padding, one output
+                ConvParams.of(2, 32, 14, 14, 64, 5, 5, 1, 2),                    // LeNet's second layer (lenet_c2), batch 2
+                new ConvParams(3, lanes + 1, 9, 8, 2 * lanes + 1, 5, 5, 1, 1, 4, 0, 3, 2, 1, 1, 1),  // 5x5 asymmetric pads, tails
+                new ConvParams(1, 40, 33, 30, 24, 5, 5, 1, 1, 2, 1, 2, 1, 1, 1, 1)); // 5x5, the input ring wraps
         for (ConvParams p : shapes) {
             for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.1f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f))) {
                 check("seed " + SEED + " corner", p, act, act != Epilogue.RELU, rnd);
@@ -115,6 +122,7 @@ class WinogradConvTest {
         Random rnd = new Random(SEED ^ 0x7e4d);
         for (ConvParams p : List.of(ConvParams.of(1, 32, 30, 29, 40, 3, 3, 1, 1),     // one image, several blocks
                 ConvParams.of(3, 20, 12, 13, 24, 3, 3, 1, 1),                           // blocks spanning images
+                ConvParams.of(4, 32, 14, 14, 64, 5, 5, 1, 2),                           // 5x5 (lenet_c2)
                 new ConvParams(2, 16, 41, 9, 16, 3, 3, 1, 1, 2, 0, 1, 2, 1, 1, 1))) {   // asymmetric pads, ring wraps
             float[] x = data(rnd, 0, p.inputSize(), 1f), w = data(rnd, 0, p.weightSize(), 0.2f), b = data(rnd, 0, p.k(), 0.5f);
             float[] dz = data(rnd, 0, p.outputSize(), 1f);
@@ -147,11 +155,13 @@ class WinogradConvTest {
         }
         checkBwdData("r18_l1-like, batch 2", ConvParams.of(2, 64, 20, 21, 64, 3, 3, 1, 1), rnd);
         checkBwdData("wide C, narrow K", ConvParams.of(1, 70, 9, 10, 17, 3, 3, 1, 0), rnd);
+        checkBwdData("lenet_c2-like, batch 2", ConvParams.of(2, 32, 14, 14, 64, 5, 5, 1, 2), rnd);
+        checkBwdData("5x5, pad 4", ConvParams.of(1, 17, 6, 7, 9, 5, 5, 1, 4), rnd);
     }
 
     private static void checkBwdData(String ctx, ConvParams p, Random rnd) {
         int dzOff = rnd.nextInt(5), wOff = rnd.nextInt(5), dxOff = rnd.nextInt(5);
-        float wScale = (float) Math.sqrt(6.0 / (9 * p.c()));
+        float wScale = (float) Math.sqrt(6.0 / (p.r() * p.r() * p.c()));
         float[] dz = data(rnd, dzOff, p.outputSize(), 1f), w = data(rnd, wOff, p.weightSize(), wScale);
         float[] dz0 = dz.clone(), w0 = w.clone();
         float[] dx = guarded(dxOff + p.inputSize() + 7);
@@ -162,20 +172,20 @@ class WinogradConvTest {
         checkGuards(what + " dx", dx, dxOff, p.inputSize());
         assertArrayEquals(dz0, dz, what + ": dz modified");
         assertArrayEquals(w0, w, what + ": weights modified");
-        int c = p.c(), k = p.k(), h = p.h(), wd = p.w(), oh = p.outH(), ow = p.outW();
+        int c = p.c(), k = p.k(), h = p.h(), wd = p.w(), oh = p.outH(), ow = p.outW(), rk = p.r();
         for (int n = 0; n < p.n(); n++) {
             for (int ch = 0; ch < c; ch++) {
                 for (int i = 0; i < h; i++) {
                     for (int j = 0; j < wd; j++) {
                         double sum = 0;
                         for (int kk = 0; kk < k; kk++) {
-                            for (int r = 0; r < 3; r++) {
+                            for (int r = 0; r < rk; r++) {
                                 int o = i + p.padTop() - r;
                                 if (o < 0 || o >= oh) continue;
-                                for (int s2 = 0; s2 < 3; s2++) {
+                                for (int s2 = 0; s2 < rk; s2++) {
                                     int q = j + p.padLeft() - s2;
                                     if (q < 0 || q >= ow) continue;
-                                    sum += (double) dz[dzOff + ((n * k + kk) * oh + o) * ow + q] * w[wOff + ((kk * c + ch) * 3 + r) * 3 + s2];
+                                    sum += (double) dz[dzOff + ((n * k + kk) * oh + o) * ow + q] * w[wOff + ((kk * c + ch) * rk + r) * rk + s2];
                                 }
                             }
                         }
@@ -196,7 +206,7 @@ class WinogradConvTest {
     /** One configuration at random offsets: against float64 and the scalar kernel, guards intact, inputs unchanged. */
     private static void check(String ctx, ConvParams p, Epilogue act, boolean withBias, Random rnd) {
         String what = ctx + " " + p + " act " + act + " bias " + withBias;
-        float wScale = (float) Math.sqrt(6.0 / (9 * p.c()));   // He-uniform, as a trained layer's scale
+        float wScale = (float) Math.sqrt(6.0 / (p.r() * p.r() * p.c()));   // He-uniform, as a trained layer's scale
         int xOff = rnd.nextInt(5), wOff = rnd.nextInt(5), bOff = rnd.nextInt(5), yOff = rnd.nextInt(5);
         float[] x = data(rnd, xOff, p.inputSize(), 1f), w = data(rnd, wOff, p.weightSize(), wScale);
         float[] b = withBias ? data(rnd, bOff, p.k(), 0.5f) : null;
@@ -205,7 +215,7 @@ class WinogradConvTest {
         double[] ref = reference(p, x, xOff, w, wOff, b, bOff);
         float[] ys = new float[p.outputSize()];
         SCALAR.fwd(p, x, xOff, w, wOff, b, bOff, act, ys, 0);
-        for (int m : new int[]{4, 2}) {   // both variants, whichever outputTile(p) picks
+        for (int m : p.r() == 3 ? new int[]{4, 2} : new int[]{2}) {   // every variant, whichever outputTile(p) picks
             float[] u = WinogradConv.transformWeights(p, w, wOff, m);
             float[] y = guarded(yOff + p.outputSize() + 7);
             try {
@@ -227,7 +237,7 @@ class WinogradConvTest {
                     }
                 }
             } catch (AssertionError e) {
-                throw new AssertionError(what + " F(" + m + "x" + m + ",3x3): " + e.getMessage(), e);
+                throw new AssertionError(what + " F(" + m + "x" + m + "," + p.r() + "x" + p.r() + "): " + e.getMessage(), e);
             }
         }
     }
@@ -240,9 +250,10 @@ class WinogradConvTest {
      */
     @Test
     void targetShapesWithinToleranceOfFloat64() {
-        String[] names = {"r18_l1", "r18_l2", "r18_l3", "vgg_b"};
+        String[] names = {"r18_l1", "r18_l2", "r18_l3", "vgg_b", "lenet_c2"};
         ConvParams[] shapes = {ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1),
-                ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1), ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1)};
+                ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1), ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1),
+                ConvParams.of(8, 32, 14, 14, 64, 5, 5, 1, 2)};
         ConvKernels direct = Kernels.simd().conv();
         Random rnd = new Random(SEED ^ 0x7a7);
         StringBuilder report = new StringBuilder("Winograd and direct vs float64 (seed " + SEED + ", lanes "
@@ -250,25 +261,25 @@ class WinogradConvTest {
         for (int s = 0; s < shapes.length; s++) {
             ConvParams p = shapes[s];
             float[] x = data(rnd, 0, p.inputSize(), 1f);
-            float[] w = data(rnd, 0, p.weightSize(), (float) Math.sqrt(6.0 / (9 * p.c())));
+            float[] w = data(rnd, 0, p.weightSize(), (float) Math.sqrt(6.0 / (p.r() * p.r() * p.c())));
             float[] b = data(rnd, 0, p.k(), 0.5f);
             double[] ref = reference(p, x, 0, w, 0, b, 0);
             float[] yd = new float[p.outputSize()];
             // the direct kernel's layout: packed for the same channels at stride 2, which Winograd does not take
-            PackedConvWeights directPack = direct.pack(new ConvParams(p.n(), p.c(), p.h(), p.w(), p.k(), 3, 3, 2, 2,
-                    1, 1, 1, 1, 1, 1, 1), w, 0);
+            PackedConvWeights directPack = direct.pack(new ConvParams(p.n(), p.c(), p.h(), p.w(), p.k(), p.r(), p.s(), 2, 2,
+                    p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), 1, 1, 1), w, 0);
             assertEquals(PackedConvWeights.DIRECT, directPack.algorithm());
             direct.fwd(p, x, 0, directPack, b, 0, Epilogue.NONE, yd, 0);
             double[] ed = errors(ref, yd);
             report.append(String.format(Locale.ROOT, "  %-7s max|ref| %.3f  direct simd: max abs %.2e, max abs/max|ref| %.2e,"
                     + " max rel (|ref|>0.01) %.2e, of tol %.3f%n", names[s], ed[4], ed[0], ed[1], ed[2], ed[3]));
-            for (int m : new int[]{4, 2}) {
+            for (int m : p.r() == 3 ? new int[]{4, 2} : new int[]{2}) {
                 float[] yw = new float[p.outputSize()];
                 WinogradConv.fwdWithTile(p, x, 0, WinogradConv.transformWeights(p, w, 0, m), b, 0, Epilogue.NONE, yw, 0, m);
                 double[] ew = errors(ref, yw), wd = errors(toDouble(yd), yw);
-                report.append(String.format(Locale.ROOT, "          F(%dx%d,3x3)%s: max abs %.2e, max abs/max|ref| %.2e,"
+                report.append(String.format(Locale.ROOT, "          F(%dx%d,%dx%d)%s: max abs %.2e, max abs/max|ref| %.2e,"
                                 + " max rel (|ref|>0.01) %.2e, of tol %.3f | vs direct: max abs %.2e, of tol %.3f%n",
-                        m, m, WinogradConv.outputTile(p) == m ? " (chosen)" : "", ew[0], ew[1], ew[2], ew[3], wd[0], wd[3]));
+                        m, m, p.r(), p.s(), WinogradConv.outputTile(p) == m ? " (chosen)" : "", ew[0], ew[1], ew[2], ew[3], wd[0], wd[3]));
                 assertTrue(ew[3] <= 1, names[s] + " F(" + m + "x" + m + "): error beyond 1e-4 + 1e-3|ref|: " + Arrays.toString(ew));
                 assertTrue(wd[3] <= 1, names[s] + " F(" + m + "x" + m + "): beyond 1e-4 + 1e-3|direct| of the direct kernel: " + Arrays.toString(wd));
             }
@@ -333,12 +344,13 @@ class WinogradConvTest {
         assertTrue(WinogradConv.enabled(), "-D" + WinogradConv.PROPERTY + " is not false in the tests");
         for (ConvParams p : List.of(ConvParams.of(1, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1),
                 ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1), ConvParams.of(1, 64, 112, 112, 128, 3, 3, 1, 1),
-                ConvParams.of(8, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(4, 512, 7, 7, 512, 3, 3, 1, 1))) {
+                ConvParams.of(8, 64, 56, 56, 64, 3, 3, 1, 1), ConvParams.of(4, 512, 7, 7, 512, 3, 3, 1, 1),
+                ConvParams.of(64, 32, 14, 14, 64, 5, 5, 1, 2), ConvParams.of(1, 64, 56, 56, 64, 5, 5, 1, 2))) {
             assertTrue(WinogradConv.preferred(p), p.toString());
         }
         for (ConvParams p : List.of(ConvParams.of(1, 512, 7, 7, 512, 3, 3, 1, 1), ConvParams.of(1, 3, 224, 224, 64, 3, 3, 1, 1),
                 ConvParams.of(1, 64, 1, 1, 64, 3, 3, 1, 1), ConvParams.of(1, 64, 56, 56, 64, 3, 3, 2, 1),
-                ConvParams.of(1, 64, 56, 56, 64, 5, 5, 1, 2))) {
+                ConvParams.of(1, 64, 56, 56, 64, 7, 7, 1, 3), ConvParams.of(64, 1, 28, 28, 32, 5, 5, 1, 2))) {
             assertFalse(WinogradConv.preferred(p), p.toString());
         }
     }
@@ -348,7 +360,7 @@ class WinogradConvTest {
     @Test
     void rejectsShapesItDoesNotApplyTo() {
         ConvParams[] bad = {
-                ConvParams.of(1, 4, 8, 8, 4, 5, 5, 1, 2),
+                ConvParams.of(1, 4, 8, 8, 4, 7, 7, 1, 3),
                 new ConvParams(1, 4, 8, 8, 4, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1),
                 ConvParams.of(1, 4, 8, 8, 4, 3, 3, 2, 1),
                 new ConvParams(1, 4, 8, 8, 4, 3, 3, 1, 2, 1, 1, 1, 1, 1, 1, 1),
@@ -457,7 +469,7 @@ class WinogradConvTest {
 
     /** Pre-activation output in float64: y = xcorr(x, w) + b, the definition of ConvParams. */
     static double[] reference(ConvParams p, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff) {
-        int oh = p.outH(), ow = p.outW(), h = p.h(), wd = p.w(), c = p.c(), k = p.k();
+        int oh = p.outH(), ow = p.outW(), h = p.h(), wd = p.w(), c = p.c(), k = p.k(), rk = p.r();
         double[] y = new double[p.outputSize()];
         double[] row = new double[ow];
         for (int n = 0; n < p.n(); n++) {
@@ -466,12 +478,12 @@ class WinogradConvTest {
                 for (int i = 0; i < oh; i++) {
                     Arrays.fill(row, b == null ? 0 : b[bOff + kk]);
                     for (int cc = 0; cc < c; cc++) {
-                        for (int r = 0; r < 3; r++) {
+                        for (int r = 0; r < rk; r++) {
                             int ih = i + r - p.padTop();
                             if (ih < 0 || ih >= h) continue;
                             int xr = xOff + ((n * c + cc) * h + ih) * wd;
-                            for (int s = 0; s < 3; s++) {
-                                double wv = w[wOff + ((kk * c + cc) * 3 + r) * 3 + s];
+                            for (int s = 0; s < rk; s++) {
+                                double wv = w[wOff + ((kk * c + cc) * rk + r) * rk + s];
                                 int j0 = Math.max(0, p.padLeft() - s), j1 = Math.min(ow, wd + p.padLeft() - s);
                                 for (int j = j0; j < j1; j++) row[j] += wv * x[xr + j + s - p.padLeft()];
                             }
