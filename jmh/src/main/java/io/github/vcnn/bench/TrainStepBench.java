@@ -37,13 +37,16 @@ import java.util.concurrent.TimeUnit;
  * <p>Warm-up: 5 x 4 s. With 3 x 2 s the first measured iterations on a 2-core AVX2 host still ran the small kernels
  * in C1 (several KB allocated per image, i.e. Vector API objects boxed outside C2) and C2 was still compiling on the
  * benchmark's cores; the allocation per image reached its steady value only after ~15 s.
+ *
+ * <p>GC: the JVM's default (G1), what a user gets. It was ParallelGC once; without G1's loop strip mining C2 scheduled
+ * the Winograd GEMM's broadcasts ahead of its FMAs and spilled two accumulators on AVX2, 1.7x slower (NOTES.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 4)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-XX:+UseParallelGC"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class TrainStepBench {
     static final int BATCH = 64;
 

@@ -159,6 +159,39 @@ class WinogradConvTest {
         checkBwdData("5x5, pad 4", ConvParams.of(1, 17, 6, 7, 9, 5, 5, 1, 4), rnd);
     }
 
+    /** bwdData keeps the transformed weights while they are unchanged: a change of one weight, in place, is seen. */
+    @Test
+    void bwdDataSeesWeightsChangedInPlace() {
+        Random rnd = new Random(SEED ^ 0x5ca1e);
+        ConvParams p = ConvParams.of(2, 20, 9, 8, 24, 5, 5, 1, 2);
+        float[] dz = data(rnd, 0, p.outputSize(), 1f), w = data(rnd, 3, p.weightSize(), 0.1f);
+        for (int change = 0; change < 4; change++) {
+            float[] dx = new float[p.inputSize()], ref = new float[p.inputSize()];
+            WinogradConv.bwdData(p, dz, 0, w, 3, dx, 0);
+            WinogradConv.bwdData(p, dz, 0, w, 3, dx, 0);   // the kept transform
+            SCALAR.bwdData(p, dz, 0, w, 3, ref, 0);
+            for (int i = 0; i < ref.length; i++) {
+                assertTrue(Math.abs(dx[i] - ref[i]) <= ABS_TOL + REL_TOL * Math.abs(ref[i]),
+                        "change " + change + ": dx[" + i + "] " + dx[i] + " vs scalar " + ref[i]);
+            }
+            w[3 + rnd.nextInt(p.weightSize())] += 0.5f;    // one weight, in place
+        }
+        // the same values at another offset, and another shape with the same C and K, reuse nothing stale
+        float[] w2 = new float[p.weightSize() + 7];
+        System.arraycopy(w, 3, w2, 7, p.weightSize());
+        float[] a = new float[p.inputSize()], b = new float[p.inputSize()];
+        WinogradConv.bwdData(p, dz, 0, w, 3, a, 0);
+        WinogradConv.bwdData(p, dz, 0, w2, 7, b, 0);
+        assertArrayEquals(a, b, "same weights at another offset");
+        ConvParams q = ConvParams.of(1, 20, 12, 11, 24, 3, 3, 1, 1);
+        float[] dzq = data(rnd, 0, q.outputSize(), 1f), dxq = new float[q.inputSize()], refq = new float[q.inputSize()];
+        WinogradConv.bwdData(q, dzq, 0, w, 3, dxq, 0);     // 3x3 reads the first K*C*9 weights: a new transform
+        SCALAR.bwdData(q, dzq, 0, w, 3, refq, 0);
+        for (int i = 0; i < refq.length; i++) {
+            assertTrue(Math.abs(dxq[i] - refq[i]) <= ABS_TOL + REL_TOL * Math.abs(refq[i]), "3x3 after 5x5: dx[" + i + "]");
+        }
+    }
+
     private static void checkBwdData(String ctx, ConvParams p, Random rnd) {
         int dzOff = rnd.nextInt(5), wOff = rnd.nextInt(5), dxOff = rnd.nextInt(5);
         float wScale = (float) Math.sqrt(6.0 / (p.r() * p.r() * p.c()));
