@@ -9,6 +9,7 @@ import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
+import io.github.vcnn.kernels.simd.conv.PointwiseConv;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
@@ -74,6 +75,11 @@ public final class SimdConv implements ConvKernels {
         return PAIR_TILE + "x2 / " + SINGLE_TILE + "x1";
     }
 
+    /** Pixels of the 2-vector register tile ({@link #tileShape}): 5 on AVX2, 14 on 32-register ISAs, unless overridden. */
+    public static int pairTilePixels() {
+        return PAIR_TILE;
+    }
+
     private static int pairTile() {
         String forced = System.getProperty("vcnn.conv.tile", "").trim();
         if (forced.equals("6x2")) return 6;
@@ -131,6 +137,9 @@ public final class SimdConv implements ConvKernels {
         if (prefersWinograd(p)) {
             String algorithm = WinogradConv.outputTile(p) == 4 ? PackedConvWeights.WINOGRAD_F4X4 : PackedConvWeights.WINOGRAD_F2X2;
             return new PackedConvWeights(KEY, VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, algorithm);
+        }
+        if (PointwiseConv.preferred(p)) {   // the plain [K][C] layout (block 1): vectorized over NCHW pixels
+            return new PackedConvWeights(KEY, VARIANT, p, Arrays.copyOfRange(w, wOff, wOff + p.weightSize()), 1);
         }
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];
@@ -231,6 +240,14 @@ public final class SimdConv implements ConvKernels {
                         + p + ": pack them for this convolution");
             }
             WinogradConv.fwd(p, x, xOff, w.data(KEY), bias, biasOff, act, y, yOff, threads);
+            return;
+        }
+        if (w.block() == 1) {   // packed for the pointwise kernel: the plain [K][C] weights
+            if (PointwiseConv.applies(p)) {
+                PointwiseConv.fwd(p, x, xOff, w.data(KEY), 0, bias, biasOff, act, y, yOff, threads);
+            } else {   // a padded 1x1 with weights packed for an unpadded one: correct, but packs per call (pack for p instead)
+                fwd(p, x, xOff, pack(p, w.data(KEY), 0), bias, biasOff, act, y, yOff, threads);
+            }
             return;
         }
         checkScratch(p);
@@ -810,6 +827,11 @@ public final class SimdConv implements ConvKernels {
             ConvChecks.repack(VARIANT, p, w, wOff, into, WinogradConv.transformedLength(p));
             if (!WinogradConv.applies(p)) throw new IllegalArgumentException("Winograd weights cannot be repacked for " + p);
             WinogradConv.transformWeightsInto(p, w, wOff, into.data(KEY));
+            return;
+        }
+        if (into != null && into.block() == 1) {   // the pointwise kernel's plain layout
+            ConvChecks.repack(VARIANT, p, w, wOff, into, p.weightSize());
+            System.arraycopy(w, wOff, into.data(KEY), 0, p.weightSize());
             return;
         }
         ConvChecks.repack(VARIANT, p, w, wOff, into, (long) p.groups() * blocks(p.kg()) * p.r() * p.s() * p.cg() * L);
