@@ -24,8 +24,8 @@ import java.util.stream.Stream;
 
 /**
  * The report of bench/peers/run-all, from the raw results in one output folder: report.md (GFLOP/s and img/s,
- * best of N with the spread, vcnn/peer ratios) and peers.png. Runs as a source file on the library's runtime class
- * path (jackson-jr, XChart): {@code java -cp 'target/lib/*' bench/peers/report/PeerReport.java DIR}.
+ * best of N with the spread, vcnn/peer ratios) and peers.png. Runs as a source file on the CLI's runtime class
+ * path (jackson-jr, XChart): {@code java -cp 'cli/target/lib/*' bench/peers/report/PeerReport.java DIR}.
  *
  * <p>Inputs in DIR: meta.json, shapes.txt, onednn_{native|avx2}_{T}t_r{i}.jsonl, torch_{T}t_r{i}.json,
  * ort_{T}t_r{i}.jsonl, and JMH's -rf json files jmh_{fwd|bwd|train}[_avx2].json. A value per oneDNN / PyTorch run
