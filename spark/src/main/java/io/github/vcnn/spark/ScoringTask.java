@@ -183,7 +183,7 @@ final class ScoringTask implements MapPartitionsFunction<Row, Row>, Serializable
                 case BINARY -> {
                     byte[] b = (byte[]) r.get(inputIndex);
                     String w = what(r);
-                    BinaryFormat f = format == BinaryFormat.AUTO ? (looksLikeImage(b) ? BinaryFormat.IMAGE : BinaryFormat.TENSORPROTO) : format;
+                    BinaryFormat f = format == BinaryFormat.AUTO ? guess(pathIndex >= 0 && !r.isNullAt(pathIndex) ? r.get(pathIndex).toString() : null, b) : format;
                     if (f == BinaryFormat.IMAGE) image(ImagePreprocessing.decode(b, w), off, w);
                     else tensor(b, off, w);
                 }
@@ -223,6 +223,16 @@ final class ScoringTask implements MapPartitionsFunction<Row, Row>, Serializable
         String[] names = r.schema().fieldNames();
         for (int i = 0; i < names.length; i++) if (names[i].equals(name)) return i;
         return -1;
+    }
+
+    /** Auto: by the file name's extension when the row has a path, else image when the leading bytes say so, else TensorProto. */
+    static BinaryFormat guess(String path, byte[] b) {
+        if (path != null) {
+            String n = path.toLowerCase(java.util.Locale.ROOT);
+            if (n.endsWith(".pb")) return BinaryFormat.TENSORPROTO;
+            if (n.matches(".*\\.(png|jpe?g|bmp|gif)$")) return BinaryFormat.IMAGE;
+        }
+        return looksLikeImage(b) ? BinaryFormat.IMAGE : BinaryFormat.TENSORPROTO;
     }
 
     /** PNG, JPEG, GIF or BMP by their leading bytes. */

@@ -106,9 +106,10 @@ public final class SparkScoreJob implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         check();
-        SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> null);
+        // a session that exists already (a test, a notebook) is used and left running; one started here is stopped
+        SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> SparkSession.getDefaultSession().getOrElse(() -> null));
         SparkSession.Builder b = SparkSession.builder().appName("vcnn spark-score").config("spark.ui.enabled", "false");
         if (master != null) b.master(master);
         else if (System.getProperty("spark.master") == null) b.master("local[*]");
@@ -130,7 +131,14 @@ public final class SparkScoreJob implements Callable<Integer> {
             } else {
                 scored = scorer.transform(files).select("path", "scores");
             }
-            scored.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(output);
+            boolean existed = local(output) && Files.exists(Path.of(output));
+            try {
+                scored.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(output);
+            } catch (Exception e) {   // SparkException is checked, thrown without a declaration
+                quiesce(spark);
+                if (local(output) && !existed) deleteTree(Path.of(output));   // what a failed job leaves (_temporary) would block the next run
+                throw e;
+            }
             double s = (System.nanoTime() - t0) / 1e9;
             written = spark.read().parquet(output).count();
             PrintWriter out = spec.commandLine().getOut();
@@ -176,6 +184,30 @@ public final class SparkScoreJob implements Callable<Integer> {
         }
     }
 
+    /**
+     * After a failed job, waits (at most 30 s) for the other tasks of its stage, which Spark lets run on, to end: stopping
+     * Spark under them would print their failures (a missing broadcast block, a shutdown in progress) after ours.
+     */
+    private static void quiesce(SparkSession spark) throws InterruptedException {
+        spark.sparkContext().cancelAllJobs();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            int running = 0;
+            for (var e : spark.sparkContext().statusTracker().getExecutorInfos()) running += e.numRunningTasks();
+            if (running == 0) return;
+            Thread.sleep(50);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+        } catch (IOException ignored) {
+            // best effort: the error being reported matters more
+        }
+    }
+
     private static boolean local(String p) {
         return !p.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*");
     }
@@ -188,15 +220,21 @@ public final class SparkScoreJob implements Callable<Integer> {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
-    /** The message of a failure: of the outermost IllegalArgumentException or IOException in its causes (Spark wraps a task's exception), else of the deepest cause. */
+    /**
+     * The message of a failure: of the outermost IllegalArgumentException or IOException among its causes, else the first
+     * line of the deepest cause's, where Spark's "Job aborted due to stage failure: ... (TID n) (host executor id): " and
+     * the exception's class name are dropped, leaving the task's own message.
+     */
     static String rootMessage(Throwable t) {
         Throwable best = null, last = t;
         for (Throwable c = t; c != null && best == null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof IllegalArgumentException || c instanceof IOException) best = c;
             last = c;
         }
-        if (best == null) best = last;
-        String m = best.getMessage();
-        return m == null ? best.toString() : m;
+        if (best != null && best.getMessage() != null) return best.getMessage();
+        String m = last.getMessage() == null ? last.toString() : last.getMessage().lines().findFirst().orElse("");
+        int task = m.indexOf("): ");
+        if (m.startsWith("Job aborted due to stage failure") && task >= 0) m = m.substring(task + 3);
+        return m.replaceFirst("^(java\\.[a-z.]+\\.)?[A-Za-z.]*(Exception|Error): ", "");
     }
 }
