@@ -35,14 +35,16 @@ public final class SparkBench {
         if (System.getProperty("log4j2.configurationFile") == null) System.setProperty("log4j2.configurationFile", SparkScoreJob.LOG_CONFIG);
         String model = null;
         int images = 1000, batch = 32, runs = 3;
+        String openCost = null;   // spark.sql.files.openCostInBytes: how many small files binaryFile packs into a partition
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = args[++i];
                 case "--images" -> images = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--open-cost" -> openCost = args[++i];
                 default -> {
-                    System.err.println("vcnn spark-bench: unknown argument '" + args[i] + "' (--model M --images N --batch B --runs R)");
+                    System.err.println("vcnn spark-bench: unknown argument '" + args[i] + "' (--model M --images N --batch B --runs R --open-cost BYTES)");
                     System.exit(2);
                 }
             }
@@ -74,7 +76,9 @@ public final class SparkBench {
             System.out.println(String.format(Locale.ROOT, "plain predict, %d thread(s): %8.1f images/s", t, images / plain[t]));
         }
         for (int t = 1; t <= 2; t++) {
-            SparkSession spark = SparkSession.builder().master("local[" + t + "]").appName("vcnn spark-bench").config("spark.ui.enabled", "false").getOrCreate();
+            SparkSession.Builder sb = SparkSession.builder().master("local[" + t + "]").appName("vcnn spark-bench").config("spark.ui.enabled", "false");
+            if (openCost != null) sb.config("spark.sql.files.openCostInBytes", openCost);
+            SparkSession spark = sb.getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
             VcnnScorer scorer = new VcnnScorer().setModelPath(model).setBatchSize(batch);
             final Dataset<Row> files2 = spark.read().format("binaryFile").load(dir.toString());
@@ -83,8 +87,8 @@ public final class SparkBench {
                 scorer.transform(files2).select("scores").write().format("noop").mode("overwrite").save();
                 return null;
             });
-            System.out.println(String.format(Locale.ROOT, "spark local[%d] (%d partitions): %8.1f images/s, %.2fx the plain loop on %d thread(s)", t, parts,
-                    images / s, plain[t] / s, t));
+            System.out.println(String.format(Locale.ROOT, "spark local[%d] (%d partitions%s): %8.1f images/s, %.2fx the plain loop on %d thread(s)", t, parts,
+                    openCost == null ? "" : ", openCostInBytes " + openCost, images / s, s > 0 ? plain[t] / s : 0, t));
             spark.stop();
         }
         System.out.println("load average after: " + load());
