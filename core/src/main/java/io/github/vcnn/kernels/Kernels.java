@@ -109,6 +109,8 @@ public final class Kernels {
             if (Holder.SIMD != null && hasC2()) {
                 if (ignored != null) LOG.log(System.Logger.Level.WARNING, "vcnn: " + ignored + "; using simd");
                 else LOG.log(System.Logger.Level.DEBUG, "vcnn kernels: simd");
+                String advice = stripMiningAdvice();
+                if (advice != null) LOG.log(System.Logger.Level.INFO, advice);
                 return Holder.SIMD;
             }
         } catch (RuntimeException | LinkageError e) {
@@ -127,6 +129,31 @@ public final class Kernels {
     private static KernelProvider logForced(KernelProvider p) {
         LOG.log(System.Logger.Level.DEBUG, "vcnn kernels: " + p.name() + " (forced by -D" + PROPERTY + ")");
         return p;
+    }
+
+    /**
+     * One line of advice when this JVM runs C2 without loop strip mining, else null. HotSpot strip-mines counted loops by
+     * default only with G1, ZGC and Shenandoah; under ParallelGC and SerialGC C2 scheduled the Winograd GEMM tile so that
+     * it spilled two accumulators on AVX2 and ran 1.7x slower (NOTES.md, session 4). {@code -XX:+UseCountedLoopSafepoints}
+     * on the command line (or in JAVA_TOOL_OPTIONS) counts as the fix.
+     */
+    static String stripMiningAdvice() {
+        try {
+            String gc = null;
+            for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                String n = b.getName();
+                if (n.startsWith("PS ")) gc = "ParallelGC";
+                else if (n.equals("Copy") || n.equals("MarkSweepCompact")) gc = "SerialGC";
+            }
+            if (gc == null) return null;
+            for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (a.equals("-XX:+UseCountedLoopSafepoints")) return null;
+            }
+            return "vcnn: with " + gc + " C2 does not strip-mine loops, which made the SIMD Winograd kernels up to 1.7x slower;"
+                    + " add -XX:+UseCountedLoopSafepoints -XX:LoopStripMiningIter=1000 (or use G1, the default collector)";
+        } catch (RuntimeException | LinkageError e) {
+            return null;   // no management beans (a restricted runtime): no advice
+        }
     }
 
     /** C2 is what makes the Vector API fast; without it (interpreter, C1 only) its objects are real allocations. */
