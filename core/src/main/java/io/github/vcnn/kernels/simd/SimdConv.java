@@ -10,6 +10,7 @@ import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
 import io.github.vcnn.kernels.simd.conv.PointwiseConv;
+import io.github.vcnn.kernels.simd.conv.RegisterTiles;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
@@ -61,12 +62,13 @@ public final class SimdConv implements ConvKernels {
     static final String VARIANT = "simd";
     /**
      * Pixels of the register tiles (2 and 1 channel vectors). A 32-register ISA (AVX-512, NEON) takes 28
-     * accumulators (14x2, 28x1), which measured 1.2-1.3x the 6x2 tile on an AVX-512 host (RegisterTiles
-     * probe). A 16-register one (AVX2, SSE) takes 10 (5x2, 10x1): with 12, C2 keeps three broadcast
+     * accumulators (14x2, 28x1), which measured 1.2-1.3x the 6x2 tile on an AVX-512 host (the register-tile probe of
+     * ../shared/probes). A 16-register one (AVX2, SSE) takes 10 (5x2, 10x1): with 12, C2 keeps three broadcast
      * temporaries live and spills an accumulator to the stack every step (read in the generated code on
-     * Zen 2), which put a store-to-load round trip on the FMA chain. {@code -Dvcnn.conv.tile=5x2|6x2|14x2} overrides.
+     * Zen 2), which put a store-to-load round trip on the FMA chain. Chosen once by {@link RegisterTiles};
+     * {@code -Dvcnn.conv.tile=5x2|6x2|14x2} overrides.
      */
-    static final int PAIR_TILE = pairTile(), SINGLE_TILE = 2 * PAIR_TILE;
+    static final int PAIR_TILE = RegisterTiles.CONV_PAIR_TILE, SINGLE_TILE = 2 * PAIR_TILE;
     /** Output pixels per staging block; a multiple of both tile widths and of 16, so that only a tensor's last chunk has a partial vector. */
     private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 160 : 96;
 
@@ -75,23 +77,6 @@ public final class SimdConv implements ConvKernels {
         return PAIR_TILE + "x2 / " + SINGLE_TILE + "x1";
     }
 
-    /** Pixels of the 2-vector register tile ({@link #tileShape}): 5 on AVX2, 14 on 32-register ISAs, unless overridden. */
-    public static int pairTilePixels() {
-        return PAIR_TILE;
-    }
-
-    private static int pairTile() {
-        String forced = System.getProperty("vcnn.conv.tile", "").trim();
-        if (forced.equals("6x2")) return 6;
-        if (forced.equals("5x2")) return 5;
-        if (forced.equals("14x2")) return 14;
-        if (!forced.isEmpty()) {
-            System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING,
-                    "vcnn: ignoring -Dvcnn.conv.tile=" + forced + " (use 5x2, 6x2 or 14x2)");
-        }
-        boolean wideRegisterFile = L >= 16 || System.getProperty("os.arch", "").contains("aarch64");
-        return wideRegisterFile ? 14 : 5;
-    }
     /** Output pixels per band in bwdWeights (the band's dz and input rows stay in L1/L2). */
     private static final int BAND_PIXELS = 128;
     /** Slack behind the input scratch: weight-gradient tiles read up to SINGLE_TILE - 1 values past a kernel row. */

@@ -33,22 +33,14 @@ public final class BwdWeightsOverChannels {
      * every step: read in the generated code on Zen 2), 14 on 32 registers; {@code -Dvcnn.conv.tile=5x2|6x2|14x2}
      * forces 5, 6 or 14.
      */
-    private static final int P = tileChannels();
+    private static final int P = RegisterTiles.FORCED_CONV_TILE != 0 ? RegisterTiles.FORCED_CONV_TILE
+            : RegisterTiles.WIDE_REGISTER_FILE ? 14 : 4;
     /** Pixels per band: a tile's input slice (2 vectors per pixel) stays in a 16 KB share of L1 across its output channels. */
     private static final int BAND_PIXELS = 2048 / L;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     private BwdWeightsOverChannels() {
-    }
-
-    private static int tileChannels() {
-        String forced = System.getProperty("vcnn.conv.tile", "").trim();
-        if (forced.equals("6x2")) return 6;
-        if (forced.equals("5x2")) return 5;
-        if (forced.equals("14x2")) return 14;
-        boolean wideRegisterFile = L >= 16 || System.getProperty("os.arch", "").contains("aarch64");
-        return wideRegisterFile ? 14 : 4;
     }
 
     /** Stride 1 and at least one full vector of input channels per group (fewer channels waste most lanes). */

@@ -34,7 +34,7 @@ public final class PointwiseConv {
     /** Pixels per unit: the two vectors of the tile. */
     private static final int PIX = 2 * L;
     /** Output channels per register tile: the channel-blocked path's pixel count (5 on AVX2, 14 on 32-register ISAs). */
-    private static final int KT = SimdConv.pairTilePixels();
+    private static final int KT = RegisterTiles.CONV_PAIR_TILE;
     private static final int[] ONE_SEGMENT = {0};
     /** {@code -Dvcnn.conv.pointwise=false} sends 1x1 convolutions to the channel-blocked path. */
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vcnn.conv.pointwise", "true").trim());

@@ -122,8 +122,7 @@ public final class WinogradConv {
         String forced = System.getProperty("vcnn.winograd.tile", "").trim();
         if (forced.equals("5x2")) return 5;
         if (forced.equals("6x2")) return 6;
-        boolean wideRegisterFile = L >= 16 || System.getProperty("os.arch", "").contains("aarch64");
-        return wideRegisterFile ? 6 : 5;
+        return RegisterTiles.WIDE_REGISTER_FILE ? 6 : 5;
     }
 
     // --------------------------------------------------------------------------------------------- API
