@@ -61,7 +61,8 @@ public final class PointwiseConv {
     }
 
     /**
-     * Forward on up to {@code threads} threads of the shared pool.
+     * Forward on up to {@code threads} threads of the shared pool. The arrays are not checked here: the caller
+     * ({@link SimdConv#fwd}) has checked them against {@code p} ({@code ConvChecks.fwd}).
      *
      * @param x    input {@code [N][C][H][W]} from {@code xOff}
      * @param w    weights {@code [K][C]} from {@code wOff}

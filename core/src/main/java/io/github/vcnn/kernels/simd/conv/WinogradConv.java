@@ -557,8 +557,8 @@ public final class WinogradConv {
         for (int t = 0; t < count; t++) {
             int g = t0 + t, vr = pl.firstRow(g), tj = (g % pl.tilesPerImage) % pl.tw;
             for (int r = 0; r < pl.alpha; r++) rows[r] = ((vr + r) % pl.ring) * rowLen + mt * tj * L;
-            if (pl.alpha == 6) inputTile4(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
-            else inputTile2(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
+            if (pl.alpha == 6) inputTransform6x6(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
+            else inputTransform4x4(xs, rows, plane, pl.cbs, v, t * cp, tb * cp, tmp);
         }
         if (padded > count) {
             // the short last register tile computes zeros (never stored)
@@ -572,9 +572,9 @@ public final class WinogradConv {
             int ti = tt / pl.tw, tj = tt % pl.tw;
             int run = Math.min(count - s, pl.tw - tj), segW = mt * run;
             for (int i = 0; i < run; i++) {
-                if (mt == 4) outputTile4(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
-                else if (pl.alpha == 6) outputTile2x6(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
-                else outputTile2(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
+                if (mt == 4) outputTransform4of6(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
+                else if (pl.alpha == 6) outputTransform2of6(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
+                else outputTransform2of4(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
             }
             FusedActivation.applyInPlace(act, stage, 0, kp * mt * segW);
             int rowsOut = Math.min(mt, pl.oh - mt * ti), cols = Math.min(segW, pl.ow - mt * tj);
@@ -618,7 +618,7 @@ public final class WinogradConv {
      * F(4x4,3x3) and F(2x2,5x5): {@code V = B^T d B} of one 6x6 tile for every channel block: pixel (r, q) of block cb at
      * {@code xs[rows[r] + cb*plane + q*L]} (L channels) to {@code v[vb + xi*xiStride + cb*L]}.
      */
-    private static void inputTile4(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+    private static void inputTransform6x6(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
         int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5];
         for (int cb = 0; cb < cbs; cb++) {
             int x0 = cb * plane;
@@ -666,7 +666,7 @@ public final class WinogradConv {
      * F(2x2,3x3): {@code V = B^T d B} of one 4x4 tile for every channel block ({@code B^T = [1 0 -1 0; 0 1 1 0;
      * 0 -1 1 0; 0 1 0 -1]}), pixel (r, q) at {@code xs[rows[r] + cb*plane + q*L]}, to {@code v[vb + xi*xiStride + cb*L]}.
      */
-    private static void inputTile2(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+    private static void inputTransform4x4(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
         int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3];
         for (int cb = 0; cb < cbs; cb++) {
             int x0 = cb * plane;
@@ -862,7 +862,7 @@ public final class WinogradConv {
      * F(4x4,3x3): {@code A^T M A + bias} of one tile for every output-channel block: M at {@code m[mb + xi*xiStride + kb*L]};
      * output row a, column b of block kb to {@code stage[sb + kb*4*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTile4(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
+    private static void outputTransform4of6(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
         for (int kb = 0; kb < kbs; kb++) {
             int mo = mb + kb * L;
             // A^T M: down each of the 6 columns
@@ -906,7 +906,7 @@ public final class WinogradConv {
      * F(2x2,3x3): {@code A^T M A + bias} of one tile ({@code A^T = [1 1 1 0; 0 1 -1 -1]}), M at
      * {@code m[mb + xi*xiStride + kb*L]}; output row a, column b of block kb to {@code stage[sb + kb*2*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTile2(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
+    private static void outputTransform2of4(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
         for (int kb = 0; kb < kbs; kb++) {
             int mo = mb + kb * L;
             for (int j = 0; j < 4; j++) {
@@ -939,7 +939,7 @@ public final class WinogradConv {
      * F(4x4,3x3), so its input transform serves unchanged), M at {@code m[mb + xi*xiStride + kb*L]}; output row a,
      * column b of block kb to {@code stage[sb + kb*2*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTile2x6(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
+    private static void outputTransform2of6(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
         for (int kb = 0; kb < kbs; kb++) {
             int mo = mb + kb * L;
             for (int j = 0; j < 6; j++) {
