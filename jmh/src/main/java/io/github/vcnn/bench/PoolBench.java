@@ -21,8 +21,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Pooling forward, one thread, NCHW: the anchors.md pair (oneDNN NCHW: max 2x2 s2 0.187 ms, avg 3x3 s2 p1 0.251 ms
- * on 1x64x112x112) and LeNet-FM's pools (batch 64, with argmax as in training).
+ * Pooling forward, one thread, NCHW: the two pools of anchors.md's table (max 2x2 s2 and avg 3x3 s2 p1 on
+ * 1x64x112x112; its oneDNN times come from another host, so they are no yardstick here) and LeNet-FM's pools
+ * (batch 64, with argmax as in training).
  * GB/s = (input + output bytes) / time; argmax adds its int bytes.
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One LeNet-FM training step on a batch of 64 (forward, softmax cross-entropy, backward, Adam with L2), the
- * {@code vcnn train} workload. The score is images per second (64 per step), directly comparable with PyTorch's
- * 1,267 img/s (one thread) and 2,421 img/s (two threads) in shared/anchors.md.
+ * {@code vcnn train} workload. The score is images per second (64 per step), the unit of PyTorch's same step as
+ * {@code bench/peers/peer torch} measures it: compare the two only when measured on the same machine in the same sitting
+ * ({@code ./vcnn bench-peers}); anchors.md's figures come from other hosts.
  *
  * <p>{@code kernels=scalar} runs the reference kernels as HotSpot compiles them; for the strictly scalar figure add
  * {@code -jvmArgsAppend -XX:-UseSuperWord}. {@code -p threads=2} splits each batch over two threads (the shared
