@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -62,6 +63,10 @@ public final class BenchOnnxCommand implements Callable<Integer> {
     @Option(names = "--vs-ort", description = "also run ONNX Runtime Java (separate JVM) and print the ratios")
     boolean vsOrt;
 
+    @Option(names = "--profile", description = "after the timing, time each step of the plan on its own (median of as many calls as the measured "
+            + "seconds allow) and print one line per step with its share of the total")
+    boolean profile;
+
     @Override
     public Integer call() {
         try {
@@ -95,6 +100,7 @@ public final class BenchOnnxCommand implements Callable<Integer> {
                         name(model), loadMs, n, threads,
                         threads > pool ? " (pool of " + pool + ")" : "", options.kernels().name(), warmup, r.calls(), r.seconds()));
                 o.println(r.line());
+                if (profile) printProfile(o, m, n, x, r.calls());
                 o.flush();
                 if (ort != null) {
                     OrtPeer.Result q = ort.run(model, x, n, threads, warmup, seconds);
@@ -110,6 +116,18 @@ public final class BenchOnnxCommand implements Callable<Integer> {
             return OnnxCli.usage(spec, e.getMessage());
         } catch (IOException | RuntimeException e) {
             return OnnxCli.failed(spec, OnnxCli.message(e));
+        }
+    }
+
+    /** One line per step: median µs, share of the steps' total, what it is and what it computes. */
+    private static void printProfile(PrintWriter o, CompiledModel m, int n, float[] x, long calls) {
+        List<CompiledModel.StepTime> steps = m.profile(n, x, (int) Math.max(11, Math.min(calls, 2001)));
+        long total = 0;
+        for (CompiledModel.StepTime s : steps) total += s.medianNanos();
+        o.println(String.format(Locale.ROOT, "profile: %d steps, %.1f µs in total (step by step, medians)", steps.size(), total / 1e3));
+        for (CompiledModel.StepTime s : steps) {
+            o.println(String.format(Locale.ROOT, "  %9.1f µs %5.1f%%  %s: %s", s.medianNanos() / 1e3, 100.0 * s.medianNanos() / Math.max(1, total),
+                    s.step(), s.description()));
         }
     }
 

@@ -50,17 +50,23 @@ final class Lowering {
         return t != null && t.type() == Tensor.Type.FLOAT ? t : null;
     }
 
+    /** The convolution of node op {@code c} on an input of shape {@code x} with weights of shape {@code w} (1-D or 2-D). */
+    private static ConvParams convParams(Op.Conv c, int[] x, int[] w) {
+        int[] hw = Geometry.spatial(x);
+        int r = w.length == 3 ? 1 : w[2], sw = w[w.length - 1];
+        int[] p = Geometry.pads(c.autoPad(), c.pads(), hw[0], hw[1], new int[]{r, sw}, c.strides(), c.dilations());
+        return new ConvParams(x[0], x[1], hw[0], hw[1], w[0], r, sw, c.strides()[0], c.strides()[1],
+                p[0], p[1], p[2], p[3], c.dilations()[0], c.dilations()[1], c.groups());
+    }
+
     private Object prepare(Node n, Shapes s) {
         switch (n.op()) {
             case Op.Conv c -> {
                 Tensor w = floatConst(n.input(1));
                 if (w == null) return null;
-                int[] x = s.raw(n.input(0));
-                int[] ws = w.shape();
-                int r = ws.length == 3 ? 1 : ws[2], sw = ws[ws.length - 1];
-                // Packing depends on channels, kernel size and groups only: a placeholder image of the kernel's size.
-                ConvParams p = new ConvParams(1, x[1], r, sw, ws[0], r, sw, 1, 1, 0, 0, 0, 0, 1, 1, c.groups());
-                return k.conv().pack(p, w.floatsView(), 0);
+                // The layout and the algorithm (direct, pointwise, Winograd) are chosen for the declared shape: the
+                // choice depends on the image size and padding, not only on the weights. Every batch size uses them.
+                return k.conv().pack(convParams(c, s.raw(n.input(0)), w.shape()), w.floatsView(), 0);
             }
             case Op.Gemm gm -> {
                 Tensor b = floatConst(n.input(1));
@@ -247,12 +253,7 @@ final class Lowering {
             String what = n.describe();
             switch (n.op()) {
                 case Op.Conv c -> {
-                    int[] x = s.raw(n.input(0)), w = s.raw(n.input(1));
-                    int[] hw = Geometry.spatial(x);
-                    int r = w.length == 3 ? 1 : w[2], sw = w[w.length - 1];
-                    int[] p = Geometry.pads(c.autoPad(), c.pads(), hw[0], hw[1], new int[]{r, sw}, c.strides(), c.dilations());
-                    ConvParams cp = new ConvParams(x[0], x[1], hw[0], hw[1], w[0], r, sw, c.strides()[0], c.strides()[1],
-                            p[0], p[1], p[2], p[3], c.dilations()[0], c.dilations()[1], c.groups());
+                    ConvParams cp = convParams(c, s.raw(n.input(0)), s.raw(n.input(1)));
                     Tensor bias = floatConst(n.input(2));
                     int xId = id(n.input(0));
                     int y = fresh(n.output(), at);

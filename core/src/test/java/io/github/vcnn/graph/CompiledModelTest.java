@@ -63,6 +63,35 @@ class CompiledModelTest {
         assertEquals(6, s.lines().filter(l -> l.startsWith("  ")).count(), s);
     }
 
+    /**
+     * The weights are packed for the declared shape, so the algorithm is the one the kernel picks for that convolution
+     * (a placeholder image of the kernel's size made every conv direct: ResNet-18 ran without Winograd), and the
+     * result equals the kernel's own call on those weights bit for bit.
+     */
+    @Test
+    void packsForTheDeclaredShape() {
+        SplittableRandom r = new SplittableRandom(SEED);
+        int c = 64, k = 64, h = 28;
+        Map<String, Tensor> consts = new java.util.LinkedHashMap<>();
+        consts.put("w", TestGraphs.randomTensor(r, 0.05, k, c, 3, 3));
+        Graph g = new Graph(List.of(new Graph.Input("x", new int[]{1, c, h, h}, true, Tensor.Type.FLOAT)),
+                List.of(new Node("conv", TestGraphs.conv3x3(), List.of("x", "w"), List.of("y"))), consts, List.of("y"));
+        io.github.vcnn.kernels.ConvParams p = new io.github.vcnn.kernels.ConvParams(1, c, h, h, k, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        float[] x = random(r, c * h * h);
+        for (io.github.vcnn.kernels.KernelProvider kp : io.github.vcnn.kernels.Kernels.available()) {
+            io.github.vcnn.kernels.PackedConvWeights w = kp.conv().pack(p, consts.get("w").floatsView(), 0);
+            if (kp.name().equals("simd") && io.github.vcnn.kernels.simd.conv.WinogradConv.enabled()) {
+                assertTrue(w.isWinograd(), "simd packs a 3x3 64->64 conv on 28x28 for Winograd: " + w.algorithm());
+            }
+            try (CompiledModel m = CompiledModel.compile(g, CompileOptions.defaults().withKernels(kp))) {
+                assertTrue(m.summary().contains("[" + w.algorithm()), kp.name() + ": " + m.summary());
+                float[] expected = new float[k * h * h];
+                kp.conv().fwd(p, x, 0, w, null, 0, io.github.vcnn.kernels.Epilogue.NONE, expected, 0);
+                assertArrayEquals(expected, m.predict(x), kp.name());
+            }
+        }
+    }
+
     @Test
     void eightThreadsEqualSerialBitForBit() throws Exception {
         SplittableRandom r = new SplittableRandom(SEED);
