@@ -148,6 +148,13 @@ final class SimdDense implements DenseKernels {
         float[][] scratch = SCRATCH.get();
         float[] ap = scratch[0], tile = scratch[2];
         boolean epilogue = bias != null || !act.isIdentity();
+        if (m == 1 && bPacked != null && !transA && alpha == 1f && beta == 0f) {
+            // one row (batch-1 inference): the 6-row tile would spend 5/6 of its FMAs on padding
+            gemvPacked(n, k, a, aOff, bPacked, c, cOff, tile);
+            if (bias != null) SimdElementwise.addInPlace(bias, biasOff, c, cOff, n);
+            if (epilogue) SimdActivation.apply(act, c, cOff, c, cOff, n);
+            return;
+        }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -186,6 +193,77 @@ final class SimdDense implements DenseKernels {
                             SimdActivation.apply(act, c, row, c, row, nc);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * c[0..n) = a[0..k) times the packed panels {@code [ceil(n/NR)][k][NR]} of op(B): one row, four panels (8
+     * accumulators, 8 weight loads and one broadcast per k) at a time, then single panels. Each output is summed exactly
+     * as {@link #kernel} sums it (per K block of {@link #KC} from zero, in k order, then added to the previous blocks'),
+     * so a sample's result does not depend on the batch it came in.
+     */
+    private static void gemvPacked(int n, int k, float[] a, int aOff, float[] bp, float[] c, int cOff, float[] tile) {
+        int panels = (n + NR - 1) / NR, stride = NR * k;
+        int j = 0;
+        for (; j + 4 <= panels && (j + 4) * NR <= n; j += 4) {
+            int ci = cOff + j * NR;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), ai = aOff + pc, bi = j * stride + pc * NR;
+                FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+                for (int p = 0; p < kc; p++, bi += NR) {
+                    FloatVector x = FloatVector.broadcast(F, a[ai + p]);
+                    c00 = x.fma(FloatVector.fromArray(F, bp, bi), c00);
+                    c01 = x.fma(FloatVector.fromArray(F, bp, bi + VL), c01);
+                    c10 = x.fma(FloatVector.fromArray(F, bp, bi + stride), c10);
+                    c11 = x.fma(FloatVector.fromArray(F, bp, bi + stride + VL), c11);
+                    c20 = x.fma(FloatVector.fromArray(F, bp, bi + 2 * stride), c20);
+                    c21 = x.fma(FloatVector.fromArray(F, bp, bi + 2 * stride + VL), c21);
+                    c30 = x.fma(FloatVector.fromArray(F, bp, bi + 3 * stride), c30);
+                    c31 = x.fma(FloatVector.fromArray(F, bp, bi + 3 * stride + VL), c31);
+                }
+                if (pc > 0) {
+                    c00 = c00.add(FloatVector.fromArray(F, c, ci));
+                    c01 = c01.add(FloatVector.fromArray(F, c, ci + VL));
+                    c10 = c10.add(FloatVector.fromArray(F, c, ci + NR));
+                    c11 = c11.add(FloatVector.fromArray(F, c, ci + NR + VL));
+                    c20 = c20.add(FloatVector.fromArray(F, c, ci + 2 * NR));
+                    c21 = c21.add(FloatVector.fromArray(F, c, ci + 2 * NR + VL));
+                    c30 = c30.add(FloatVector.fromArray(F, c, ci + 3 * NR));
+                    c31 = c31.add(FloatVector.fromArray(F, c, ci + 3 * NR + VL));
+                }
+                c00.intoArray(c, ci);
+                c01.intoArray(c, ci + VL);
+                c10.intoArray(c, ci + NR);
+                c11.intoArray(c, ci + NR + VL);
+                c20.intoArray(c, ci + 2 * NR);
+                c21.intoArray(c, ci + 2 * NR + VL);
+                c30.intoArray(c, ci + 3 * NR);
+                c31.intoArray(c, ci + 3 * NR + VL);
+            }
+        }
+        for (; j < panels; j++) {
+            int ci = cOff + j * NR, nr = Math.min(NR, n - j * NR);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc), ai = aOff + pc, bi = j * stride + pc * NR;
+                FloatVector c00 = FloatVector.zero(F), c01 = c00;
+                for (int p = 0; p < kc; p++, bi += NR) {
+                    FloatVector x = FloatVector.broadcast(F, a[ai + p]);
+                    c00 = x.fma(FloatVector.fromArray(F, bp, bi), c00);
+                    c01 = x.fma(FloatVector.fromArray(F, bp, bi + VL), c01);
+                }
+                if (nr == NR) {
+                    if (pc > 0) {
+                        c00 = c00.add(FloatVector.fromArray(F, c, ci));
+                        c01 = c01.add(FloatVector.fromArray(F, c, ci + VL));
+                    }
+                    c00.intoArray(c, ci);
+                    c01.intoArray(c, ci + VL);
+                } else {   // the last, partial panel: plain stores (a masked one past the array's end takes a slow checked path)
+                    c00.intoArray(tile, 0);
+                    c01.intoArray(tile, VL);
+                    for (int q = 0; q < nr; q++) c[ci + q] = pc > 0 ? tile[q] + c[ci + q] : tile[q];
                 }
             }
         }

@@ -492,6 +492,28 @@ class SimdOpsTest {
         }
     }
 
+    /**
+     * One sample alone (the batch-1 path: one row against the packed panels) gives the bits it gets as a row of a larger
+     * batch (the 6-row tiles), for widths with and without whole groups of four panels and reductions over several K blocks.
+     */
+    @Test
+    void denseBatchOneEqualsItsRowInABatch() {
+        Random r = new Random(SEED + 5);
+        int[][] shapes = {{1, 1}, {3136, 128}, {300, 2100}, {257, 70}, {17, 64}, {513, 1000}, {1 + r.nextInt(600), 1 + r.nextInt(300)}};
+        for (int[] sh : shapes) {
+            DenseParams one = new DenseParams(1, sh[0], sh[1]), seven = new DenseParams(7, sh[0], sh[1]);
+            float[] x = random(r, 7 * sh[0]), w = random(r, sh[0] * sh[1]), b = random(r, sh[1]);
+            io.github.vcnn.kernels.PackedDenseWeights packed = DENSE.pack(one, w, 0);
+            float[] all = new float[7 * sh[1]];
+            DENSE.fwd(seven, x, 0, packed, b, 0, Epilogue.RELU, all, 0);
+            for (int i = 0; i < 7; i++) {
+                float[] y = new float[sh[1]];
+                DENSE.fwd(one, x, i * sh[0], packed, b, 0, Epilogue.RELU, y, 0);
+                assertArrayEquals(Arrays.copyOfRange(all, i * sh[1], (i + 1) * sh[1]), y, one + " sample " + i + seed());
+            }
+        }
+    }
+
     @Test
     void denseLayerMatchesReference() {
         Random r = new Random(SEED + 4);
