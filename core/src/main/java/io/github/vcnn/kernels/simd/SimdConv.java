@@ -11,6 +11,7 @@ import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
 import io.github.vcnn.kernels.simd.conv.PointwiseConv;
 import io.github.vcnn.kernels.simd.conv.RegisterTiles;
+import io.github.vcnn.kernels.simd.conv.WinogradBwdWeights;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
 import jdk.incubator.vector.FloatVector;
@@ -551,6 +552,12 @@ public final class SimdConv implements ConvKernels {
                            int threads) {
         ConvChecks.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, db, dbOff);
         Checks.positive("threads", threads, "intra-op threads");
+        if (WinogradBwdWeights.preferred(p)) {
+            // 3x3 / 5x5 stride 1: Winograd over 6x6 tiles, 2.8x (5x5) to 4x (3x3) fewer multiplies
+            WinogradBwdWeights.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, threads);
+            if (db != null) biasGradient(p.n(), p.k(), p.outH() * p.outW(), dz, dzOff, db, dbOff);
+            return;
+        }
         if (BwdWeightsOverChannels.applies(p)) {
             // stride 1 with a vector of input channels or more: vectorized over C, no offset table, no dz gathers
             BwdWeightsOverChannels.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, threads);

@@ -86,7 +86,7 @@ public final class WinogradConv {
     private static final FloatVector P8 = FloatVector.broadcast(F, 8f);
 
     /** G of F(4,3) (6x3), in double: the weight transform is computed once, in double, then rounded. */
-    private static final double[][] G4 = {
+    static final double[][] G4 = {
             {1.0 / 4, 0, 0},
             {-1.0 / 6, -1.0 / 6, -1.0 / 6},
             {-1.0 / 6, 1.0 / 6, -1.0 / 6},
@@ -97,7 +97,7 @@ public final class WinogradConv {
      * G of F(2,5) (6x5): row p is c_p * (1, p, p^2, p^3, p^4) with the c_p of {@link #G4} (same points, same B^T), the
      * infinity row picks the last tap.
      */
-    private static final double[][] G2_5 = {
+    static final double[][] G2_5 = {
             {1.0 / 4, 0, 0, 0, 0},
             {-1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6},
             {-1.0 / 6, 1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6},
@@ -482,10 +482,15 @@ public final class WinogradConv {
      * virtual row i*hp + r), tiles per block, images per group and the rows the input ring holds. One mutable
      * instance per thread (a record per call was an allocation C2 did not remove).
      */
-    private static final class Plan {
+    static final class Plan {
         int m, alpha, xi, c, k, h, w, padT, padL, oh, ow, tw, tilesPerImage, cbs, cp, kbs, kp, hp, wp, images, tb, ring;
 
         void set(ConvParams p, int outTile) {
+            set(p, outTile, FORCED_BLOCK_TILES);
+        }
+
+        /** As {@link #set(ConvParams, int)} with {@code forcedTiles} tiles per block (rounded up to the register tile) when positive. */
+        void set(ConvParams p, int outTile, int forcedTiles) {
             m = outTile;
             alpha = m + p.r() - 1;
             xi = alpha * alpha;
@@ -505,8 +510,8 @@ public final class WinogradConv {
             kp = kbs * L;
             long hpl = (long) m * th + p.r() - 1, wpl = (long) m * tw + p.r() - 1, tiles = (long) th * tw;
             long tb0;
-            if (FORCED_BLOCK_TILES > 0) {
-                tb0 = roundUp(FORCED_BLOCK_TILES, MR);
+            if (forcedTiles > 0) {
+                tb0 = roundUp(forcedTiles, MR);
             } else {
                 long perTile = (long) xi * Float.BYTES * (cp + kp);
                 tb0 = Math.max(MIN_BLOCK_TILES, BLOCK_BYTES / perTile / MR * MR);
@@ -591,7 +596,7 @@ public final class WinogradConv {
      * j - padLeft, zero outside the input and for channels past C. Scalar copies (loads along the input row, stores
      * L floats apart) measured a little faster than L-lane gathers on Zen 2 and need no masks.
      */
-    private static void fillRow(Plan pl, float[] x, int xGroup, int vr, float[] xs) {
+    static void fillRow(Plan pl, float[] x, int xGroup, int vr, float[] xs) {
         int img = vr / pl.hp, ih = vr % pl.hp - pl.padT;
         int rowLen = pl.wp * L, plane = pl.ring * rowLen, slot = (vr % pl.ring) * rowLen;
         int jHi = Math.min(pl.padL + pl.w, pl.wp), cols = jHi - pl.padL;
@@ -618,7 +623,7 @@ public final class WinogradConv {
      * F(4x4,3x3) and F(2x2,5x5): {@code V = B^T d B} of one 6x6 tile for every channel block: pixel (r, q) of block cb at
      * {@code xs[rows[r] + cb*plane + q*L]} (L channels) to {@code v[vb + xi*xiStride + cb*L]}.
      */
-    private static void inputTransform6x6(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
+    static void inputTransform6x6(float[] xs, int[] rows, int plane, int cbs, float[] v, int vb, int xiStride, float[] tmp) {
         int r0 = rows[0], r1 = rows[1], r2 = rows[2], r3 = rows[3], r4 = rows[4], r5 = rows[5];
         for (int cb = 0; cb < cbs; cb++) {
             int x0 = cb * plane;
