@@ -555,7 +555,7 @@ public final class SimdConv implements ConvKernels {
         if (WinogradBwdWeights.preferred(p)) {
             // 3x3 / 5x5 stride 1: Winograd over 6x6 tiles, 2.8x (5x5) to 4x (3x3) fewer multiplies
             WinogradBwdWeights.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, threads);
-            if (db != null) biasGradient(p.n(), p.k(), p.outH() * p.outW(), dz, dzOff, db, dbOff);
+            if (db != null) biasGradient(p.n(), p.k(), p.outH() * p.outW(), dz, dzOff, db, dbOff, threads);
             return;
         }
         if (BwdWeightsOverChannels.applies(p)) {
@@ -783,9 +783,55 @@ public final class SimdConv implements ConvKernels {
         return s;
     }
 
+    /** As {@link #biasGradient(int, int, int, float[], int, float[], int)}, channels split over up to {@code threads} pool threads (same bits). */
+    private static void biasGradient(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff, int threads) {
+        int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
+        if (t == 1 || k < 2 * L) {
+            biasGradient(n, k, ohw, dz, dzOff, db, dbOff);
+            return;
+        }
+        BiasTask task = WORK.get().biasTask;
+        task.set(n, k, ohw, dz, dzOff, db, dbOff);
+        try {
+            WorkerPool.shared().runRanges(k, Math.min(t, k), t, task);
+        } finally {
+            task.clear();
+        }
+    }
+
+    /** One call's bias gradient; a run sums channels [from, to). */
+    private static final class BiasTask implements WorkerPool.RangeTask {
+        private int n, k, ohw, dzOff, dbOff;
+        private float[] dz, db;
+
+        void set(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff) {
+            this.n = n;
+            this.k = k;
+            this.ohw = ohw;
+            this.dz = dz;
+            this.dzOff = dzOff;
+            this.db = db;
+            this.dbOff = dbOff;
+        }
+
+        void clear() {
+            dz = db = null;
+        }
+
+        @Override
+        public void run(int index, int from, int to) {
+            biasGradient(n, k, ohw, dz, dzOff, db, dbOff, from, to);
+        }
+    }
+
     private static void biasGradient(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff) {
+        biasGradient(n, k, ohw, dz, dzOff, db, dbOff, 0, k);
+    }
+
+    /** db[ch] = sum over images and pixels of dz[img][ch], channels [from, to); images in order, lanes in order. */
+    private static void biasGradient(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff, int from, int to) {
         int vecEnd = F.loopBound(ohw);
-        for (int ch = 0; ch < k; ch++) {
+        for (int ch = from; ch < to; ch++) {
             FloatVector sum = FloatVector.zero(F);
             float tail = 0f;
             for (int img = 0; img < n; img++) {
@@ -988,6 +1034,7 @@ public final class SimdConv implements ConvKernels {
         float[] col = new float[0];
         /** This thread's reusable call description (see {@link Job}). */
         final Job job = new Job();
+        final BiasTask biasTask = new BiasTask();
         /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
         final float[] stage = new float[2 * CHUNK * L + L * L];
         final int[] pixelBase = new int[CHUNK + SINGLE_TILE];   // the pixel bases of a chunk's tiles

@@ -40,6 +40,8 @@ public final class WinogradBwdWeights {
     private static final int CT = 5;
     /** Target tiles per block: an image when it has fewer (LeNet's 14x14 layer: 49), else its tiles split evenly. */
     private static final int TILES = Integer.getInteger("vcnn.winograd.bwdWeightsTiles", 100);
+    /** Parts of the tile blocks summed separately, then added in order: two threads each take one, any count gives the same bits. */
+    private static final int PARTS = 2;
     /** {@code -Dvcnn.winograd.bwdWeights=false} sends the weight gradient to the direct kernels. */
     public static final String PROPERTY = "vcnn.winograd.bwdWeights";
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
@@ -83,25 +85,50 @@ public final class WinogradBwdWeights {
     public static void bwdWeights(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, int threads) {
         if (!applies(p)) throw new IllegalArgumentException("params: Winograd weight gradient needs 3x3 or 5x5, stride 1, dilation 1, one group, not " + p);
         Work wk = WORK.get();
+        int m = ALPHA - p.r() + 1;
+        WinogradConv.Plan pl = plan(p, m, wk.plan);
+        int tb = pl.tb, cz = roundUp(pl.cp, CT), kp = pl.kp, kbs = pl.kbs, pairs = (kbs + 1) / 2;
+        int full = pl.images * pl.tilesPerImage, groupBlocks = (full + tb - 1) / tb, groups = (p.n() + pl.images - 1) / pl.images;
+        int lastTiles = Math.min(pl.images, p.n() - (groups - 1) * pl.images) * pl.tilesPerImage;
+        int blocks = (groups - 1) * groupBlocks + (lastTiles + tb - 1) / tb;
+        int parts = blocks >= 2 ? PARTS : 1;   // fixed by the shape, never by the thread count: the sums stay the same
+        for (int h = 0; h < parts; h++) wk.parts[h] = Work.grow(wk.parts[h], XI * cz * kp);   // each unit zeroes its columns
         Task task = wk.task;
-        int pairs = (blocks(p.k()) + 1) / 2;
-        task.set(p, x, xOff, dz, dzOff, dw, dwOff);
+        task.set(p, x, xOff, dz, dzOff, dw, dwOff, wk.parts, parts, blocks, groupBlocks, pairs);
         try {
             int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
-            if (t == 1 || pairs == 1) task.run(0, 0, pairs);
-            else WorkerPool.shared().runRanges(pairs, Math.min(t, pairs), t, task);
+            int units = parts * pairs;
+            if (t == 1 || units == 1) task.run(0, 0, units);
+            else WorkerPool.shared().runRanges(units, Math.min(t, units), t, task);
+            task.transform = true;   // dW = G^T (sum of the parts, in order) G, split over output-channel blocks
+            if (t == 1 || kbs == 1) task.run(0, 0, kbs);
+            else WorkerPool.shared().runRanges(kbs, Math.min(t, kbs), t, task);
         } finally {
             task.clear();
         }
     }
 
-    /** One call's arguments; a run computes the output-channel block pairs [from, to). */
+    /** The call's tiling (as on every thread of it): whole images per block when they are small, else each image's tiles split evenly. */
+    private static WinogradConv.Plan plan(ConvParams p, int m, WinogradConv.Plan pl) {
+        int tpi = ((p.outH() + m - 1) / m) * ((p.outW() + m - 1) / m);
+        int split = (tpi + TILES - 1) / TILES;
+        pl.set(p, m, tpi >= TILES ? (tpi + split - 1) / split : TILES);
+        return pl;
+    }
+
+    /**
+     * One call's arguments. Accumulation: unit u = (part u / pairs, output-channel pair u % pairs) sums its part's tile
+     * blocks into {@code parts[part]}; then the transform runs over ranges of output-channel blocks.
+     */
     private static final class Task implements WorkerPool.RangeTask {
         private ConvParams p;
         private float[] x, dz, dw;
-        private int xOff, dzOff, dwOff;
+        private float[][] acc;
+        private int xOff, dzOff, dwOff, parts, blocks, groupBlocks, pairs;
+        boolean transform;
 
-        void set(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff) {
+        void set(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, float[][] acc, int parts, int blocks,
+                 int groupBlocks, int pairs) {
             this.p = p;
             this.x = x;
             this.xOff = xOff;
@@ -109,81 +136,110 @@ public final class WinogradBwdWeights {
             this.dzOff = dzOff;
             this.dw = dw;
             this.dwOff = dwOff;
+            this.acc = acc;
+            this.parts = parts;
+            this.blocks = blocks;
+            this.groupBlocks = groupBlocks;
+            this.pairs = pairs;
+            this.transform = false;
         }
 
         void clear() {
             p = null;
             x = dz = dw = null;
+            acc = null;
         }
 
         @Override
         public void run(int index, int from, int to) {
-            compute(p, x, xOff, dz, dzOff, dw, dwOff, 2 * from, Math.min(2 * to, blocks(p.k())));
+            int kbs = blocks(p.k());
+            if (transform) {
+                Work wk = WORK.get();
+                int m = ALPHA - p.r() + 1;
+                WinogradConv.Plan pl = plan(p, m, wk.plan);
+                weightTransform(p.r(), acc, parts, roundUp(pl.cp, CT), pl.kp, p.c(), p.k(), from, to, wk, dw, dwOff);
+                return;
+            }
+            // contiguous units of one part share its input transforms
+            for (int u = from; u < to; ) {
+                int part = u / pairs, last = Math.min(to, (part + 1) * pairs);
+                int kb0 = 2 * (u - part * pairs), kb1 = Math.min(2 * (last - part * pairs), kbs);
+                compute(p, x, xOff, dz, dzOff, acc[part], part * blocks / parts, (part + 1) * blocks / parts, groupBlocks, kb0, kb1);
+                u = last;
+            }
         }
     }
 
-    /** Output-channel blocks [kb0, kb1) of dW, on this thread. */
-    private static void compute(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] dw, int dwOff, int kb0, int kb1) {
+    /**
+     * Adds the tile blocks [b0, b1) of the call (block b: image group b / groupBlocks, its block b % groupBlocks) into
+     * {@code acc[xi][cz][kp]}, output-channel blocks [kb0, kb1), on this thread.
+     */
+    private static void compute(ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] acc, int b0, int b1, int groupBlocks,
+                                int kb0, int kb1) {
         Work wk = WORK.get();
         int r = p.r(), m = ALPHA - r + 1;
-        WinogradConv.Plan pl = wk.plan;
-        int th = (p.outH() + m - 1) / m, tw = (p.outW() + m - 1) / m, tpi = th * tw;
-        int split = (tpi + TILES - 1) / TILES;
-        pl.set(p, m, tpi >= TILES ? (tpi + split - 1) / split : TILES);
+        WinogradConv.Plan pl = plan(p, m, wk.plan);
+        int th = (p.outH() + m - 1) / m, tw = (p.outW() + m - 1) / m;
         int tb = pl.tb, cp = pl.cp, cz = roundUp(cp, CT), kp = pl.kp, cbs = pl.cbs, pairs = (kb1 - kb0 + 1) / 2;
+        for (int row = 0; row < XI * cz; row++) Arrays.fill(acc, row * kp + kb0 * L, row * kp + Math.min(kb1 * L, kp), 0f);
+        if (b0 >= b1) return;
         int ohp = th * m, owp = tw * m, dzRow = owp * L, dzBlock = ohp * dzRow;
         wk.grow(pl, cz, pairs, (kb1 - kb0) * dzBlock);
-        float[] v = wk.v, z = wk.z, acc = wk.acc, xs = wk.xs, tmp = wk.tmp, dzb = wk.dzb;
+        float[] v = wk.v, z = wk.z, xs = wk.xs, tmp = wk.tmp, dzb = wk.dzb;
         int[] rows = wk.rows, shifted = wk.shifted, vo = wk.vo;
         // V [xi][cb][t][L] with one more, zero block for the channels past cp, and Z [xi][pair][t][2L]: the GEMM walks
         // the tiles with constant strides (C2 then hoists the range checks out of the loop)
         int vXi = (cbs + 1) * tb * L, zXi = pairs * tb * 2 * L;
         Arrays.fill(v, 0, XI * vXi, 0f);
         Arrays.fill(z, 0, XI * zXi, 0f);   // so does the unused half of an odd last pair
-        Arrays.fill(acc, 0, XI * cz * kp, 0f);
         for (int c = 0; c < cz; c++) vo[c] = c < cp ? (c / L) * tb * L + c % L : cbs * tb * L;   // V offset of channel c
         int rowLen = pl.wp * L, plane = pl.ring * rowLen;
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
-        for (int n0 = 0; n0 < p.n(); n0 += pl.images) {
-            int xGroup = xOff + n0 * inPlane, dzGroup = dzOff + n0 * outPlane;
-            int tiles = Math.min(pl.images, p.n() - n0) * pl.tilesPerImage;
-            int filled = 0, dzImage = -1;
-            for (int t0 = 0; t0 < tiles; t0 += tb) {
-                int count = Math.min(tb, tiles - t0);
-                int hi = pl.firstRow(t0 + count - 1) + ALPHA;
-                for (; filled < hi; filled++) WinogradConv.fillRow(pl, x, xGroup, filled, xs);
-                for (int t = 0; t < count; t++) {
-                    int g = t0 + t, vr = pl.firstRow(g), img = g / pl.tilesPerImage, tt = g % pl.tilesPerImage, ti = tt / tw, tj = tt % tw;
-                    for (int q = 0; q < ALPHA; q++) rows[q] = ((vr + q) % pl.ring) * rowLen + m * tj * L;
-                    for (int cb = 0; cb < cbs; cb++) {
-                        for (int q = 0; q < ALPHA; q++) shifted[q] = rows[q] + cb * plane;
-                        WinogradConv.inputTransform6x6(xs, shifted, plane, 1, v, cb * tb * L + t * L, vXi, tmp);
-                    }
-                    if (img != dzImage) {
-                        dzImage = img;
-                        blockOutputGradient(dz, dzGroup + img * outPlane, p.k(), p.outH(), p.outW(), kb0, kb1, owp, dzBlock, dzb);
-                    }
-                    for (int kb = kb0; kb < kb1; kb++) {
-                        int d = (kb - kb0) * dzBlock + ti * m * dzRow + tj * m * L;
-                        int zo = ((kb - kb0) / 2) * tb * 2 * L + t * 2 * L + ((kb - kb0) % 2) * L;
-                        if (m == 2) outputGradTransform2(dzb, d, dzRow, tmp, z, zo, zXi);
-                        else outputGradTransform4(dzb, d, dzRow, tmp, z, zo, zXi);
-                    }
+        int group = -1, filled = 0, dzImage = -1, xGroup = 0, dzGroup = 0, tiles = 0;
+        for (int b = b0; b < b1; b++) {
+            int gi = b / groupBlocks, t0 = (b % groupBlocks) * tb;
+            if (gi != group) {   // a new image group: its ring starts at this block's top row
+                group = gi;
+                int n0 = gi * pl.images;
+                xGroup = xOff + n0 * inPlane;
+                dzGroup = dzOff + n0 * outPlane;
+                tiles = Math.min(pl.images, p.n() - n0) * pl.tilesPerImage;
+                filled = pl.firstRow(t0);
+                dzImage = -1;
+            }
+            int count = Math.min(tb, tiles - t0);
+            int hi = pl.firstRow(t0 + count - 1) + ALPHA;
+            for (; filled < hi; filled++) WinogradConv.fillRow(pl, x, xGroup, filled, xs);
+            for (int t = 0; t < count; t++) {
+                int g = t0 + t, vr = pl.firstRow(g), img = g / pl.tilesPerImage, tt = g % pl.tilesPerImage, ti = tt / tw, tj = tt % tw;
+                for (int q = 0; q < ALPHA; q++) rows[q] = ((vr + q) % pl.ring) * rowLen + m * tj * L;
+                for (int cb = 0; cb < cbs; cb++) {
+                    for (int q = 0; q < ALPHA; q++) shifted[q] = rows[q] + cb * plane;
+                    WinogradConv.inputTransform6x6(xs, shifted, plane, 1, v, cb * tb * L + t * L, vXi, tmp);
                 }
-                for (int xi = 0; xi < XI; xi++) {
-                    int ab = xi * cz * kp;
-                    for (int c0 = 0; c0 < cz; c0 += CT) {
-                        int x0 = xi * vXi, v0 = x0 + vo[c0], v1 = x0 + vo[c0 + 1], v2 = x0 + vo[c0 + 2], v3 = x0 + vo[c0 + 3], v4 = x0 + vo[c0 + 4];
-                        for (int kb = kb0; kb < kb1; kb += 2) {
-                            int zb = xi * zXi + ((kb - kb0) / 2) * tb * 2 * L;
-                            if (kb + 1 < kb1) gemm5x2(v, v0, v1, v2, v3, v4, z, zb, count, acc, ab + c0 * kp + kb * L, kp);
-                            else gemm5x1(v, v0, v1, v2, v3, v4, z, zb, count, acc, ab + c0 * kp + kb * L, kp);
-                        }
+                if (img != dzImage) {
+                    dzImage = img;
+                    blockOutputGradient(dz, dzGroup + img * outPlane, p.k(), p.outH(), p.outW(), kb0, kb1, owp, dzBlock, dzb);
+                }
+                for (int kb = kb0; kb < kb1; kb++) {
+                    int d = (kb - kb0) * dzBlock + ti * m * dzRow + tj * m * L;
+                    int zo = ((kb - kb0) / 2) * tb * 2 * L + t * 2 * L + ((kb - kb0) % 2) * L;
+                    if (m == 2) outputGradTransform2(dzb, d, dzRow, tmp, z, zo, zXi);
+                    else outputGradTransform4(dzb, d, dzRow, tmp, z, zo, zXi);
+                }
+            }
+            for (int xi = 0; xi < XI; xi++) {
+                int ab = xi * cz * kp;
+                for (int c0 = 0; c0 < cz; c0 += CT) {
+                    int x0 = xi * vXi, v0 = x0 + vo[c0], v1 = x0 + vo[c0 + 1], v2 = x0 + vo[c0 + 2], v3 = x0 + vo[c0 + 3], v4 = x0 + vo[c0 + 4];
+                    for (int kb = kb0; kb < kb1; kb += 2) {
+                        int zb = xi * zXi + ((kb - kb0) / 2) * tb * 2 * L;
+                        if (kb + 1 < kb1) gemm5x2(v, v0, v1, v2, v3, v4, z, zb, count, acc, ab + c0 * kp + kb * L, kp);
+                        else gemm5x1(v, v0, v1, v2, v3, v4, z, zb, count, acc, ab + c0 * kp + kb * L, kp);
                     }
                 }
             }
         }
-        weightTransform(r, acc, cz, kp, p.c(), p.k(), kb0, kb1, wk, dw, dwOff);
     }
 
     /**
@@ -332,20 +388,27 @@ public final class WinogradBwdWeights {
      * {@code dw[k][c] = G^T M[.][c][k] G} (R x R) for output channels of blocks [kb0, kb1): M from {@code acc[xi][cz][kp]},
      * G the forward's (6 x R, {@link WinogradConv#G4} or {@link WinogradConv#G2_5}), vectorized over L output channels.
      */
-    private static void weightTransform(int r, float[] acc, int cz, int kp, int c, int k, int kb0, int kb1, Work wk, float[] dw, int dwOff) {
-        float[] g = r == 3 ? wk.g3 : wk.g5, t = wk.tmp, out = wk.out;
-        int rr = r * r;
+    private static void weightTransform(int r, float[][] acc, int parts, int cz, int kp, int c, int k, int kb0, int kb1, Work wk,
+                                        float[] dw, int dwOff) {
+        float[] g = r == 3 ? wk.g3 : wk.g5, t = wk.tmp, out = wk.out, mm = wk.mm, a0 = acc[0], a1 = acc[parts - 1];
+        int rr = r * r, xiStride = cz * kp;
         for (int kb = kb0; kb < kb1; kb++) {
             int valid = Math.min(L, k - kb * L);
             for (int ch = 0; ch < c; ch++) {
-                int mo = ch * kp + kb * L, xiStride = cz * kp;
+                int mo = ch * kp + kb * L;
+                // M = the parts' sums, added in part order
+                for (int xi = 0; xi < XI; xi++) {
+                    FloatVector s = FloatVector.fromArray(F, a0, mo + xi * xiStride);
+                    if (parts > 1) s = s.add(FloatVector.fromArray(F, a1, mo + xi * xiStride));
+                    s.intoArray(mm, xi * L);
+                }
                 // T[u][b] = sum_a G[a][u] M[a][b]  (r x 6)
                 for (int u = 0; u < r; u++) {
                     for (int b = 0; b < ALPHA; b++) {
                         FloatVector s = FloatVector.zero(F);
                         for (int a = 0; a < ALPHA; a++) {
                             float ga = g[a * r + u];
-                            if (ga != 0f) s = FloatVector.fromArray(F, acc, mo + (a * ALPHA + b) * xiStride).fma(FloatVector.broadcast(F, ga), s);
+                            if (ga != 0f) s = FloatVector.fromArray(F, mm, (a * ALPHA + b) * L).fma(FloatVector.broadcast(F, ga), s);
                         }
                         s.intoArray(t, (u * ALPHA + b) * L);
                     }
@@ -383,20 +446,20 @@ public final class WinogradBwdWeights {
         final Task task = new Task();
         final int[] rows = new int[ALPHA], shifted = new int[ALPHA];
         int[] vo = new int[0];
-        final float[] tmp = new float[XI * L], out = new float[25 * L];
+        final float[] tmp = new float[XI * L], out = new float[25 * L], mm = new float[XI * L];
+        final float[][] parts = new float[PARTS][0];
         final float[] g3 = floats(WinogradConv.G4), g5 = floats(WinogradConv.G2_5);
-        float[] xs = new float[0], v = new float[0], z = new float[0], acc = new float[0], dzb = new float[0];
+        float[] xs = new float[0], v = new float[0], z = new float[0], dzb = new float[0];
 
         void grow(WinogradConv.Plan p, int cz, int pairs, int dzFloats) {
             xs = grow(xs, p.ringFloats());
             v = grow(v, XI * (p.cbs + 1) * p.tb * L);
             z = grow(z, XI * p.tb * pairs * 2 * L);
-            acc = grow(acc, XI * cz * p.kp);
             if (vo.length < cz) vo = new int[cz];
             dzb = grow(dzb, dzFloats);
         }
 
-        private static float[] grow(float[] a, int n) {
+        static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[n];
         }
 
