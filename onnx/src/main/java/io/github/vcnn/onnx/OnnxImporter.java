@@ -1,6 +1,5 @@
 package io.github.vcnn.onnx;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.github.vcnn.graph.Act;
 import io.github.vcnn.graph.Graph;
 import io.github.vcnn.graph.Node;
@@ -90,8 +89,11 @@ public final class OnnxImporter {
     static Graph read(byte[] bytes, String source, Map<String, Tensor> bindings, boolean wiringOnly) throws OnnxFormatException {
         ModelProto m;
         try {
-            m = ModelProto.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
+            // aliasing: the initializers' raw_data stay slices of the file's bytes (read once into floats) instead of copies
+            com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true);
+            m = ModelProto.parseFrom(in);
+        } catch (java.io.IOException e) {   // an InvalidProtocolBufferException: the stream reads memory
             throw new OnnxFormatException(source + " is not a readable ONNX model (truncated or not protobuf): " + e.getMessage(), e);
         } catch (AssertionError e) {
             // protobuf's UTF-8 decoder checks an internal invariant with `assert`: under -ea (tests, fuzzing) a malformed

@@ -105,7 +105,7 @@ public final class WinogradConv {
             {1.0 / 24, -2.0 / 24, 4.0 / 24, -8.0 / 24, 16.0 / 24},
             {0, 0, 0, 0, 1}};
     /** Doubles of weight-transform scratch: G g (alpha x r) and the filter (r x r), for alpha 6 and r 5. */
-    private static final int DTMP = 6 * 5 + 25;
+    private static final int DTMP = 6 * 5 + 25 + 36;
     /** G of F(2,3) (4x3). */
     private static final double[][] G2 = {
             {1, 0, 0},
@@ -244,36 +244,104 @@ public final class WinogradConv {
         int c = p.c(), k = p.k(), kbs = blocks(k), cp = blocks(c) * L, pairs = kbs / 2;
         Arrays.fill(dst, 0, len, 0f);
         final int gw = alpha * r;   // tmp[0, alpha*r): G g; tmp[gw, gw+r*r): the r x r filter g as p sees it
-        for (int kk = 0; kk < k; kk++) {
-            int kb = kk / L, lane = kk % L;
+        // a pair's 2L output channels of one input channel share cache lines of dst: write them together (channel by
+        // channel, each line was written 16 times, after it had left the cache). Scalar double arithmetic on purpose:
+        // it runs once per weight tensor at load, mostly before C2 has compiled it, and Vector API code is slow there.
+        for (int g0 = 0; g0 < kbs; g0 += g0 < 2 * pairs ? 2 : 1) {
+            int kLo = g0 * L, kHi = Math.min(k, (g0 < 2 * pairs ? g0 + 2 : g0 + 1) * L);
             for (int cc = 0; cc < c; cc++) {
-                // element (xi, kk, cc) at dBase + xi * step
-                int dBase = kb < 2 * pairs
-                        ? (kb & ~1) * L * cp + cc * 2 * L + (kb & 1) * L + lane
-                        : kb * L * cp + cc * L + lane;
-                int step = kbs * L * cp;
-                if (transposed) {
-                    int src = wOff + (cc * k + kk) * rr;
-                    for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + rr - 1 - t];
+                for (int kk = kLo; kk < kHi; kk++) {
+                    int kb = kk / L, lane = kk % L;
+                    // element (xi, kk, cc) at dBase + xi * step
+                    int dBase = kb < 2 * pairs
+                            ? (kb & ~1) * L * cp + cc * 2 * L + (kb & 1) * L + lane
+                            : kb * L * cp + cc * L + lane;
+                    int src = transposed ? wOff + (cc * k + kk) * rr : wOff + (kk * c + cc) * rr;
+                    transformOne(w, src, transposed, r, m, g, tmp, dst, dBase, kbs * L * cp);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code U = G g G^T} of the filter at {@code w[src..]} (rotated by 180 degrees when {@code transposed}) to
+     * {@code dst[dBase + xi*step]}. A method of its own: at load it runs before anything is compiled, and C2 compiles a
+     * method called this often long before it compiles the loop around it.
+     */
+    private static void transformOne(float[] w, int src, boolean transposed, int r, int m, double[][] g, double[] tmp, float[] dst,
+                                     int dBase, int step) {
+        int rr = r * r, alpha = m + r - 1, gw = alpha * r;
+        if (transposed) {
+            for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + rr - 1 - t];
+        } else {
+            for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + t];
+        }
+        if (r == 3) {   // G's rows in closed form: a third of the arithmetic of the matrix products
+            lift3(tmp, gw, 3, tmp, 0, 3, m);   // G g: the 3 columns
+            for (int i = 0; i < alpha; i++) lift3(tmp, i * 3, 1, tmp, gw + 9, 1, m);   // (G g) G^T: each row
+            for (int xi = 0; xi < alpha * alpha; xi++) dst[dBase + xi * step] = (float) tmp[gw + 9 + xi];
+            return;
+        }
+        // tmp = G g (alpha x r), then U = tmp G^T (alpha x alpha)
+        for (int i = 0; i < alpha; i++) {
+            for (int s = 0; s < r; s++) {
+                double v = 0;
+                for (int q = 0; q < r; q++) v += g[i][q] * tmp[gw + q * r + s];
+                tmp[i * r + s] = v;
+            }
+        }
+        for (int i = 0; i < alpha; i++) {
+            for (int j = 0; j < alpha; j++) {
+                double v = 0;
+                for (int q = 0; q < r; q++) v += tmp[i * r + q] * g[j][q];
+                dst[dBase + (i * alpha + j) * step] = (float) v;
+            }
+        }
+    }
+
+    /**
+     * G (of F(4,3), {@link #G4}, for m = 4; of F(2,3), {@link #G2}, for m = 2) applied in closed form. stride 3: to each
+     * column c of the 3x3 filter at {@code src[so + q*3 + c]}, giving {@code (G g)[i][c]} at {@code dst[dOff + i*3 + c]};
+     * stride 1: to row i = so / 3 of that result at {@code src[so + q]}, giving {@code U[i][j]} at
+     * {@code dst[dOff + i*(m+2) + j]}.
+     */
+    private static void lift3(double[] src, int so, int stride, double[] dst, int dOff, int dstride, int m) {
+        if (stride == 3) {
+            for (int c = 0; c < 3; c++) {
+                double g0 = src[so + c], g1 = src[so + 3 + c], g2 = src[so + 6 + c];
+                if (m == 4) {
+                    double s = -(g0 + g2) / 6, d = g1 / 6, t = g0 / 24 + g2 / 6, e = g1 / 12;
+                    dst[dOff + c] = g0 / 4;
+                    dst[dOff + 3 + c] = s - d;
+                    dst[dOff + 6 + c] = s + d;
+                    dst[dOff + 9 + c] = t + e;
+                    dst[dOff + 12 + c] = t - e;
+                    dst[dOff + 15 + c] = g2;
                 } else {
-                    int src = wOff + (kk * c + cc) * rr;
-                    for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + t];
+                    double s = (g0 + g2) / 2, d = g1 / 2;
+                    dst[dOff + c] = g0;
+                    dst[dOff + 3 + c] = s + d;
+                    dst[dOff + 6 + c] = s - d;
+                    dst[dOff + 9 + c] = g2;
                 }
-                // tmp = G g (alpha x r), then U = tmp G^T (alpha x alpha)
-                for (int i = 0; i < alpha; i++) {
-                    for (int s = 0; s < r; s++) {
-                        double v = 0;
-                        for (int q = 0; q < r; q++) v += g[i][q] * tmp[gw + q * r + s];
-                        tmp[i * r + s] = v;
-                    }
-                }
-                for (int i = 0; i < alpha; i++) {
-                    for (int j = 0; j < alpha; j++) {
-                        double v = 0;
-                        for (int q = 0; q < r; q++) v += tmp[i * r + q] * g[j][q];
-                        dst[dBase + (i * alpha + j) * step] = (float) v;
-                    }
-                }
+            }
+        } else {
+            int i = so / 3, alpha = m + 2, o = dOff + i * alpha;
+            double g0 = src[so], g1 = src[so + 1], g2 = src[so + 2];
+            if (m == 4) {
+                double s = -(g0 + g2) / 6, d = g1 / 6, t = g0 / 24 + g2 / 6, e = g1 / 12;
+                dst[o] = g0 / 4;
+                dst[o + 1] = s - d;
+                dst[o + 2] = s + d;
+                dst[o + 3] = t + e;
+                dst[o + 4] = t - e;
+                dst[o + 5] = g2;
+            } else {
+                double s = (g0 + g2) / 2, d = g1 / 2;
+                dst[o] = g0;
+                dst[o + 1] = s + d;
+                dst[o + 2] = s - d;
+                dst[o + 3] = g2;
             }
         }
     }
