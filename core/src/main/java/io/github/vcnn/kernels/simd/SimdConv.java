@@ -389,17 +389,19 @@ public final class SimdConv implements ConvKernels {
         int planeGroup = wk.cg * wk.hp * wk.wq, blockSize = wk.taps * L, rowStep = wk.sh * wk.wq;
         int[] tw = wk.tileW, ty = wk.tileY, tx = wk.tileX;
         float[] tb = wk.tileB, rows = wk.rowAcc;
-        // PAIR_TILE channels of one output row per tile while that many channels are left ...
-        int fullK = k - k % PAIR_TILE;
+        // PAIR_TILE channels of one output row per tile while that many channels are left; with one group, the last
+        // few channels too, the last one repeated to fill the tile (the same values stored twice: cheaper than the
+        // per-item tile, whose loads were 18% of a 64-channel RGB layer for its last 4 channels) ...
+        int fullK = wk.groups == 1 ? k : k - k % PAIR_TILE;
         for (int k0 = 0; k0 < fullK; k0 += PAIR_TILE) {
             boolean shared = true;
             for (int i = 0; i < PAIR_TILE; i++) {
-                setItem(wk, bias, i, k0 + i, 0, kbs, blockSize, planeGroup, rowStep, yOff);
+                setItem(wk, bias, i, Math.min(k0 + i, k - 1), 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
             for (int row = 0; row < oh; row++) {
-                for (int ow0 = 0; ow0 < ow; ow0 += WIDTH_TILE) {
-                    int cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
+                for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
+                    int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
                     if (shared) {
                         widthTileShared(wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     } else {
@@ -416,11 +418,21 @@ public final class SimdConv implements ConvKernels {
                 int it = Math.min(it0 + i, items - 1);   // a short last tile repeats its last item
                 setItem(wk, bias, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
             }
-            for (int ow0 = 0; ow0 < ow; ow0 += WIDTH_TILE) {
+            for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
+                int ow0 = lastTileStart(t0, ow);
                 widthTileSeparate(wk.xs, tx, ow0, wk.tapOff, wk.taps, wp, tw, tb, rows);
                 finishRows(rows, act, y, ty, ow0, Math.min(WIDTH_TILE, ow - ow0));
             }
         }
+    }
+
+    /**
+     * Where the tile of columns from {@code t0} starts: a short last tile of a row at least a tile wide moves left to
+     * end at the row's end, recomputing a few columns (to the same bits: a column's sum does not depend on the tile),
+     * so every store is a whole vector (masked stores are slow on Zen 2; SqueezeNet's 55 columns made every 4th tile short).
+     */
+    private static int lastTileStart(int t0, int ow) {
+        return t0 + WIDTH_TILE > ow && ow >= WIDTH_TILE ? ow - WIDTH_TILE : t0;
     }
 
     /** Tile item i = output channel ch, output row `row`: its weights, bias, input and output row bases. */
@@ -1198,10 +1210,26 @@ public final class SimdConv implements ConvKernels {
                     int dstRow = (ch * hp + i * spreadH + padT) * wq;
                     if (sw == 1 && spreadW == 1) {
                         System.arraycopy(src, srcRow + jLo, xs, dstRow + padL + jLo, jHi - jLo);
+                    } else if (spreadW == 1) {
+                        // phase by phase: strided reads, contiguous writes, indices affine in the loop variable
+                        for (int ph = 0; ph < sw; ph++) {
+                            int j0 = jLo + Math.floorMod(ph - jLo - padL, sw);
+                            if (j0 >= jHi) continue;
+                            int n = (jHi - j0 + sw - 1) / sw, d0 = dstRow + ph * wph + (j0 + padL) / sw, s0 = srcRow + j0;
+                            for (int q = 0; q < n; q++) xs[d0 + q] = src[s0 + q * sw];
+                        }
                     } else {
+                        // column col = j*spreadW + padL goes to phase col % sw, position col / sw: both stepped, no
+                        // division per value (two idivs per value made this copy 40% of a stride-2 RGB layer)
+                        int col0 = jLo * spreadW + padL, ph = col0 % sw, pos = col0 / sw, dPh = spreadW % sw, dPos = spreadW / sw;
                         for (int j = jLo; j < jHi; j++) {
-                            int col = j * spreadW + padL;
-                            xs[dstRow + col % sw * wph + col / sw] = src[srcRow + j];
+                            xs[dstRow + ph * wph + pos] = src[srcRow + j];
+                            ph += dPh;
+                            pos += dPos;
+                            if (ph >= sw) {
+                                ph -= sw;
+                                pos++;
+                            }
                         }
                     }
                 }
