@@ -71,7 +71,7 @@ final class Steps {
             return "conv " + p.r() + "x" + p.s() + " " + p.c() + "->" + p.k() + (p.groups() > 1 ? " groups " + p.groups() : "")
                     + (p.strideH() > 1 || p.strideW() > 1 ? " stride " + p.strideH() : "")
                     + (ep.isIdentity() ? "" : " + " + ep) + (post != null ? " then " + post : "")
-                    + (packed == null ? " (weights packed per call)" : " [" + packed.algorithm() + (packed.block() == 1 ? ", pointwise" : "") + "]");
+                    + (packed == null ? " (weights packed per call)" : " [" + packed.algorithm() + "]");
         }
     }
 

@@ -59,15 +59,16 @@ public final class PackedConvWeights {
     /**
      * The floats of a layout: {@link #DIRECT} {@code G * roundUp(K/G, block) * C/G * R * S} (block 1: the plain weights);
      * {@link #WINOGRAD_F4X4} {@code 36 * roundUp(K, block) * roundUp(C, block)}, {@link #WINOGRAD_F2X2} {@code 16 * ...}
-     * (3x3), {@code 36 * ...} (5x5); stride 1, dilation 1, one group.
+     * (3x3), {@code 36 * ...} (5x5); stride 1, dilation 1, one group; {@link #POINTWISE} {@code roundUp(K, block) * C}.
      */
     static long layoutLength(ConvParams p, int block, String algorithm) {
         return switch (algorithm) {
             case DIRECT -> Checks.product(p.groups(), roundUp(p.kg(), block), p.cg(), p.r(), p.s());
             case WINOGRAD_F4X4 -> winogradLength(p, block, 4);
             case WINOGRAD_F2X2 -> winogradLength(p, block, 2);
+            case POINTWISE -> Checks.product(1, roundUp(p.k(), block), p.c(), p.r(), p.s());
             default -> throw new IllegalArgumentException("algorithm '" + algorithm + "' is not one of " + DIRECT + ", " + WINOGRAD_F4X4
-                    + ", " + WINOGRAD_F2X2);
+                    + ", " + WINOGRAD_F2X2 + ", " + POINTWISE);
         };
     }
 
@@ -95,6 +96,12 @@ public final class PackedConvWeights {
      */
     public static final String WINOGRAD_F2X2 = "winograd_f2x2";
 
+    /**
+     * The simd pointwise kernel's 1x1 weights {@code [K/block][C][block]}, block = its register tile's output channels (one
+     * group; the same weights serve any stride, and a padded 1x1 through the direct kernel).
+     */
+    public static final String POINTWISE = "pointwise";
+
     /** True for either Winograd layout. */
     public boolean isWinograd() {
         return WINOGRAD_F4X4.equals(algorithm) || WINOGRAD_F2X2.equals(algorithm);
@@ -102,7 +109,7 @@ public final class PackedConvWeights {
 
     /**
      * The algorithm the kernel chose when packing (oneDNN's way: the choice is visible to the caller), {@link #DIRECT},
-     * {@link #WINOGRAD_F4X4} or {@link #WINOGRAD_F2X2}. Winograd weights serve only convolutions Winograd applies to (stride 1, dilation 1).
+     * {@link #WINOGRAD_F4X4}, {@link #WINOGRAD_F2X2} or {@link #POINTWISE}. Winograd weights serve only convolutions Winograd applies to (stride 1, dilation 1).
      */
     public String algorithm() {
         return algorithm;

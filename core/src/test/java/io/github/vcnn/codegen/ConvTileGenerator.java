@@ -81,6 +81,7 @@ public final class ConvTileGenerator {
                 width(b, s[0], false);
             }
         }
+        for (int[] s : FWD_SHAPES) if (s[1] == 2) pointwise(b, s[0]);
         b.append("}\n");
         return b.toString();
     }
@@ -250,6 +251,34 @@ public final class ConvTileGenerator {
                 b.append(pad).append(acc(i, v)).append(".add(tb[").append(i).append("]).intoArray(out, ")
                         .append(2 * i + v).append(" * L);\n");
             }
+        }
+        b.append("    }\n");
+    }
+
+    /**
+     * Pointwise (1x1) convolution on NCHW: P output channels x 2 vectors of consecutive pixels, the reduction over the
+     * input channels; weights interleaved {@code [c][P]} (one base register), the input read in place (row stride xStride).
+     */
+    private static void pointwise(StringBuilder b, int P) {
+        String pad = "        ";
+        b.append("\n    /**\n     * Pointwise, ").append(P).append(" output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of\n")
+                .append("     * w[wb + c*").append(P).append(" + i] * x[xb + c*xStride + v*L ..].\n     */\n");
+        b.append("    public static void pointwise").append(P)
+                .append("x2(float[] x, int xb, int xStride, int channels, float[] w, int wb, float[] out) {\n");
+        b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
+        for (int i = 0; i < P; i++) for (int v = 0; v < 2; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
+        b.append(";\n");
+        b.append(pad).append("for (int c = 0; c < channels; c++) {\n");
+        String p2 = pad + "    ";
+        b.append(p2).append("int xo = xb + c * xStride, wo = wb + c * ").append(P).append(";\n");
+        b.append(p2).append("FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);\n");
+        for (int i = 0; i < P; i++) {
+            b.append(p2).append(i == 0 ? "FloatVector " : "").append("wv = FloatVector.broadcast(F, w[wo + ").append(i).append("]);\n");
+            for (int v = 0; v < 2; v++) b.append(p2).append(acc(i, v)).append(" = x").append(v).append(".fma(wv, ").append(acc(i, v)).append(");\n");
+        }
+        b.append(pad).append("}\n");
+        for (int i = 0; i < P; i++) {
+            for (int v = 0; v < 2; v++) b.append(pad).append(acc(i, v)).append(".intoArray(out, ").append(2 * i + v).append(" * L);\n");
         }
         b.append("    }\n");
     }

@@ -124,8 +124,8 @@ public final class SimdConv implements ConvKernels {
             String algorithm = WinogradConv.outputTile(p) == 4 ? PackedConvWeights.WINOGRAD_F4X4 : PackedConvWeights.WINOGRAD_F2X2;
             return new PackedConvWeights(KEY, VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, algorithm);
         }
-        if (PointwiseConv.preferred(p)) {   // the plain [K][C] layout (block 1): vectorized over NCHW pixels
-            return new PackedConvWeights(KEY, VARIANT, p, Arrays.copyOfRange(w, wOff, wOff + p.weightSize()), 1);
+        if (PointwiseConv.preferred(p)) {   // the pointwise kernel's [K/KT][C][KT], vectorized over NCHW pixels
+            return new PackedConvWeights(KEY, VARIANT, p, PointwiseConv.pack(p, w, wOff), PointwiseConv.channelTile(), PackedConvWeights.POINTWISE);
         }
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];
@@ -228,11 +228,11 @@ public final class SimdConv implements ConvKernels {
             WinogradConv.fwd(p, x, xOff, w.data(KEY), bias, biasOff, act, y, yOff, threads);
             return;
         }
-        if (w.block() == 1) {   // packed for the pointwise kernel: the plain [K][C] weights
+        if (PackedConvWeights.POINTWISE.equals(w.algorithm())) {   // packed for the pointwise kernel: [K/KT][C][KT]
             if (PointwiseConv.applies(p)) {
                 PointwiseConv.fwd(p, x, xOff, w.data(KEY), 0, bias, biasOff, act, y, yOff, threads);
             } else {   // a padded 1x1 with weights packed for an unpadded one: correct, but packs per call (pack for p instead)
-                fwd(p, x, xOff, pack(p, w.data(KEY), 0), bias, biasOff, act, y, yOff, threads);
+                fwd(p, x, xOff, pack(p, PointwiseConv.unpack(p, w.data(KEY)), 0), bias, biasOff, act, y, yOff, threads);
             }
             return;
         }
@@ -879,9 +879,9 @@ public final class SimdConv implements ConvKernels {
             WinogradConv.transformWeightsInto(p, w, wOff, into.data(KEY));
             return;
         }
-        if (into != null && into.block() == 1) {   // the pointwise kernel's plain layout
-            ConvChecks.repack(VARIANT, p, w, wOff, into, p.weightSize());
-            System.arraycopy(w, wOff, into.data(KEY), 0, p.weightSize());
+        if (into != null && PackedConvWeights.POINTWISE.equals(into.algorithm())) {
+            ConvChecks.repack(VARIANT, p, w, wOff, into, PointwiseConv.packedLength(p));
+            PointwiseConv.packInto(p, w, wOff, into.data(KEY));
             return;
         }
         ConvChecks.repack(VARIANT, p, w, wOff, into, (long) p.groups() * blocks(p.kg()) * p.r() * p.s() * p.cg() * L);

@@ -18,12 +18,12 @@ import java.util.Arrays;
  * the channel-blocked path cost as much as the arithmetic for a reduction of only 64 (ResNet's strided 1x1
  * downsample, SqueezeNet's squeeze and expand layers).
  *
- * <p>Per unit of work (one image's block of 2L output pixels): the block's input is copied into
- * {@code xb[C][2L]} (for stride &gt; 1 this copy does the subsampling; pixels past the image are zero), then for each
- * group of output channels the generated tile of {@link ConvTiles} runs with the roles swapped (its "weights" are the
- * pixel vectors, its broadcast operand the weight row {@code w[k][0..C)}), and the results, plus the bias and the fused
- * activation, are stored as NCHW rows. Weights stay in the plain layout {@code [K][C]} ({@link SimdConv#pack} with
- * block 1).
+ * <p>Weights are packed {@code [ceil(K/KT)][C][KT]} (KT = the register tile's output channels, zero past K), so a
+ * tile's KT weights of one input channel are adjacent. Per unit of work (one image's run of pixel blocks of 2L): at
+ * stride 1 the tile reads the input rows in place ({@code x[c][p0 .. p0+2L)}, a short last block moved left to end at
+ * the image's last pixel); at stride &gt; 1 a block's pixels are first gathered into {@code xb[C][2L]}. For each group
+ * of KT output channels the generated tile of {@link ConvTiles} runs over the unit's blocks (its weights stay in L1),
+ * then the bias and the fused activation are applied and the rows stored to NCHW.
  *
  * <p>Stateless and thread-safe: scratch is per thread; units are split over {@link WorkerPool#shared()} and each is
  * computed the same way whichever thread runs it, so results are bit-identical for any thread count.
@@ -35,7 +35,10 @@ public final class PointwiseConv {
     private static final int PIX = 2 * L;
     /** Output channels per register tile: the channel-blocked path's pixel count (5 on AVX2, 14 on 32-register ISAs). */
     private static final int KT = RegisterTiles.CONV_PAIR_TILE;
-    private static final int[] ONE_SEGMENT = {0};
+    /** Input bytes of one unit's run of blocks (C x run x 2L floats): an L2 share. */
+    private static final int RUN_BYTES = 96 * 1024;
+    /** Most blocks in a run: the run of the fewest channels the kernel takes in place (8). */
+    private static final int MAX_RUN = RUN_BYTES / (8 * 2 * L * Float.BYTES);
     /** {@code -Dvcnn.conv.pointwise=false} sends 1x1 convolutions to the channel-blocked path. */
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vcnn.conv.pointwise", "true").trim());
 
@@ -51,13 +54,56 @@ public final class PointwiseConv {
     }
 
     /**
-     * Whether the simd variant packs {@code p} for this kernel: it {@link #applies}, is enabled, and has 48 to 128 input
-     * channels. Measured on Zen 2 against the channel-blocked path (NOTES.md): 64 -> 128 at stride 2 (r18_ds) and
-     * 64 -> 256 about 13% faster, 96 -> 16 even; 16 -> 64 and 256 -> 512 ran 12-25% slower (a reduction of 16 leaves the
-     * tile's fixed cost unshared, one of 256 makes the channel-blocked copies cheap beside the arithmetic).
+     * Whether the simd variant packs {@code p} for this kernel: it {@link #applies} and is enabled; at stride 1 with at
+     * least 8 input channels and at most 1 MiB of weights (reading the input in place; SqueezeNet's 512 -> 1000 classifier
+     * ran 4% faster on the channel-blocked path), at stride &gt; 1 with 48 to 128 (the gathering copy is paid once per
+     * block). Measured on Zen 2, NOTES.md.
      */
     public static boolean preferred(ConvParams p) {
-        return ENABLED && applies(p) && p.c() >= 48 && p.c() <= 128;
+        if (!ENABLED || !applies(p)) return false;
+        boolean strided = p.strideH() > 1 || p.strideW() > 1;
+        return strided ? p.c() >= 48 && p.c() <= 128 : p.c() >= 8 && (long) p.c() * p.k() <= 256 * 1024;
+    }
+
+    /** KT: the output channels of the register tile, the block of the packed layout. */
+    public static int channelTile() {
+        return KT;
+    }
+
+    /** Floats of the packed weights of {@code p}: {@code ceil(K/KT) * KT * C}. */
+    public static int packedLength(ConvParams p) {
+        return (p.k() + KT - 1) / KT * KT * p.c();
+    }
+
+    /** The weights {@code w[K][C]} (from {@code wOff}) in this kernel's layout {@code [ceil(K/KT)][C][KT]}, zero past K. */
+    public static float[] pack(ConvParams p, float[] w, int wOff) {
+        float[] dst = new float[packedLength(p)];
+        packInto(p, w, wOff, dst);
+        return dst;
+    }
+
+    /** As {@link #pack} into {@code dst[0, packedLength(p))}. */
+    public static void packInto(ConvParams p, float[] w, int wOff, float[] dst) {
+        int c = p.c(), k = p.k();
+        for (int kt = 0; kt < (k + KT - 1) / KT; kt++) {
+            for (int cc = 0; cc < c; cc++) {
+                int d = (kt * c + cc) * KT;
+                for (int i = 0; i < KT; i++) {
+                    int kk = kt * KT + i;
+                    dst[d + i] = kk < k ? w[wOff + kk * c + cc] : 0f;
+                }
+            }
+        }
+    }
+
+    /** The plain weights {@code [K][C]} back from {@link #pack}'s layout. */
+    public static float[] unpack(ConvParams p, float[] packed) {
+        int c = p.c(), k = p.k();
+        float[] w = new float[k * c];
+        for (int kk = 0; kk < k; kk++) {
+            for (int cc = 0; cc < c; cc++) w[kk * c + cc] = packed[((kk / KT) * c + cc) * KT + kk % KT];
+        }
+        return w;
     }
 
     /**
@@ -72,10 +118,13 @@ public final class PointwiseConv {
     public static void fwd(ConvParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act,
                            float[] y, int yOff, int threads) {
         if (!applies(p)) throw new IllegalArgumentException("params: the pointwise kernel needs a 1x1 convolution with one group and no padding, not " + p);
-        int ohw = p.outH() * p.outW(), blocks = (ohw + PIX - 1) / PIX, units = p.n() * blocks;
+        int ohw = p.outH() * p.outW(), blocks = (ohw + PIX - 1) / PIX;
+        // units of a few blocks: their input (C x run x 2L floats) stays in L2 while every group of KT channels reads it
+        int run = Math.max(1, Math.min(blocks, RUN_BYTES / (p.c() * PIX * Float.BYTES))), runs = (blocks + run - 1) / run;
+        int units = p.n() * runs;
         Work wk = WORK.get();
         Task task = wk.task;
-        task.set(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff, blocks);
+        task.set(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff, blocks, run, runs);
         try {
             int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
             if (t == 1 || units == 1) task.run(0, 0, units);
@@ -89,11 +138,11 @@ public final class PointwiseConv {
     private static final class Task implements WorkerPool.RangeTask {
         private ConvParams p;
         private float[] x, w, bias, y;
-        private int xOff, wOff, biasOff, yOff, blocks;
+        private int xOff, wOff, biasOff, yOff, blocks, run, runs;
         private Epilogue act;
 
         void set(ConvParams p, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
-                 int blocks) {
+                 int blocks, int run, int runs) {
             this.p = p;
             this.x = x;
             this.xOff = xOff;
@@ -105,6 +154,8 @@ public final class PointwiseConv {
             this.y = y;
             this.yOff = yOff;
             this.blocks = blocks;
+            this.run = run;
+            this.runs = runs;
         }
 
         void clear() {
@@ -117,49 +168,39 @@ public final class PointwiseConv {
         public void run(int index, int from, int to) {
             Work own = WORK.get();
             int c = p.c(), k = p.k(), ow = p.outW(), ohw = p.outH() * ow;
-            own.grow(c);
-            float[] xb = own.xb, stage = own.stage, zero = own.zero;
-            int[] pb = own.pb, segSrc = own.segSrc, segDst = own.segDst, segLen = own.segLen;
             int sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
+            boolean inPlace = sh == 1 && sw == 1 && ohw >= PIX;   // else gather each block (pixels past the image zero)
+            own.grow(inPlace ? 0 : c * run);
+            float[] xb = own.xb, stage = own.stage;
+            int[] p0s = own.p0s;
             for (int unit = from; unit < to; unit++) {
-                int n = unit / blocks, p0 = (unit % blocks) * PIX, len = Math.min(PIX, ohw - p0);
+                int n = unit / runs, b0 = (unit % runs) * run, b1 = Math.min(blocks, b0 + run);
                 int xImg = xOff + n * c * h * wd, yImg = yOff + n * k * ohw;
-                // xb[c][0..PIX): the block's pixels of every input channel (zero past the image), copied by output-row
-                // segments (found once per unit): a contiguous copy at stride 1, a strided one else
-                int segs = 0;
-                for (int q = p0, end = p0 + len; q < end; ) {
-                    int oh = q / ow, oc = q % ow, run = Math.min(end - q, ow - oc);
-                    segSrc[segs] = oh * sh * wd + oc * sw;
-                    segDst[segs] = q - p0;
-                    segLen[segs++] = run;
-                    q += run;
-                }
-                for (int cc = 0; cc < c; cc++) {
-                    int dst = cc * PIX, src = xImg + cc * h * wd;
-                    for (int g = 0; g < segs; g++) {
-                        int sb = src + segSrc[g], db = dst + segDst[g], run = segLen[g];
-                        if (sw == 1) System.arraycopy(x, sb, xb, db, run);
-                        else for (int j = 0; j < run; j++) xb[db + j] = x[sb + j * sw];
-                    }
-                    if (len < PIX) Arrays.fill(xb, dst + len, dst + PIX, 0f);
+                for (int b = b0; b < b1; b++) {
+                    int p0 = b * PIX;
+                    p0s[b - b0] = inPlace ? Math.min(p0, ohw - PIX) : p0;   // a short last block ends at the last pixel
+                    if (!inPlace) gather(p, x, xImg, p0, Math.min(PIX, ohw - p0), xb, (b - b0) * c * PIX);
                 }
                 for (int k0 = 0; k0 < k; k0 += KT) {
-                    int rows = Math.min(KT, k - k0);
-                    for (int i = 0; i < KT; i++) pb[i] = wOff + (k0 + Math.min(i, rows - 1)) * c;   // past K: the last row again (never stored)
-                    tile(xb, pb, w, zero, stage, c);
-                    for (int i = 0; i < rows; i++) {
-                        FloatVector b = FloatVector.broadcast(F, bias == null ? 0f : bias[biasOff + k0 + i]);
-                        FloatVector.fromArray(F, stage, i * L).add(b).intoArray(stage, i * L);
-                        FloatVector.fromArray(F, stage, KT * L + i * L).add(b).intoArray(stage, KT * L + i * L);
-                    }
-                    FusedActivation.applyInPlace(act, stage, 0, 2 * KT * L);   // one call per tile (the rows past K are never stored)
-                    for (int i = 0; i < rows; i++) {
-                        int yb = yImg + (k0 + i) * ohw + p0;
-                        if (len == PIX) {
-                            FloatVector.fromArray(F, stage, i * L).intoArray(y, yb);
-                            FloatVector.fromArray(F, stage, KT * L + i * L).intoArray(y, yb + L);
-                        } else {
-                            for (int j = 0; j < len; j++) y[yb + j] = stage[(j / L) * KT * L + i * L + j % L];
+                    int rows = Math.min(KT, k - k0), wb = wOff + (k0 / KT) * c * KT;
+                    for (int b = b0; b < b1; b++) {
+                        int p0 = p0s[b - b0], len = inPlace ? PIX : Math.min(PIX, ohw - p0);
+                        if (inPlace) tile(x, xImg + p0, h * wd, c, w, wb, stage);
+                        else tile(xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
+                        for (int i = 0; i < rows; i++) {
+                            FloatVector bv = FloatVector.broadcast(F, bias == null ? 0f : bias[biasOff + k0 + i]);
+                            FloatVector.fromArray(F, stage, i * PIX).add(bv).intoArray(stage, i * PIX);
+                            FloatVector.fromArray(F, stage, i * PIX + L).add(bv).intoArray(stage, i * PIX + L);
+                        }
+                        FusedActivation.applyInPlace(act, stage, 0, rows * PIX);
+                        for (int i = 0; i < rows; i++) {
+                            int yb = yImg + (k0 + i) * ohw + p0;
+                            if (len == PIX) {
+                                FloatVector.fromArray(F, stage, i * PIX).intoArray(y, yb);
+                                FloatVector.fromArray(F, stage, i * PIX + L).intoArray(y, yb + L);
+                            } else {
+                                System.arraycopy(stage, i * PIX, y, yb, len);
+                            }
                         }
                     }
                 }
@@ -167,22 +208,41 @@ public final class PointwiseConv {
         }
     }
 
-    /** KT output channels x 2L pixels over the C input channels: the generated tile, roles swapped (see the class comment). */
-    private static void tile(float[] xb, int[] pb, float[] wp, float[] zero, float[] stage, int c) {   // wp: the weights [K][C]
-        if (KT == 14) ConvTiles.fwd14x2(wp, pb, 0, xb, 0, ONE_SEGMENT, 0, 1, c, zero, 0, stage, 0, KT * L);
-        else if (KT == 5) ConvTiles.fwd5x2(wp, pb, 0, xb, 0, ONE_SEGMENT, 0, 1, c, zero, 0, stage, 0, KT * L);
-        else ConvTiles.fwd6x2(wp, pb, 0, xb, 0, ONE_SEGMENT, 0, 1, c, zero, 0, stage, 0, KT * L);
+    /**
+     * Pixels [p0, p0+len) of every input channel into {@code xb[xo + c*2L ..]} (zero up to 2L): output pixel q reads
+     * input (q / ow * sh, q % ow * sw), copied by output-row segments.
+     */
+    private static void gather(ConvParams p, float[] x, int xImg, int p0, int len, float[] xb, int xo) {
+        int c = p.c(), ow = p.outW(), sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
+        for (int cc = 0; cc < c; cc++) {
+            int dst = xo + cc * PIX, src = xImg + cc * h * wd;
+            for (int q = p0, end = p0 + len; q < end; ) {
+                int oh = q / ow, oc = q % ow, seg = Math.min(end - q, ow - oc), sb = src + oh * sh * wd + oc * sw, db = dst + q - p0;
+                if (sw == 1) System.arraycopy(x, sb, xb, db, seg);
+                else for (int j = 0; j < seg; j++) xb[db + j] = x[sb + j * sw];
+                q += seg;
+            }
+            if (len < PIX) Arrays.fill(xb, dst + len, dst + PIX, 0f);
+        }
+    }
+
+    /** KT output channels x 2L pixels over the C input channels (rows {@code xStride} apart), to {@code stage[i][2L]}. */
+    private static void tile(float[] x, int xb, int xStride, int c, float[] wp, int wb, float[] stage) {
+        if (KT == 14) ConvTiles.pointwise14x2(x, xb, xStride, c, wp, wb, stage);
+        else if (KT == 5) ConvTiles.pointwise5x2(x, xb, xStride, c, wp, wb, stage);
+        else ConvTiles.pointwise6x2(x, xb, xStride, c, wp, wb, stage);
     }
 
     /** Per-thread grow-only scratch. */
     private static final class Work {
         float[] xb = new float[0];
-        final float[] stage = new float[2 * KT * L], zero = new float[2 * L];
-        final int[] pb = new int[KT], segSrc = new int[PIX], segDst = new int[PIX], segLen = new int[PIX];
+        final float[] stage = new float[KT * PIX];
+        int[] p0s = new int[0];
         final Task task = new Task();
 
-        void grow(int c) {
-            if (xb.length < c * PIX) xb = new float[c * PIX];
+        void grow(int rows) {
+            if (xb.length < rows * PIX) xb = new float[rows * PIX];
+            if (p0s.length < MAX_RUN) p0s = new int[MAX_RUN];
         }
     }
 }

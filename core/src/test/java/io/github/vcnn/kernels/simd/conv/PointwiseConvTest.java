@@ -51,7 +51,7 @@ class PointwiseConvTest {
     void threadsGiveBitIdenticalResults() {
         Random rnd = new Random(SEED ^ 0x7417);
         for (ConvParams p : List.of(ConvParams.of(1, 64, 56, 56, 128, 1, 1, 2, 0), ConvParams.of(3, 70, 9, 13, 33, 1, 1, 1, 0))) {
-            float[] x = data(rnd, p.inputSize()), w = data(rnd, p.weightSize()), b = data(rnd, p.k());
+            float[] x = data(rnd, p.inputSize()), w = PointwiseConv.pack(p, data(rnd, p.weightSize()), 0), b = data(rnd, p.k());
             float[] y1 = new float[p.outputSize()];
             PointwiseConv.fwd(p, x, 0, w, 0, b, 0, Epilogue.RELU, y1, 0, 1);
             for (int t = 2; t <= 4; t++) {
@@ -70,8 +70,8 @@ class PointwiseConvTest {
         assertTrue(PointwiseConv.preferred(p));
         float[] w = data(rnd, p.weightSize() + 3), x = data(rnd, p.inputSize());
         PackedConvWeights packed = simd.pack(p, w, 3);
-        assertEquals(1, packed.block(), "the plain [K][C] layout");
-        assertEquals(PackedConvWeights.DIRECT, packed.algorithm());
+        assertEquals(PackedConvWeights.POINTWISE, packed.algorithm(), "the pointwise layout [K/KT][C][KT]");
+        assertArrayEquals(java.util.Arrays.copyOfRange(w, 3, 3 + p.weightSize()), PointwiseConv.unpack(p, PointwiseConv.pack(p, w, 3)), "unpack(pack(w))");
         float[] y = new float[p.outputSize()];
         simd.fwd(p, x, 0, packed, null, 0, Epilogue.NONE, y, 0);
         assertClose("packed", reference(p, x, 0, w, 3, null, 0), y, 0);
@@ -89,8 +89,11 @@ class PointwiseConvTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PointwiseConv.fwd(padded, x, 0, w, 3, null, 0, Epilogue.NONE, yp, 0, 1));
         assertTrue(e.getMessage().startsWith("params"), e.getMessage());
-        // outside the measured range the channel-blocked layout is kept
-        assertFalse(PointwiseConv.preferred(ConvParams.of(1, 16, 55, 55, 64, 1, 1, 1, 0)));
+        // stride 1 reads in place from 8 channels up; strided ones gather, measured faster for 48..128 channels only
+        assertTrue(PointwiseConv.preferred(ConvParams.of(1, 16, 55, 55, 64, 1, 1, 1, 0)));
+        assertTrue(PointwiseConv.preferred(ConvParams.of(1, 512, 13, 13, 64, 1, 1, 1, 0)));
+        assertFalse(PointwiseConv.preferred(ConvParams.of(1, 512, 13, 13, 1000, 1, 1, 1, 0)), "over 1 MiB of weights");
+        assertFalse(PointwiseConv.preferred(ConvParams.of(1, 3, 55, 55, 64, 1, 1, 1, 0)));
         assertFalse(PointwiseConv.preferred(ConvParams.of(1, 256, 14, 14, 512, 1, 1, 2, 0)));
     }
 
@@ -100,7 +103,9 @@ class PointwiseConvTest {
         float[] x0 = x.clone(), w0 = w.clone();
         float[] y = new float[yOff + p.outputSize() + 5];
         java.util.Arrays.fill(y, GUARD);
-        PointwiseConv.fwd(p, x, xOff, w, wOff, b, bOff, act, y, yOff, threads);
+        float[] packed = PointwiseConv.pack(p, w, wOff), wp = new float[wOff + packed.length];
+        System.arraycopy(packed, 0, wp, wOff, packed.length);
+        PointwiseConv.fwd(p, x, xOff, wp, wOff, b, bOff, act, y, yOff, threads);
         String what = ctx + " " + p + " act " + act + " bias " + withBias;
         for (int i = 0; i < yOff; i++) assertEquals(GUARD, y[i], what + ": guard before y");
         for (int i = yOff + p.outputSize(); i < y.length; i++) assertEquals(GUARD, y[i], what + ": guard after y");
