@@ -65,7 +65,7 @@ final class SimdPool implements PoolKernels {
         } else if (argmax == null) {
             float[] row = rowBuffer(p, Float.NEGATIVE_INFINITY);
             for (int pl = 0; pl < planes; pl++) {
-                separable(p, true, x, xOff + pl * inPlane, y, yOff + pl * outPlane, row, null);
+                separable(p, true, x, xOff + pl * inPlane, y, yOff + pl * outPlane, row, null, yOff + p.outputSize());
             }
         } else {
             for (int pl = 0; pl < planes; pl++) {
@@ -239,7 +239,7 @@ final class SimdPool implements PoolKernels {
             float[] row = rowBuffer(p, 0f);
             float[] colDiv = s[1];
             for (int ow = 0; ow < p.outW(); ow++) colDiv[ow] = colDivisor(p, ow);
-            for (int pl = 0; pl < planes; pl++) separable(p, false, x, xOff + pl * inPlane, y, yOff + pl * outPlane, row, colDiv);
+            for (int pl = 0; pl < planes; pl++) separable(p, false, x, xOff + pl * inPlane, y, yOff + pl * outPlane, row, colDiv, yOff + p.outputSize());
         }
     }
 
@@ -376,7 +376,7 @@ final class SimdPool implements PoolKernels {
      * One plane: for each output row the window rows are reduced (max or sum) into row[padLeft + iw], then each output
      * reduces kw buffer entries starting at ow * strideW. For average, divided by rowDivisor * colDiv[ow].
      */
-    private static void separable(PoolParams p, boolean max, float[] x, int xp, float[] y, int yp, float[] row, float[] colDiv) {
+    private static void separable(PoolParams p, boolean max, float[] x, int xp, float[] y, int yp, float[] row, float[] colDiv, int yEnd) {
         int w = p.w(), outW = p.outW();
         for (int oh = 0; oh < p.outH(); oh++) {
             int hs = oh * p.strideH() - p.padTop();
@@ -385,8 +385,8 @@ final class SimdPool implements PoolKernels {
             int yr = yp + oh * outW;
             float rowDiv = max ? 1f : rowDivisor(p, oh);
             int sw = p.strideW();
-            if (sw == 1) horizontalStride1(max, row, p.kw(), y, yr, outW, colDiv, rowDiv);
-            else if (sw == 2) horizontalStride2(max, row, p.kw(), y, yr, outW, colDiv, rowDiv);
+            if (sw == 1) horizontalStride1(max, row, p.kw(), y, yr, outW, colDiv, rowDiv, yEnd);
+            else if (sw == 2) horizontalStride2(max, row, p.kw(), y, yr, outW, colDiv, rowDiv, yEnd);
             else horizontalScalar(max, row, p.kw(), sw, y, yr, outW, colDiv, rowDiv);
         }
     }
@@ -404,7 +404,7 @@ final class SimdPool implements PoolKernels {
         }
     }
 
-    private static void horizontalStride1(boolean max, float[] row, int kw, float[] y, int yr, int outW, float[] colDiv, float rowDiv) {
+    private static void horizontalStride1(boolean max, float[] row, int kw, float[] y, int yr, int outW, float[] colDiv, float rowDiv, int yEnd) {
         for (int ow = 0; ow < outW; ow += VL) {
             FloatVector acc = FloatVector.fromArray(F, row, ow);
             for (int j = 1; j < kw; j++) {
@@ -412,12 +412,14 @@ final class SimdPool implements PoolKernels {
                 acc = max ? acc.max(v) : acc.add(v);
             }
             if (!max) acc = acc.div(FloatVector.fromArray(F, colDiv, ow).mul(rowDiv));
-            acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
+            // whole vectors while inside the tensor (spilling, see above); masked only at its very end
+            if (yr + ow + VL <= yEnd) acc.intoArray(y, yr + ow);
+            else acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
         }
     }
 
     /** Stride 2: positions 2 ow + j are the even (j even) or odd (j odd) lanes of the two vectors from 2 ow + (j & ~1). */
-    private static void horizontalStride2(boolean max, float[] row, int kw, float[] y, int yr, int outW, float[] colDiv, float rowDiv) {
+    private static void horizontalStride2(boolean max, float[] row, int kw, float[] y, int yr, int outW, float[] colDiv, float rowDiv, int yEnd) {
         FloatVector even = FloatVector.fromArray(F, EVEN, 0), odd = FloatVector.fromArray(F, ODD, 0);
         for (int ow = 0; ow < outW; ow += VL) {
             int base = 2 * ow;
@@ -432,7 +434,9 @@ final class SimdPool implements PoolKernels {
                 acc = max ? acc.max(v) : acc.add(v);
             }
             if (!max) acc = acc.div(FloatVector.fromArray(F, colDiv, ow).mul(rowDiv));
-            acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
+            // whole vectors while inside the tensor (spilling, see above); masked only at its very end
+            if (yr + ow + VL <= yEnd) acc.intoArray(y, yr + ow);
+            else acc.intoArray(y, yr + ow, F.indexInRange(ow, outW));
         }
     }
 
