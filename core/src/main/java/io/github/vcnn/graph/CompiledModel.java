@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Intra-op threads ({@link CompileOptions#threads()}, default 1): every convolution runs on up to that many threads
  * of the shared {@link io.github.vcnn.exec.WorkerPool} (whose size caps it), through the kernels' threaded overloads,
- * which give the same bits for every thread count; the other steps run on the caller. The model creates no threads
+ * which give the same bits for every thread count; dense steps split their rows and pooling steps their planes over
+ * those threads (same bits too); the other steps run on the caller. The model creates no threads
  * for this, and the batch is never cut into slices, so the result does not depend on the thread count.
  *
  * <p>Batch: when every operator keeps the samples apart ({@link #anyBatch()}), the batch size is a call argument;

@@ -14,8 +14,10 @@ final class Frame {
     float[] arena;
     final float[][] inputs;
     final int[] inputOffsets;
-    /** Intra-op threads the conv steps may use (the shared pool's size caps it). */
+    /** Intra-op threads the conv, dense and pooling steps may use (the shared pool's size caps it). */
     final int threads;
+    /** This frame's reusable hand-off of a dense or pooling step split over the intra-op threads. */
+    final Steps.Split split = new Steps.Split();
 
     Frame(int inputCount, int threads) {
         this.inputs = new float[inputCount][];

@@ -1,5 +1,6 @@
 package io.github.vcnn.graph;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.ActivationKernels;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
@@ -26,6 +27,52 @@ final class Steps {
     /** Applies an activation no epilogue can express, in place over {@code len} values. */
     static void applyAct(Act act, float[] y, int off, int len) {
         for (int i = off; i < off + len; i++) y[i] = act.apply(y[i]);
+    }
+
+    /**
+     * A step cut into {@code count} contiguous parts for the intra-op threads: part i covers rows (or planes)
+     * [start[i], start[i+1]) with its own params. Immutable, made once per thread count and shared by every caller.
+     */
+    record Parts(int count, int[] start, Object[] params) {
+        /** Threads for a step of {@code items} rows or planes: the frame's, capped by the pool, at least {@code perThread} each. */
+        static int threads(Frame f, int items, int perThread) {
+            if (f.threads == 1 || WorkerPool.inWorker()) return 1;
+            return Math.max(1, Math.min(Math.min(f.threads, WorkerPool.shared().threads()), items / perThread));
+        }
+
+        static int[] starts(int items, int parts) {
+            int[] s = new int[parts + 1];
+            for (int i = 0; i <= parts; i++) s[i] = (int) ((long) items * i / parts);
+            return s;
+        }
+    }
+
+    /** One frame's hand-off of a split step to the pool (reused: no allocation per call). */
+    static final class Split implements WorkerPool.RangeTask {
+        private Step step;
+        private Frame frame;
+        private Parts parts;
+
+        void run(Step s, Frame f, Parts p) {
+            step = s;
+            frame = f;
+            parts = p;
+            try {
+                WorkerPool.shared().runRanges(p.count(), p.count(), p.count(), this);
+            } finally {
+                step = null;
+                frame = null;
+                parts = null;
+            }
+        }
+
+        @Override
+        public void run(int index, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (step instanceof Dense d) d.part(frame, parts, i);
+                else ((Pool) step).part(frame, parts, i);
+            }
+        }
     }
 
     static final class Conv extends Step {
@@ -97,10 +144,30 @@ final class Steps {
             this.y = y;
         }
 
+        /** Row ranges for the intra-op threads, made once per thread count (a sample's row has the same bits in any range). */
+        private volatile Parts parts;
+
         @Override
         void run(Frame f) {
-            k.fwd(p, f.a(x), f.o(x), w, bias, 0, ep, f.a(y), f.o(y));
+            int t = Parts.threads(f, p.batch(), 4);
+            if (t > 1) {
+                Parts s = parts;
+                if (s == null || s.count != t) {
+                    int[] start = Parts.starts(p.batch(), t);
+                    Object[] ps = new Object[t];
+                    for (int i = 0; i < t; i++) ps[i] = new DenseParams(start[i + 1] - start[i], p.in(), p.out());
+                    parts = s = new Parts(t, start, ps);
+                }
+                f.split.run(this, f, s);
+            } else {
+                k.fwd(p, f.a(x), f.o(x), w, bias, 0, ep, f.a(y), f.o(y));
+            }
             if (post != null) applyAct(post, f.a(y), f.o(y), p.batch() * p.out());
+        }
+
+        void part(Frame f, Parts s, int i) {
+            int r0 = s.start[i];
+            k.fwd((DenseParams) s.params[i], f.a(x), f.o(x) + r0 * p.in(), w, bias, 0, ep, f.a(y), f.o(y) + r0 * p.out());
         }
 
         @Override
@@ -232,10 +299,35 @@ final class Steps {
             this.y = y;
         }
 
+        /** Plane ranges for the intra-op threads (n*c planes: a pool never mixes them), made once per thread count. */
+        private volatile Parts parts;
+
         @Override
         void run(Frame f) {
+            int planes = p.n() * p.c(), t = Parts.threads(f, planes, 2);
+            if (t > 1) {
+                Parts s = parts;
+                if (s == null || s.count != t) {
+                    int[] start = Parts.starts(planes, t);
+                    Object[] ps = new Object[t];
+                    for (int i = 0; i < t; i++) {
+                        ps[i] = new PoolParams(1, start[i + 1] - start[i], p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(),
+                                p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.ceilMode(), p.countIncludePad());
+                    }
+                    parts = s = new Parts(t, start, ps);
+                }
+                f.split.run(this, f, s);
+                return;
+            }
             if (max) k.maxFwd(p, f.a(x), f.o(x), f.a(y), f.o(y), null, 0);
             else k.avgFwd(p, f.a(x), f.o(x), f.a(y), f.o(y));
+        }
+
+        void part(Frame f, Parts s, int i) {
+            PoolParams q = (PoolParams) s.params[i];
+            int xo = f.o(x) + s.start[i] * p.h() * p.w(), yo = f.o(y) + s.start[i] * p.outH() * p.outW();
+            if (max) k.maxFwd(q, f.a(x), xo, f.a(y), yo, null, 0);
+            else k.avgFwd(q, f.a(x), xo, f.a(y), yo);
         }
 
         @Override

@@ -277,8 +277,8 @@ public final class WinogradConv {
             for (int t = 0; t < rr; t++) tmp[gw + t] = w[src + t];
         }
         if (r == 3) {   // G's rows in closed form: a third of the arithmetic of the matrix products
-            lift3(tmp, gw, 3, tmp, 0, 3, m);   // G g: the 3 columns
-            for (int i = 0; i < alpha; i++) lift3(tmp, i * 3, 1, tmp, gw + 9, 1, m);   // (G g) G^T: each row
+            for (int c = 0; c < 3; c++) lift3(tmp, gw + c, 3, tmp, c, 3, m);   // G g: each of the 3 columns
+            for (int i = 0; i < alpha; i++) lift3(tmp, i * 3, 1, tmp, gw + 9 + i * alpha, 1, m);   // (G g) G^T: each row
             for (int xi = 0; xi < alpha * alpha; xi++) dst[dBase + xi * step] = (float) tmp[gw + 9 + xi];
             return;
         }
@@ -300,49 +300,25 @@ public final class WinogradConv {
     }
 
     /**
-     * G (of F(4,3), {@link #G4}, for m = 4; of F(2,3), {@link #G2}, for m = 2) applied in closed form. stride 3: to each
-     * column c of the 3x3 filter at {@code src[so + q*3 + c]}, giving {@code (G g)[i][c]} at {@code dst[dOff + i*3 + c]};
-     * stride 1: to row i = so / 3 of that result at {@code src[so + q]}, giving {@code U[i][j]} at
-     * {@code dst[dOff + i*(m+2) + j]}.
+     * G (of F(4,3), {@link #G4}, for m = 4; of F(2,3), {@link #G2}, for m = 2) in closed form on one column or row of
+     * three values {@code src[so + q*ss]}, giving the m + 2 values {@code dst[dOff + i*ds]}.
      */
-    private static void lift3(double[] src, int so, int stride, double[] dst, int dOff, int dstride, int m) {
-        if (stride == 3) {
-            for (int c = 0; c < 3; c++) {
-                double g0 = src[so + c], g1 = src[so + 3 + c], g2 = src[so + 6 + c];
-                if (m == 4) {
-                    double s = -(g0 + g2) / 6, d = g1 / 6, t = g0 / 24 + g2 / 6, e = g1 / 12;
-                    dst[dOff + c] = g0 / 4;
-                    dst[dOff + 3 + c] = s - d;
-                    dst[dOff + 6 + c] = s + d;
-                    dst[dOff + 9 + c] = t + e;
-                    dst[dOff + 12 + c] = t - e;
-                    dst[dOff + 15 + c] = g2;
-                } else {
-                    double s = (g0 + g2) / 2, d = g1 / 2;
-                    dst[dOff + c] = g0;
-                    dst[dOff + 3 + c] = s + d;
-                    dst[dOff + 6 + c] = s - d;
-                    dst[dOff + 9 + c] = g2;
-                }
-            }
+    private static void lift3(double[] src, int so, int ss, double[] dst, int dOff, int ds, int m) {
+        double g0 = src[so], g1 = src[so + ss], g2 = src[so + 2 * ss];
+        if (m == 4) {
+            double s = -(g0 + g2) / 6, d = g1 / 6, t = g0 / 24 + g2 / 6, e = g1 / 12;
+            dst[dOff] = g0 / 4;
+            dst[dOff + ds] = s - d;
+            dst[dOff + 2 * ds] = s + d;
+            dst[dOff + 3 * ds] = t + e;
+            dst[dOff + 4 * ds] = t - e;
+            dst[dOff + 5 * ds] = g2;
         } else {
-            int i = so / 3, alpha = m + 2, o = dOff + i * alpha;
-            double g0 = src[so], g1 = src[so + 1], g2 = src[so + 2];
-            if (m == 4) {
-                double s = -(g0 + g2) / 6, d = g1 / 6, t = g0 / 24 + g2 / 6, e = g1 / 12;
-                dst[o] = g0 / 4;
-                dst[o + 1] = s - d;
-                dst[o + 2] = s + d;
-                dst[o + 3] = t + e;
-                dst[o + 4] = t - e;
-                dst[o + 5] = g2;
-            } else {
-                double s = (g0 + g2) / 2, d = g1 / 2;
-                dst[o] = g0;
-                dst[o + 1] = s + d;
-                dst[o + 2] = s - d;
-                dst[o + 3] = g2;
-            }
+            double s = (g0 + g2) / 2, d = g1 / 2;
+            dst[dOff] = g0;
+            dst[dOff + ds] = s + d;
+            dst[dOff + 2 * ds] = s - d;
+            dst[dOff + 3 * ds] = g2;
         }
     }
 
