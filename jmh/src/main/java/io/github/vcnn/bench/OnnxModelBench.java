@@ -29,13 +29,16 @@ import java.util.concurrent.TimeUnit;
  * Whole-model inference with an imported ONNX model compiled by vcnn ({@code CompiledModel.predict}), one call per
  * invocation: ResNet-18, SqueezeNet 1.1 and LeNet from {@code ../shared/reference/onnx-models} (override the folder with
  * {@code -Dvcnn.onnx.models=DIR}); batch and intra-op threads as parameters. {@code -prof gc} shows the bytes per call.
+ * Warm-up 30 s: HotSpot compiles a method with C2 only after about 600 calls, and until then a helper that runs once
+ * per predict (a bias add, a residual add) runs as C1 code, in which every Vector API operation allocates: ResNet-18
+ * measured 24 KB per call after 200 calls, 238 B (JMH's own) after 30 s.
  * ONNX Runtime Java runs beside it in the peers suite (bench/peers), not here.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @State(Scope.Thread)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g", "--sun-misc-unsafe-memory-access=allow"})
-@Warmup(iterations = 3, time = 2)
+@Warmup(iterations = 10, time = 3)
 @Measurement(iterations = 5, time = 2)
 public class OnnxModelBench {
 
