@@ -28,6 +28,20 @@ class BenchOnnxCommandTest {
         assertTrue(r.err().isEmpty(), r.err().toString());
     }
 
+    /** --profile: after the timing, a total line, then one line per step of the plan with its median and share. */
+    @Test
+    void profilePrintsOneLinePerStep() throws Exception {
+        OnnxCommandsTest.Run r = OnnxCommandsTest.run("bench-onnx", leakyRelu().toString(), "--seconds", "0.2", "--warmup", "0.1", "--profile");
+        assertEquals(0, r.exit(), r.err().toString());
+        assertTrue(r.out().size() >= 4, r.out().toString());
+        assertTrue(r.out().get(2).matches("profile: (\\d+) steps, \\d+\\.\\d µs in total \\(step by step, medians\\)"), r.out().get(2));
+        int steps = Integer.parseInt(r.out().get(2).split(" ")[1]);
+        assertEquals(3 + steps, r.out().size(), r.out().toString());
+        for (String line : r.out().subList(3, r.out().size())) {
+            assertTrue(line.matches(" +\\d+\\.\\d µs +\\d+\\.\\d% +node '.*' \\(\\w+\\): .+"), line);
+        }
+    }
+
     /** Without the launcher's ONNX Runtime class path, --vs-ort is a usage error that says how to get it; nothing is timed. */
     @Test
     void vsOrtWithoutTheLauncherSaysWhatIsMissing() throws Exception {

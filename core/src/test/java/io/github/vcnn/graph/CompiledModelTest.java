@@ -92,6 +92,22 @@ class CompiledModelTest {
         }
     }
 
+    /** profile: one entry per step of the plan, in order, with a non-negative median; a bad run count or input is refused. */
+    @Test
+    void profileTimesEveryStep() {
+        float[] x = random(new SplittableRandom(SEED + 9), 784 * 2);
+        List<CompiledModel.StepTime> steps = lenet.profile(2, x, 5);
+        long listed = lenet.summary().lines().filter(l -> l.startsWith("  ")).count();
+        assertEquals(listed, steps.size(), lenet.summary());
+        for (CompiledModel.StepTime t : steps) {
+            assertTrue(t.medianNanos() >= 0, t.toString());
+            assertTrue(t.step().startsWith("node '"), t.toString());
+        }
+        assertThrows(IllegalArgumentException.class, () -> lenet.profile(2, x, 0));
+        assertThrows(IllegalArgumentException.class, () -> lenet.profile(3, x, 5));
+        assertArrayEquals(lenet.predict(x), lenet.predict(x), "the model is unchanged after profiling");
+    }
+
     @Test
     void eightThreadsEqualSerialBitForBit() throws Exception {
         SplittableRandom r = new SplittableRandom(SEED);
