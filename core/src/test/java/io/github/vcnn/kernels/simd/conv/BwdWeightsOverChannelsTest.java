@@ -124,13 +124,15 @@ class BwdWeightsOverChannelsTest {
         }
     }
 
-    private static float[] data(Random rnd, int n) {
+    /** n uniform values in [-1, 1) (also the Winograd weight-gradient test's). */
+    static float[] data(Random rnd, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2f - 1f;
         return a;
     }
 
-    private static float[] shifted(float[] a, int off) {
+    /** a at offset off of a NaN-filled array (a read outside the argument's range shows as NaN). */
+    static float[] shifted(float[] a, int off) {
         float[] b = new float[off + a.length + 3];
         java.util.Arrays.fill(b, Float.NaN);   // a read outside the argument's range would show as NaN
         System.arraycopy(a, 0, b, off, a.length);

@@ -147,15 +147,10 @@ class WinogradBwdWeightsTest {
     }
 
     private static float[] data(Random rnd, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = rnd.nextFloat() * 2f - 1f;
-        return a;
+        return BwdWeightsOverChannelsTest.data(rnd, n);
     }
 
     private static float[] shifted(float[] a, int off) {
-        float[] b = new float[off + a.length + 3];
-        java.util.Arrays.fill(b, Float.NaN);   // a read outside the argument's range would show as NaN
-        System.arraycopy(a, 0, b, off, a.length);
-        return b;
+        return BwdWeightsOverChannelsTest.shifted(a, off);
     }
 }
