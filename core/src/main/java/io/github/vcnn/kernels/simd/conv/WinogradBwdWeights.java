@@ -190,8 +190,9 @@ public final class WinogradBwdWeights {
         // V [xi][cb][t][L] with one more, zero block for the channels past cp, and Z [xi][pair][t][2L]: the GEMM walks
         // the tiles with constant strides (C2 then hoists the range checks out of the loop)
         int vXi = (cbs + 1) * tb * L, zXi = pairs * tb * 2 * L;
-        Arrays.fill(v, 0, XI * vXi, 0f);
-        Arrays.fill(z, 0, XI * zXi, 0f);   // so does the unused half of an odd last pair
+        // only the zero block needs clearing: the transforms overwrite every other value a block's GEMMs read (the
+        // second half of an odd last pair is never read: gemm5x1 reads the first)
+        for (int xi = 0; xi < XI; xi++) Arrays.fill(v, xi * vXi + cbs * tb * L, (xi + 1) * vXi, 0f);
         for (int c = 0; c < cz; c++) vo[c] = c < cp ? (c / L) * tb * L + c % L : cbs * tb * L;   // V offset of channel c
         int rowLen = pl.wp * L, plane = pl.ring * rowLen;
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
