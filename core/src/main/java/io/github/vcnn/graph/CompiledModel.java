@@ -347,17 +347,7 @@ public final class CompiledModel implements AutoCloseable {
     /** Runs the whole batch on the lease's frame; the conv steps spread over the intra-op threads the frame carries. */
     private void execute(Lease l, int batch) {
         Plan p = plan(batch);
-        float[] arena = l.arena;
-        if (arena.length < p.arenaSize) {
-            arena = new float[p.arenaSize];
-            l.arena = arena;
-        }
-        Frame f = l.frame;
-        f.bind(p, arena);
-        for (int i = 0; i < l.ins.length; i++) {
-            f.inputs[i] = l.ins[i];
-            f.inputOffsets[i] = l.inOffs[i];
-        }
+        Frame f = bind(l, p);
         p.run(f);
         for (int o = 0; o < l.outs.length; o++) {
             int id = p.outputIds[o];
@@ -382,14 +372,11 @@ public final class CompiledModel implements AutoCloseable {
         Plan p = plan(batch);
         Lease l = leases.take();
         try {
-            float[] arena = l.arena;
-            if (arena.length < p.arenaSize) l.arena = arena = new float[p.arenaSize];
-            Frame f = l.frame;
-            f.bind(p, arena);
             for (int i = 0; i < l.ins.length; i++) {
-                f.inputs[i] = i == 0 ? in : new float[(int) checkedSize(inLength(i, batch), "input")];
-                f.inputOffsets[i] = 0;
+                l.ins[i] = i == 0 ? in : new float[(int) checkedSize(inLength(i, batch), "input")];
+                l.inOffs[i] = 0;
             }
+            Frame f = bind(l, p);
             long[][] t = new long[p.steps.length][runs];
             for (Step s : p.steps) s.run(f);
             for (int r = 0; r < runs; r++) {
@@ -408,6 +395,18 @@ public final class CompiledModel implements AutoCloseable {
         } finally {
             release(l);
         }
+    }
+
+    /** The lease's frame bound to {@code p}: its arena (grown to the plan's size) and the lease's input arrays. */
+    private static Frame bind(Lease l, Plan p) {
+        if (l.arena.length < p.arenaSize) l.arena = new float[p.arenaSize];
+        Frame f = l.frame;
+        f.bind(p, l.arena);
+        for (int i = 0; i < l.ins.length; i++) {
+            f.inputs[i] = l.ins[i];
+            f.inputOffsets[i] = l.inOffs[i];
+        }
+        return f;
     }
 
     /** The plan for {@code batch} (for tests and tools in this package). */
