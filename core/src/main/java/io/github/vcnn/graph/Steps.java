@@ -30,30 +30,55 @@ final class Steps {
     }
 
     /**
-     * A step cut into {@code count} contiguous parts for the intra-op threads: part i covers rows (or planes)
-     * [start[i], start[i+1]) with its own params. Immutable, made once per thread count and shared by every caller.
+     * A step that cuts its work into contiguous parts for the intra-op threads: rows of a dense step, planes of a pool
+     * (a part's result does not depend on the others, so the bits do not depend on the thread count). The parts' params
+     * are made once per thread count and shared by every caller.
      */
-    record Parts(int count, int[] start, Object[] params) {
-        /** Threads for a step of {@code items} rows or planes: the frame's, capped by the pool, at least {@code perThread} each. */
-        static int threads(Frame f, int items, int perThread) {
-            if (f.threads == 1 || WorkerPool.inWorker()) return 1;
-            return Math.max(1, Math.min(Math.min(f.threads, WorkerPool.shared().threads()), items / perThread));
+    abstract static class SplitStep extends Step {
+        /** Part i covers items [start[i], start[i+1]) with {@code params[i]}. */
+        record Parts(int count, int[] start, Object[] params) {
         }
 
-        static int[] starts(int items, int parts) {
-            int[] s = new int[parts + 1];
-            for (int i = 0; i <= parts; i++) s[i] = (int) ((long) items * i / parts);
-            return s;
+        private volatile Parts parts;
+
+        SplitStep(String what) {
+            super(what);
+        }
+
+        /** The params of the part covering {@code count} items from {@code first}. */
+        abstract Object partParams(int first, int count);
+
+        /** Runs part {@code i} of {@code s}. */
+        abstract void part(Frame f, Parts s, int i);
+
+        /**
+         * Runs the step on the frame's intra-op threads when it has at least {@code perThread} of its {@code items} for
+         * each; returns false (nothing done) when it should run whole on the caller.
+         */
+        final boolean runSplit(Frame f, int items, int perThread) {
+            if (f.threads == 1 || WorkerPool.inWorker()) return false;
+            int t = Math.min(Math.min(f.threads, WorkerPool.shared().threads()), items / perThread);
+            if (t < 2) return false;
+            Parts s = parts;
+            if (s == null || s.count() != t) {
+                int[] start = new int[t + 1];
+                for (int i = 0; i <= t; i++) start[i] = (int) ((long) items * i / t);
+                Object[] ps = new Object[t];
+                for (int i = 0; i < t; i++) ps[i] = partParams(start[i], start[i + 1] - start[i]);
+                parts = s = new Parts(t, start, ps);
+            }
+            f.split.run(this, f, s);
+            return true;
         }
     }
 
     /** One frame's hand-off of a split step to the pool (reused: no allocation per call). */
     static final class Split implements WorkerPool.RangeTask {
-        private Step step;
+        private SplitStep step;
         private Frame frame;
-        private Parts parts;
+        private SplitStep.Parts parts;
 
-        void run(Step s, Frame f, Parts p) {
+        void run(SplitStep s, Frame f, SplitStep.Parts p) {
             step = s;
             frame = f;
             parts = p;
@@ -68,10 +93,7 @@ final class Steps {
 
         @Override
         public void run(int index, int from, int to) {
-            for (int i = from; i < to; i++) {
-                if (step instanceof Dense d) d.part(frame, parts, i);
-                else ((Pool) step).part(frame, parts, i);
-            }
+            for (int i = from; i < to; i++) step.part(frame, parts, i);
         }
     }
 
@@ -122,7 +144,7 @@ final class Steps {
         }
     }
 
-    static final class Dense extends Step {
+    static final class Dense extends SplitStep {
         private final DenseKernels k;
         private final DenseParams p;
         private final PackedDenseWeights w;
@@ -144,30 +166,21 @@ final class Steps {
             this.y = y;
         }
 
-        /** Row ranges for the intra-op threads, made once per thread count (a sample's row has the same bits in any range). */
-        private volatile Parts parts;
-
         @Override
         void run(Frame f) {
-            int t = Parts.threads(f, p.batch(), 4);
-            if (t > 1) {
-                Parts s = parts;
-                if (s == null || s.count != t) {
-                    int[] start = Parts.starts(p.batch(), t);
-                    Object[] ps = new Object[t];
-                    for (int i = 0; i < t; i++) ps[i] = new DenseParams(start[i + 1] - start[i], p.in(), p.out());
-                    parts = s = new Parts(t, start, ps);
-                }
-                f.split.run(this, f, s);
-            } else {
-                k.fwd(p, f.a(x), f.o(x), w, bias, 0, ep, f.a(y), f.o(y));
-            }
+            if (!runSplit(f, p.batch(), 4)) k.fwd(p, f.a(x), f.o(x), w, bias, 0, ep, f.a(y), f.o(y));
             if (post != null) applyAct(post, f.a(y), f.o(y), p.batch() * p.out());
         }
 
+        @Override
+        Object partParams(int first, int count) {
+            return new DenseParams(count, p.in(), p.out());
+        }
+
+        @Override
         void part(Frame f, Parts s, int i) {
-            int r0 = s.start[i];
-            k.fwd((DenseParams) s.params[i], f.a(x), f.o(x) + r0 * p.in(), w, bias, 0, ep, f.a(y), f.o(y) + r0 * p.out());
+            int r0 = s.start()[i];
+            k.fwd((DenseParams) s.params()[i], f.a(x), f.o(x) + r0 * p.in(), w, bias, 0, ep, f.a(y), f.o(y) + r0 * p.out());
         }
 
         @Override
@@ -284,7 +297,7 @@ final class Steps {
         }
     }
 
-    static final class Pool extends Step {
+    static final class Pool extends SplitStep {
         private final PoolKernels k;
         private final PoolParams p;
         private final boolean max;
@@ -299,33 +312,24 @@ final class Steps {
             this.y = y;
         }
 
-        /** Plane ranges for the intra-op threads (n*c planes: a pool never mixes them), made once per thread count. */
-        private volatile Parts parts;
-
         @Override
         void run(Frame f) {
-            int planes = p.n() * p.c(), t = Parts.threads(f, planes, 2);
-            if (t > 1) {
-                Parts s = parts;
-                if (s == null || s.count != t) {
-                    int[] start = Parts.starts(planes, t);
-                    Object[] ps = new Object[t];
-                    for (int i = 0; i < t; i++) {
-                        ps[i] = new PoolParams(1, start[i + 1] - start[i], p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(),
-                                p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.ceilMode(), p.countIncludePad());
-                    }
-                    parts = s = new Parts(t, start, ps);
-                }
-                f.split.run(this, f, s);
-                return;
-            }
+            if (runSplit(f, p.n() * p.c(), 2)) return;
             if (max) k.maxFwd(p, f.a(x), f.o(x), f.a(y), f.o(y), null, 0);
             else k.avgFwd(p, f.a(x), f.o(x), f.a(y), f.o(y));
         }
 
+        /** Planes (n*c of them: a pool never mixes them) from {@code first}, as one image of {@code count} channels. */
+        @Override
+        Object partParams(int first, int count) {
+            return new PoolParams(1, count, p.h(), p.w(), p.kh(), p.kw(), p.strideH(), p.strideW(),
+                    p.padTop(), p.padLeft(), p.padBottom(), p.padRight(), p.ceilMode(), p.countIncludePad());
+        }
+
+        @Override
         void part(Frame f, Parts s, int i) {
-            PoolParams q = (PoolParams) s.params[i];
-            int xo = f.o(x) + s.start[i] * p.h() * p.w(), yo = f.o(y) + s.start[i] * p.outH() * p.outW();
+            PoolParams q = (PoolParams) s.params()[i];
+            int xo = f.o(x) + s.start()[i] * p.h() * p.w(), yo = f.o(y) + s.start()[i] * p.outH() * p.outW();
             if (max) k.maxFwd(q, f.a(x), xo, f.a(y), yo, null, 0);
             else k.avgFwd(q, f.a(x), xo, f.a(y), yo);
         }
