@@ -171,6 +171,14 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * The threads a kernel call asking for {@code threads} can use: 1 from inside a worker (a nested call runs inline),
+     * else {@code threads} capped by the {@link #shared()} pool's size.
+     */
+    public static int usable(int threads) {
+        return threads <= 1 || inWorker() ? 1 : Math.min(threads, shared().threads());
+    }
+
     /** True when the current thread is a worker of some vcnn pool (a call from it runs inline). */
     public static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;

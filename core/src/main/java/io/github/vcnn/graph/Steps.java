@@ -56,8 +56,7 @@ final class Steps {
          * each; returns false (nothing done) when it should run whole on the caller.
          */
         final boolean runSplit(Frame f, int items, int perThread) {
-            if (f.threads == 1 || WorkerPool.inWorker()) return false;
-            int t = Math.min(Math.min(f.threads, WorkerPool.shared().threads()), items / perThread);
+            int t = Math.min(WorkerPool.usable(f.threads), items / perThread);
             if (t < 2) return false;
             Parts s = parts;
             if (s == null || s.count() != t) {

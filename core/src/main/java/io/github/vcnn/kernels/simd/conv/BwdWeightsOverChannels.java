@@ -68,7 +68,7 @@ public final class BwdWeightsOverChannels {
         float[] acc = wk.acc = Work.grow(wk.acc, accSize);
         Arrays.fill(acc, 0, accSize, 0f);
         int units = groups * rs * ((cbs + 1) / 2);
-        int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(Math.min(threads, WorkerPool.shared().threads()), units);
+        int t = Math.min(WorkerPool.usable(threads), units);
         Split split = wk.split;
         split.set(p, x, xOff, dz, dzOff, acc);
         try {

@@ -119,7 +119,7 @@ public final class PointwiseConv {
                            float[] y, int yOff, int threads) {
         if (!applies(p)) throw new IllegalArgumentException("params: the pointwise kernel needs a 1x1 convolution with one group and no padding, not " + p);
         int ohw = p.outH() * p.outW(), blocks = (ohw + PIX - 1) / PIX;
-        int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
+        int t = WorkerPool.usable(threads);
         // units of a few blocks: their input (C x run x 2L floats) stays in L2 while every group of KT channels reads it;
         // on several threads at least 4 units per thread (3 units of ResNet's 28x28 downsample kept 2 threads at 1.3x)
         int run = Math.max(1, Math.min(blocks, RUN_BYTES / (p.c() * PIX * Float.BYTES)));

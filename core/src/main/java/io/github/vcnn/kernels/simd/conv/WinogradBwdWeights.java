@@ -96,7 +96,7 @@ public final class WinogradBwdWeights {
         Task task = wk.task;
         task.set(p, x, xOff, dz, dzOff, dw, dwOff, wk.parts, parts, blocks, groupBlocks, pairs);
         try {
-            int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
+            int t = WorkerPool.usable(threads);
             int units = parts * pairs;
             if (t == 1 || units == 1) task.run(0, 0, units);
             else WorkerPool.shared().runRanges(units, Math.min(t, units), t, task);

@@ -364,7 +364,7 @@ public final class WinogradConv {
         Work wk = WORK.get();
         Plan plan = wk.prepare(p, m, bias, biasOff);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
-        int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
+        int t = WorkerPool.usable(threads);
         for (int n0 = 0; n0 < p.n(); n0 += plan.images) {
             int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage, blocks = (tiles + plan.tb - 1) / plan.tb;
             if (t == 1 || blocks == 1) {
