@@ -573,7 +573,7 @@ public final class SimdConv implements ConvKernels {
         if (BwdWeightsOverChannels.applies(p)) {
             // stride 1 with a vector of input channels or more: vectorized over C, no offset table, no dz gathers
             BwdWeightsOverChannels.bwdWeights(p, x, xOff, dz, dzOff, dw, dwOff, threads);
-            if (db != null) biasGradient(p.n(), p.k(), p.outH() * p.outW(), dz, dzOff, db, dbOff);
+            if (db != null) biasGradient(p.n(), p.k(), p.outH() * p.outW(), dz, dzOff, db, dbOff, threads);
             return;
         }
         checkScratch(p);
@@ -615,7 +615,7 @@ public final class SimdConv implements ConvKernels {
                 }
             }
         }
-        if (db != null) biasGradient(p.n(), p.k(), ohw, dz, dzOff, db, dbOff);
+        if (db != null) biasGradient(p.n(), p.k(), ohw, dz, dzOff, db, dbOff, threads);
     }
 
     /**
@@ -795,11 +795,11 @@ public final class SimdConv implements ConvKernels {
         return s;
     }
 
-    /** As {@link #biasGradient(int, int, int, float[], int, float[], int)}, channels split over up to {@code threads} pool threads (same bits). */
+    /** The bias gradient (every bwdWeights path), channels split over up to {@code threads} pool threads (same bits). */
     private static void biasGradient(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff, int threads) {
-        int t = threads == 1 || WorkerPool.inWorker() ? 1 : Math.min(threads, WorkerPool.shared().threads());
+        int t = WorkerPool.usable(threads);
         if (t == 1 || k < 2 * L) {
-            biasGradient(n, k, ohw, dz, dzOff, db, dbOff);
+            biasGradient(n, k, ohw, dz, dzOff, db, dbOff, 0, k);
             return;
         }
         BiasTask task = WORK.get().biasTask;
@@ -834,10 +834,6 @@ public final class SimdConv implements ConvKernels {
         public void run(int index, int from, int to) {
             biasGradient(n, k, ohw, dz, dzOff, db, dbOff, from, to);
         }
-    }
-
-    private static void biasGradient(int n, int k, int ohw, float[] dz, int dzOff, float[] db, int dbOff) {
-        biasGradient(n, k, ohw, dz, dzOff, db, dbOff, 0, k);
     }
 
     /** db[ch] = sum over images and pixels of dz[img][ch], channels [from, to); images in order, lanes in order. */
@@ -966,7 +962,7 @@ public final class SimdConv implements ConvKernels {
         void runConv(Work wk, int threads) {
             try {
                 int n = p.n();
-                int t = threads == 1 ? 1 : Math.min(threads, WorkerPool.shared().threads());
+                int t = WorkerPool.usable(threads);
                 plan(wk);
                 if (t == 1 || n >= t || wk.width) {
                     mode = IMAGES;
@@ -993,7 +989,7 @@ public final class SimdConv implements ConvKernels {
         /** Runs the prepared bwdWeights units on up to {@code threads} threads. */
         void runWeights(int threads) {
             try {
-                int t = threads == 1 ? 1 : Math.min(threads, WorkerPool.shared().threads());
+                int t = WorkerPool.usable(threads);
                 tasks = Math.min(units, t);
                 if (tasks <= 1) {
                     tasks = 1;
