@@ -421,17 +421,51 @@ public final class Sequential implements AutoCloseable {
         // Deterministic reduction: slice 0 wrote straight into Parameter.grad; add the others in slice order.
         double loss = 0;
         for (int w = 0; w < workers.length; w++) loss += workers[w].loss;
-        for (int s = 0; s < stepLayer.length; s++) {
-            Layer l = layers.get(stepLayer[s]);
-            if (!l.isTrainable() || l.parameters().isEmpty() || s < stopStep) continue;
-            List<Parameter> ps = l.parameters();
-            for (int w = 1; w < workers.length; w++) {
-                for (int j = 0; j < ps.size(); j++) {
-                    kernels.elementwise().axpy(ps.get(j).size(), 1f, workers[w].grads[s][j], 0, ps.get(j).grad(), 0);
-                }
+        if (workers.length > 1) {
+            for (int s = 0; s < stepLayer.length; s++) {
+                Layer l = layers.get(stepLayer[s]);
+                if (!l.isTrainable() || l.parameters().isEmpty() || s < stopStep) continue;
+                List<Parameter> ps = l.parameters();
+                for (int j = 0; j < ps.size(); j++) reduceGradient(workers, s, j, ps.get(j));
             }
         }
         return loss;
+    }
+
+    /** Parameters smaller than this are summed on the caller: a pool hand-off costs more than their axpy. */
+    private static final int PARALLEL_REDUCE_MIN = 1 << 15;
+    /** The running reduction's operands, read by {@link #reduceTask} (set before, cleared after). */
+    private Worker[] reduceWorkers;
+    private int reduceStep, reduceParam;
+    private float[] reduceInto;
+    private final WorkerPool.RangeTask reduceTask = this::reduceRange;
+
+    /**
+     * Adds slices 1.. of parameter {@code j} of step {@code s} into slice 0's (its {@link Parameter#grad()}), element by
+     * element in slice order: split over the threads by element ranges, so every thread count gives the same bits.
+     */
+    private void reduceGradient(Worker[] workers, int s, int j, Parameter p) {
+        int n = p.size(), t = WorkerPool.usable(threads);
+        if (t <= 1 || n < PARALLEL_REDUCE_MIN) {
+            for (int w = 1; w < workers.length; w++) kernels.elementwise().axpy(n, 1f, workers[w].grads[s][j], 0, p.grad(), 0);
+            return;
+        }
+        reduceWorkers = workers;
+        reduceStep = s;
+        reduceParam = j;
+        reduceInto = p.grad();
+        try {
+            WorkerPool.shared().runRanges(n, t, t, reduceTask);
+        } finally {
+            reduceWorkers = null;
+            reduceInto = null;
+        }
+    }
+
+    private void reduceRange(int index, int from, int to) {
+        for (int w = 1; w < reduceWorkers.length; w++) {
+            kernels.elementwise().axpy(to - from, 1f, reduceWorkers[w].grads[reduceStep][reduceParam], from, reduceInto, from);
+        }
     }
 
     /** Index of the first layer with trainable parameters, or -1. */

@@ -49,7 +49,8 @@ public class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(KernelProvider k, Parameter p, State s, float wd) {
-        k.optimizer().adam(p.size(), p.data(), 0, p.grad(), 0, s.a, 0, s.b, 0, learningRate(), beta1, beta2, eps, wd, decoupled, s.steps);
+    protected void update(KernelProvider k, Parameter p, State s, float wd, int from, int to) {
+        k.optimizer().adam(to - from, p.data(), from, p.grad(), from, s.a, from, s.b, from, learningRate(), beta1, beta2, eps, wd, decoupled,
+                s.steps);
     }
 }

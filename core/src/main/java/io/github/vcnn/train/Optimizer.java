@@ -1,5 +1,6 @@
 package io.github.vcnn.train;
 
+import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.KernelProvider;
 import io.github.vcnn.nn.Layer;
@@ -14,6 +15,9 @@ import java.util.Map;
  * Updates the trainable parameters of a model from their gradients, through the vectorized
  * {@link io.github.vcnn.kernels.OptimizerKernels} of the model's kernel set. Frozen layers are skipped and
  * keep their values. State (momentum, moments) is kept per parameter, so freezing or unfreezing later is safe.
+ *
+ * <p>A parameter of at least 32K elements is updated in element ranges on up to the model's {@link Sequential#threads()}
+ * threads (the shared {@link WorkerPool}); each element's update is independent, so the bits do not depend on the split.
  *
  * <p>Weight decay: biases are excluded by default ({@link #decayBiases(boolean)}). For {@link SGD} and {@link Adam}
  * it is L2 regularization as in the spec, {@code L + lambda/2 sum ||W||^2}, whose gradient adds {@code lambda W}
@@ -91,7 +95,22 @@ public abstract class Optimizer {
                 }
                 s.steps++;
                 float wd = p.isBias() && !decayBiases ? 0f : weightDecay;
-                update(k, p, s, wd);
+                int n = p.size(), t = WorkerPool.usable(model.threads());
+                if (t <= 1 || n < PARALLEL_MIN) {
+                    update(k, p, s, wd, 0, n);
+                } else {
+                    runKernels = k;
+                    runParam = p;
+                    runState = s;
+                    runDecay = wd;
+                    try {
+                        WorkerPool.shared().runRanges(n, t, t, rangeTask);
+                    } finally {
+                        runKernels = null;
+                        runParam = null;
+                        runState = null;
+                    }
+                }
                 p.changed();
             }
         }
@@ -119,6 +138,20 @@ public abstract class Optimizer {
     /** Number of state buffers per parameter. */
     protected abstract int buffers();
 
-    /** Updates {@code p.data()} in place from {@code p.grad()}; {@code s.steps} already counts this step. */
-    protected abstract void update(KernelProvider k, Parameter p, State s, float weightDecay);
+    /**
+     * Updates elements {@code [from, to)} of {@code p.data()} in place from {@code p.grad()} and the same elements of
+     * the state buffers; {@code s.steps} already counts this step. Every element's update depends on that element
+     * only, so {@link #step} may split a parameter into ranges over the model's threads (same bits for any split).
+     */
+    protected abstract void update(KernelProvider k, Parameter p, State s, float weightDecay, int from, int to);
+
+    /** Parameters smaller than this are updated on the caller: a pool hand-off costs more than their update. */
+    private static final int PARALLEL_MIN = 1 << 15;
+    /** The running parallel update's operands, read by {@link #rangeTask} (set before, cleared after). */
+    private KernelProvider runKernels;
+    private Parameter runParam;
+    private State runState;
+    private float runDecay;
+    /** Created once: a step hands the pool this task, never a new lambda. */
+    private final WorkerPool.RangeTask rangeTask = (index, from, to) -> update(runKernels, runParam, runState, runDecay, from, to);
 }

@@ -57,7 +57,8 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected void update(KernelProvider k, Parameter p, State s, float wd) {
-        k.optimizer().sgd(p.size(), p.data(), 0, p.grad(), 0, s.a, 0, learningRate(), momentum, dampening, wd, nesterov, s.steps == 1);
+    protected void update(KernelProvider k, Parameter p, State s, float wd, int from, int to) {
+        k.optimizer().sgd(to - from, p.data(), from, p.grad(), from, s.a, from, learningRate(), momentum, dampening, wd, nesterov,
+                s.steps == 1);
     }
 }

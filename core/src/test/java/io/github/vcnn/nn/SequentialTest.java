@@ -84,6 +84,37 @@ class SequentialTest {
         assertFalse(Arrays.equals(reference, trainedWeights(SEED + 1, 1, 6)), "a different seed must give different weights");
     }
 
+    /**
+     * A 43K-weight layer is past the size where the slice-gradient sum and the optimizer split a parameter into element
+     * ranges over the threads: the weights must still be bit-identical for every thread count, with Adam and with SGD.
+     */
+    @Test
+    void largeParametersReducedAndUpdatedInRangesGiveTheSameBits() {
+        for (boolean sgd : new boolean[]{false, true}) {
+            float[] reference = wideTrainedWeights(SEED, 1, sgd);
+            for (int threads : new int[]{2, 3, 4}) {
+                assertArrayEquals(reference, wideTrainedWeights(SEED, threads, sgd), (sgd ? "SGD" : "Adam") + ", threads " + threads
+                        + " vs 1, seed " + SEED);
+            }
+            assertFalse(Arrays.equals(reference, wideTrainedWeights(SEED + 1, 2, sgd)), "a different seed must give different weights");
+        }
+    }
+
+    private static float[] wideTrainedWeights(long seed, int threads, boolean sgd) {
+        try (Sequential m = new Sequential(new int[]{1, 12, 12}, new Flatten(), new Linear(144, 300), new ReLU(), new Linear(300, 4))
+                .initialize(seed).threads(threads)) {
+            assertTrue(m.parameters().get(0).size() >= 1 << 15, "the first layer must be large enough to be split");
+            io.github.vcnn.train.Optimizer opt = sgd ? new io.github.vcnn.train.SGD(1e-2).momentum(0.9).weightDecay(1e-4)
+                    : new Adam(1e-2).weightDecay(1e-4);
+            for (int s = 0; s < 4; s++) {
+                int batch = 16;
+                m.trainStep(input(batch, seed * 31 + s), 0, batch, new SoftmaxCrossEntropy().on(Targets.labels(labels(batch, s)), 0));
+                opt.step(m);
+            }
+            return flatten(m);
+        }
+    }
+
     /** threads(n) runs the slices on the caller and the shared pool's workers, concurrently, and on nothing else. */
     @Test
     void slicesRunOnTheCallerAndTheSharedPool() {
