@@ -131,9 +131,26 @@ public final class Conv2d extends Layer {
         packed.refresh(kernels);
     }
 
-    /** Packing depends on channels and kernel size only; one packing serves every batch and image size. */
+    /**
+     * The shape the weights are packed for: the largest step planned so far (batch x output pixels), else a
+     * kernel-sized image. Any packing serves every batch and image size (the kernels check the fit), but which algorithm
+     * it is packed for (direct, Winograd, pointwise) is chosen for this shape: packing for the placeholder image, as
+     * before, sent LeNet's 5x5 conv to the direct kernel in training although Winograd is faster at its real shape.
+     */
     private ConvParams packingParams() {
-        return params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1));
+        ConvParams p = packShape;
+        return p != null ? p : params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1));
+    }
+
+    /** See {@link #packingParams()}; set when a step is planned (once per batch size), never per call. */
+    private volatile ConvParams packShape;
+
+    private void plannedShape(ConvParams p) {
+        ConvParams cur = packShape;
+        if (cur == null || (long) p.n() * p.outH() * p.outW() > (long) cur.n() * cur.outH() * cur.outW()) {
+            packShape = p;
+            packed.relayout();
+        }
     }
 
     @Override
@@ -168,7 +185,9 @@ public final class Conv2d extends Layer {
 
     @Override
     Step step(KernelProvider kernels, int[] in, int batch, Epilogue fused, int layerIndex, long seed) {
-        return new ConvStep(kernels, params(batch, in[1], in[2]), fused);
+        ConvParams p = params(batch, in[1], in[2]);
+        plannedShape(p);
+        return new ConvStep(kernels, p, fused);
     }
 
     private final class ConvStep extends Step {

@@ -38,6 +38,12 @@ final class RepackedWeights<T> {
         dirty = true;
     }
 
+    /** The layout to pack for changed (a layer's planned shape): the next {@link #refresh} packs anew. */
+    void relayout() {
+        packed = null;
+        dirty = true;
+    }
+
     /** Packs again when the weights changed (in place) or {@code kernels} is not the variant that packed them (anew). */
     void refresh(KernelProvider kernels) {
         T current = packed;

@@ -57,12 +57,15 @@ public final class PointwiseConv {
      * Whether the simd variant packs {@code p} for this kernel: it {@link #applies} and is enabled; at stride 1 with at
      * least 8 input channels and at most 1 MiB of weights (reading the input in place; SqueezeNet's 512 -> 1000 classifier
      * ran 4% faster on the channel-blocked path), at stride &gt; 1 with 48 to 128 (the gathering copy is paid once per
-     * block). Measured on Zen 2, NOTES.md.
+     * block) on a 16-register ISA only. Measured on Zen 2 (AVX2) and on an AVX-512 Xeon, NOTES.md: there the channel-blocked
+     * path's sampled copy ran ResNet-18's 1x1 stride-2 downsample in 149 us against 203 here, while stride 1 still won
+     * (SqueezeNet's squeeze 128 -> 16 on 55x55: 200 us against 338).
      */
     public static boolean preferred(ConvParams p) {
         if (!ENABLED || !applies(p)) return false;
         boolean strided = p.strideH() > 1 || p.strideW() > 1;
-        return strided ? p.c() >= 48 && p.c() <= 128 : p.c() >= 8 && (long) p.c() * p.k() <= 256 * 1024;
+        if (strided) return !RegisterTiles.WIDE_REGISTER_FILE && p.c() >= 48 && p.c() <= 128;
+        return p.c() >= 8 && (long) p.c() * p.k() <= 256 * 1024;
     }
 
     /** KT: the output channels of the register tile, the block of the packed layout. */
