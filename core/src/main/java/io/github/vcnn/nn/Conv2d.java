@@ -142,6 +142,12 @@ public final class Conv2d extends Layer {
         return p != null ? p : params(1, Math.max(1, dilationH * (kh - 1) + 1), Math.max(1, dilationW * (kw - 1) + 1));
     }
 
+    /** The algorithm of the current packing ({@code PackedConvWeights.algorithm()}), null before the first; for tests. */
+    String packedAlgorithm() {
+        PackedConvWeights w = packed.get();
+        return w == null ? null : w.algorithm();
+    }
+
     /** See {@link #packingParams()}; set when a step is planned (once per batch size), never per call. */
     private volatile ConvParams packShape;
 
