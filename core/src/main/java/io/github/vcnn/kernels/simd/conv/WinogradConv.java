@@ -71,6 +71,9 @@ public final class WinogradConv {
     public static final String PROPERTY = "vcnn.winograd";
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
 
+    /** Whether {@link #fillRow} gathers whole channel blocks ({@code -Dvcnn.winograd.gatherFill}; default: 16 lanes or more). */
+    static final boolean GATHER_FILL = Boolean.parseBoolean(System.getProperty("vcnn.winograd.gatherFill", String.valueOf(L >= 16)));
+
     /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input rows). */
     private static final int BLOCK_BYTES = Integer.getInteger("vcnn.winograd.blockBytes", 320 * 1024);
     /** Fewest tiles per block (each weight panel loaded from L3 serves this many tiles), a multiple of MR. */
@@ -528,6 +531,8 @@ public final class WinogradConv {
      */
     static final class Plan {
         int m, alpha, xi, c, k, h, w, padT, padL, oh, ow, tw, tilesPerImage, cbs, cp, kbs, kp, hp, wp, images, tb, ring;
+        /** lane l -> l * H * W: the gather of L channel planes at one pixel ({@link #fillRow}). */
+        final int[] laneMap = new int[L];
 
         void set(ConvParams p, int outTile) {
             set(p, outTile, FORCED_BLOCK_TILES);
@@ -544,6 +549,7 @@ public final class WinogradConv {
             w = p.w();
             padT = p.padTop();
             padL = p.padLeft();
+            for (int l = 0; l < L; l++) laneMap[l] = l * h * w;
             oh = p.outH();
             ow = p.outW();
             int th = (oh + m - 1) / m;
@@ -638,7 +644,8 @@ public final class WinogradConv {
      * Virtual row vr of the image group (image vr / hp, padded row vr % hp = input row vr % hp - padTop) into ring slot
      * vr % ring of the channel-blocked, zero-padded scratch {@code xs[cb][ring][wp][L]}: column j holds input column
      * j - padLeft, zero outside the input and for channels past C. Scalar copies (loads along the input row, stores
-     * L floats apart) measured a little faster than L-lane gathers on Zen 2 and need no masks.
+     * L floats apart) measured a little faster than L-lane gathers on Zen 2 and need no masks; with 16 lanes (AVX-512)
+     * a whole block takes one gather per column instead ({@link #GATHER_FILL}).
      */
     static void fillRow(Plan pl, float[] x, int xGroup, int vr, float[] xs) {
         int img = vr / pl.hp, ih = vr % pl.hp - pl.padT;
@@ -655,6 +662,11 @@ public final class WinogradConv {
             Arrays.fill(xs, row, row + pl.padL * L, 0f);
             Arrays.fill(xs, row + jHi * L, row + rowLen, 0f);
             int d = row + pl.padL * L;
+            if (valid == L && GATHER_FILL) {
+                int src = xImg + (c0 * pl.h + ih) * pl.w;
+                for (int j = 0; j < cols; j++) FloatVector.fromArray(F, x, src + j, pl.laneMap, 0).intoArray(xs, d + j * L);
+                continue;
+            }
             if (valid < L) Arrays.fill(xs, d, d + cols * L, 0f);
             for (int lane = 0; lane < valid; lane++) {
                 int src = xImg + ((c0 + lane) * pl.h + ih) * pl.w, dl = d + lane;
