@@ -21,6 +21,12 @@ public final class ConvTileGenerator {
     static final List<int[]> FWD_SHAPES = List.of(
             new int[]{5, 2}, new int[]{10, 1}, new int[]{6, 2}, new int[]{12, 1}, new int[]{14, 2}, new int[]{28, 1});
 
+    /**
+     * Width-path tiles (items x 2 column vectors): the 2-vector forward widths, and 8 items, which divide more channel
+     * counts than 14 on 32 registers (LeNet's 32: four tiles of 8 instead of 14 + 14 + 14 with ten repeated channels).
+     */
+    static final List<Integer> WIDTH_ITEMS = List.of(5, 6, 8, 14);
+
     /** bwdWeights over input channels: P output channels (broadcast from dz) x V vectors of input channels. */
     static final List<int[]> CHANNEL_SHAPES = List.of(
             new int[]{4, 2}, new int[]{4, 1}, new int[]{5, 2}, new int[]{5, 1}, new int[]{6, 2}, new int[]{6, 1},
@@ -75,11 +81,9 @@ public final class ConvTileGenerator {
         for (int[] s : FWD_SHAPES) fwd(b, s[0], s[1]);
         for (int[] s : FWD_SHAPES) bwdWeights(b, s[0], s[1]);
         for (int[] s : CHANNEL_SHAPES) bwdWeightsOverChannels(b, s[0], s[1]);
-        for (int[] s : FWD_SHAPES) {
-            if (s[1] == 2) {
-                width(b, s[0], true);
-                width(b, s[0], false);
-            }
+        for (int items : WIDTH_ITEMS) {
+            width(b, items, true);
+            width(b, items, false);
         }
         for (int[] s : FWD_SHAPES) if (s[1] == 2) pointwise(b, s[0]);
         b.append("}\n");

@@ -393,37 +393,50 @@ public final class SimdConv implements ConvKernels {
         // few channels too, the last one repeated to fill the tile (the same values stored twice: cheaper than the
         // per-item tile, whose loads were 18% of a 64-channel RGB layer for its last 4 channels) ...
         int fullK = wk.groups == 1 ? k : k - k % PAIR_TILE;
-        for (int k0 = 0; k0 < fullK; k0 += PAIR_TILE) {
+        int items = widthItems(wk.groups, k);
+        for (int k0 = 0; k0 < fullK; k0 += items) {
             boolean shared = true;
-            for (int i = 0; i < PAIR_TILE; i++) {
+            for (int i = 0; i < items; i++) {
                 setItem(wk, bias, i, Math.min(k0 + i, k - 1), 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
             for (int row = 0; row < oh; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                     int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
-                    if (shared) {
+                    if (items == 8) {
+                        ConvTiles.width8Shared(wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);   // one group: shared rows
+                    } else if (shared) {
                         widthTileShared(wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     } else {
                         widthTileSeparate(wk.xs, tx, at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     }
-                    finishRows(rows, act, y, ty, row * ow + ow0, cols);
+                    finishRows(rows, act, y, ty, row * ow + ow0, cols, items);
                 }
             }
         }
         // ... then (channel, row) pairs of the last k % PAIR_TILE channels, PAIR_TILE per tile (one channel: PAIR_TILE rows)
-        int items = (k - fullK) * oh;
-        for (int it0 = 0; it0 < items; it0 += PAIR_TILE) {
+        int pairs = (k - fullK) * oh;
+        for (int it0 = 0; it0 < pairs; it0 += PAIR_TILE) {
             for (int i = 0; i < PAIR_TILE; i++) {
-                int it = Math.min(it0 + i, items - 1);   // a short last tile repeats its last item
+                int it = Math.min(it0 + i, pairs - 1);   // a short last tile repeats its last item
                 setItem(wk, bias, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
             }
             for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                 int ow0 = lastTileStart(t0, ow);
                 widthTileSeparate(wk.xs, tx, ow0, wk.tapOff, wk.taps, wp, tw, tb, rows);
-                finishRows(rows, act, y, ty, ow0, Math.min(WIDTH_TILE, ow - ow0));
+                finishRows(rows, act, y, ty, ow0, Math.min(WIDTH_TILE, ow - ow0), PAIR_TILE);
             }
         }
+    }
+
+    /**
+     * Channels per width tile of a one-group conv: {@link #PAIR_TILE}, or 8 on 32 registers when 8 wastes fewer repeated
+     * channels (K = 32: 4 tiles of 8 against 3 of 14, ten of whose 42 channels repeat). Both tiles are bound by their
+     * FMAs (a tap is 2 loads, P broadcasts and 2P FMAs), so the time goes with the channels computed.
+     */
+    static int widthItems(int groups, int k) {
+        if (groups != 1 || PAIR_TILE < 8 || !RegisterTiles.WIDE_REGISTER_FILE) return PAIR_TILE;
+        return (k + 7) / 8 * 8 < (k + PAIR_TILE - 1) / PAIR_TILE * PAIR_TILE ? 8 : PAIR_TILE;
     }
 
     /**
@@ -444,17 +457,17 @@ public final class SimdConv implements ConvKernels {
         wk.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
     }
 
-    /** Activation on the PAIR_TILE x 2L tile results, then up to {@code cols} columns of each to its output row. */
-    private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols) {
-        activate(rows, 0, PAIR_TILE * WIDTH_TILE, act);
+    /** Activation on the {@code items} x 2L tile results, then up to {@code cols} columns of each to its output row. */
+    private static void finishRows(float[] rows, Epilogue act, float[] y, int[] ty, int yo, int cols, int items) {
+        activate(rows, 0, items * WIDTH_TILE, act);
         if (cols == WIDTH_TILE) {
-            for (int i = 0; i < PAIR_TILE; i++) {
+            for (int i = 0; i < items; i++) {
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, ty[i] + yo);
                 FloatVector.fromArray(F, rows, i * WIDTH_TILE + L).intoArray(y, ty[i] + yo + L);
             }
         } else {
             VectorMask<Float> lo = F.indexInRange(0, cols), hi = F.indexInRange(L, cols);
-            for (int i = 0; i < PAIR_TILE; i++) {
+            for (int i = 0; i < items; i++) {
                 int at = ty[i] + yo;
                 if (at + WIDTH_TILE <= y.length) {
                     FloatVector.fromArray(F, rows, i * WIDTH_TILE).intoArray(y, at, lo);

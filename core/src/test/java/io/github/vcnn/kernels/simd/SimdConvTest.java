@@ -193,6 +193,16 @@ class SimdConvTest {
         }
     }
 
+    /** The width path's channels per tile: 8 where 14 would repeat more channels, on 32 registers (the shapes above cover both). */
+    @Test
+    void widthTileChannelsFollowTheChannelCount() {
+        boolean eight = io.github.vcnn.kernels.simd.conv.RegisterTiles.WIDE_REGISTER_FILE && SimdConv.PAIR_TILE >= 8;
+        assertEquals(eight ? 8 : SimdConv.PAIR_TILE, SimdConv.widthItems(1, 32), "LeNet's 32 channels");
+        assertEquals(eight ? 8 : SimdConv.PAIR_TILE, SimdConv.widthItems(1, 16));
+        assertEquals(SimdConv.PAIR_TILE, SimdConv.widthItems(1, SimdConv.PAIR_TILE * 2), "a multiple of the pair tile");
+        assertEquals(SimdConv.PAIR_TILE, SimdConv.widthItems(3, 32), "grouped convs keep the pair tile");
+    }
+
     @Test
     void matchesScalarKernelsOnRandomShapes() {
         ConvKernels scalar = Kernels.scalar().conv();

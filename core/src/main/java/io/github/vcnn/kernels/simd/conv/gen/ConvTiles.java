@@ -1822,6 +1822,133 @@ public final class ConvTiles {
     }
 
     /**
+     * Width path, 8 items x 2L output columns, one input row set for all items:
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
+     */
+    public static void width8Shared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int w6 = tw[6];
+        int w7 = tw[7];
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[w6 + wu]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[w7 + wu]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+        a6_0.add(tb[6]).intoArray(out, 12 * L);
+        a6_1.add(tb[6]).intoArray(out, 13 * L);
+        a7_0.add(tb[7]).intoArray(out, 14 * L);
+        a7_1.add(tb[7]).intoArray(out, 15 * L);
+    }
+
+    /**
+     * Width path, 8 items x 2L output columns, each item its own input rows (tx[i] + at):
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[tx[i] + at + tapOff[u] ..].
+     */
+    public static void width8Separate(float[] x, int[] tx, int at, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int w6 = tw[6];
+        int w7 = tw[7];
+        int b0 = tx[0] + at;
+        int b1 = tx[1] + at;
+        int b2 = tx[2] + at;
+        int b3 = tx[3] + at;
+        int b4 = tx[4] + at;
+        int b5 = tx[5] + at;
+        int b6 = tx[6] + at;
+        int b7 = tx[7] + at;
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = FloatVector.fromArray(F, x, b0 + o).fma(wv, a0_0);
+            a0_1 = FloatVector.fromArray(F, x, b0 + o + L).fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = FloatVector.fromArray(F, x, b1 + o).fma(wv, a1_0);
+            a1_1 = FloatVector.fromArray(F, x, b1 + o + L).fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = FloatVector.fromArray(F, x, b2 + o).fma(wv, a2_0);
+            a2_1 = FloatVector.fromArray(F, x, b2 + o + L).fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = FloatVector.fromArray(F, x, b3 + o).fma(wv, a3_0);
+            a3_1 = FloatVector.fromArray(F, x, b3 + o + L).fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = FloatVector.fromArray(F, x, b4 + o).fma(wv, a4_0);
+            a4_1 = FloatVector.fromArray(F, x, b4 + o + L).fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = FloatVector.fromArray(F, x, b5 + o).fma(wv, a5_0);
+            a5_1 = FloatVector.fromArray(F, x, b5 + o + L).fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[w6 + wu]);
+            a6_0 = FloatVector.fromArray(F, x, b6 + o).fma(wv, a6_0);
+            a6_1 = FloatVector.fromArray(F, x, b6 + o + L).fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[w7 + wu]);
+            a7_0 = FloatVector.fromArray(F, x, b7 + o).fma(wv, a7_0);
+            a7_1 = FloatVector.fromArray(F, x, b7 + o + L).fma(wv, a7_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+        a6_0.add(tb[6]).intoArray(out, 12 * L);
+        a6_1.add(tb[6]).intoArray(out, 13 * L);
+        a7_0.add(tb[7]).intoArray(out, 14 * L);
+        a7_1.add(tb[7]).intoArray(out, 15 * L);
+    }
+
+    /**
      * Width path, 14 items x 2L output columns, one input row set for all items:
      * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
      */
