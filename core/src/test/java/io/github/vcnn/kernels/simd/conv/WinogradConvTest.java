@@ -115,12 +115,18 @@ class WinogradConvTest {
         }
     }
 
-    /** Intra-op threads split the tile blocks: fwd and bwdData bit-identical for 1, 2, 3 and 4 threads. */
+    /**
+     * Intra-op threads split the tile blocks (for one image, blocks rebalanced to a multiple of the threads): fwd and
+     * bwdData bit-identical for 1, 2, 3 and 4 threads.
+     */
     @Test
     void intraOpThreadsGiveBitIdenticalResults() {
         assertTrue(io.github.vcnn.exec.WorkerPool.shared().threads() >= 2, "the build runs the tests with -Dvcnn.threads=4");
         Random rnd = new Random(SEED ^ 0x7e4d);
         for (ConvParams p : List.of(ConvParams.of(1, 32, 30, 29, 40, 3, 3, 1, 1),     // one image, several blocks
+                ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1),                         // 49 tiles: blocks rebalanced per thread count
+                ConvParams.of(1, 64, 13, 13, 96, 3, 3, 1, 1),                           // 16 tiles, one block on one thread
+                ConvParams.of(1, 48, 23, 17, 32, 3, 3, 1, 1),                           // odd tile rows: blocks start mid-row
                 ConvParams.of(3, 20, 12, 13, 24, 3, 3, 1, 1),                           // blocks spanning images
                 ConvParams.of(4, 32, 14, 14, 64, 5, 5, 1, 2),                           // 5x5 (lenet_c2)
                 new ConvParams(2, 16, 41, 9, 16, 3, 3, 1, 1, 2, 0, 1, 2, 1, 1, 1))) {   // asymmetric pads, ring wraps
@@ -138,6 +144,19 @@ class WinogradConvTest {
                 assertArrayEquals(dx1, dx, p + ": bwdData on " + threads + " threads");
             }
         }
+    }
+
+    /** The balanced blocks of a threaded call: ResNet-18's 28x28 layer in blocks of 30 and 19 tiles ran 1.6x on two threads. */
+    @Test
+    void threadedBlocksAreBalanced() {
+        WinogradConv.Plan pl = new WinogradConv.Plan();
+        pl.set(ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1), 4);
+        int tiles = pl.tilesPerImage, tb = pl.tb;
+        assertEquals(49, tiles);
+        int bs = pl.balancedBlockTiles(tiles, 2), blocks = (tiles + bs - 1) / bs;
+        assertTrue(bs <= tb && blocks % 2 == 0 && tiles - (blocks - 1) * bs >= bs - 1, "49 tiles in tb " + tb + ": blocks of " + bs);
+        assertEquals(tb, pl.balancedBlockTiles(4, 2), "blocks under MR tiles are not worth a thread");
+        assertEquals(8, pl.balancedBlockTiles(16, 2), "16 tiles (a 13x13 image), one block before: two blocks of 8");
     }
 
     /** bwdData (the transposed convolution through the forward kernel) against float64 and the scalar kernel. */
