@@ -179,6 +179,21 @@ public final class WorkerPool implements AutoCloseable {
         return threads <= 1 || inWorker() ? 1 : Math.min(threads, shared().threads());
     }
 
+    /** Elementwise work on fewer elements than this runs on the caller: a pool hand-off costs more (see {@link #runElements}). */
+    public static final int PARALLEL_ELEMENTS_MIN = 1 << 15;
+
+    /**
+     * An elementwise pass over {@code [0, n)} on up to {@code threads} threads: {@code body.run(0, 0, n)} on the caller
+     * under {@link #PARALLEL_ELEMENTS_MIN} elements or one usable thread (the shared pool is not started for it), else
+     * {@link #runRanges} on the {@link #shared()} pool, one range per usable thread. The split never changes a result
+     * when each element's update depends on that element only (a gradient sum, an optimizer step).
+     */
+    public static void runElements(int n, int threads, RangeTask body) {
+        int t = n < PARALLEL_ELEMENTS_MIN ? 1 : usable(threads);
+        if (t == 1) body.run(0, 0, n);
+        else shared().runRanges(n, t, t, body);
+    }
+
     /** True when the current thread is a worker of some vcnn pool (a call from it runs inline). */
     public static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;

@@ -432,8 +432,6 @@ public final class Sequential implements AutoCloseable {
         return loss;
     }
 
-    /** Parameters smaller than this are summed on the caller: a pool hand-off costs more than their axpy. */
-    private static final int PARALLEL_REDUCE_MIN = 1 << 15;
     /** The running reduction's operands, read by {@link #reduceTask} (set before, cleared after). */
     private Worker[] reduceWorkers;
     private int reduceStep, reduceParam;
@@ -445,17 +443,12 @@ public final class Sequential implements AutoCloseable {
      * element in slice order: split over the threads by element ranges, so every thread count gives the same bits.
      */
     private void reduceGradient(Worker[] workers, int s, int j, Parameter p) {
-        int n = p.size(), t = WorkerPool.usable(threads);
-        if (t <= 1 || n < PARALLEL_REDUCE_MIN) {
-            for (int w = 1; w < workers.length; w++) kernels.elementwise().axpy(n, 1f, workers[w].grads[s][j], 0, p.grad(), 0);
-            return;
-        }
         reduceWorkers = workers;
         reduceStep = s;
         reduceParam = j;
         reduceInto = p.grad();
         try {
-            WorkerPool.shared().runRanges(n, t, t, reduceTask);
+            WorkerPool.runElements(p.size(), threads, reduceTask);
         } finally {
             reduceWorkers = null;
             reduceInto = null;

@@ -16,7 +16,7 @@ import java.util.Map;
  * {@link io.github.vcnn.kernels.OptimizerKernels} of the model's kernel set. Frozen layers are skipped and
  * keep their values. State (momentum, moments) is kept per parameter, so freezing or unfreezing later is safe.
  *
- * <p>A parameter of at least 32K elements is updated in element ranges on up to the model's {@link Sequential#threads()}
+ * <p>A parameter of at least {@link WorkerPool#PARALLEL_ELEMENTS_MIN} elements is updated in element ranges on up to the model's {@link Sequential#threads()}
  * threads (the shared {@link WorkerPool}); each element's update is independent, so the bits do not depend on the split.
  *
  * <p>Weight decay: biases are excluded by default ({@link #decayBiases(boolean)}). For {@link SGD} and {@link Adam}
@@ -95,21 +95,16 @@ public abstract class Optimizer {
                 }
                 s.steps++;
                 float wd = p.isBias() && !decayBiases ? 0f : weightDecay;
-                int n = p.size(), t = WorkerPool.usable(model.threads());
-                if (t <= 1 || n < PARALLEL_MIN) {
-                    update(k, p, s, wd, 0, n);
-                } else {
-                    runKernels = k;
-                    runParam = p;
-                    runState = s;
-                    runDecay = wd;
-                    try {
-                        WorkerPool.shared().runRanges(n, t, t, rangeTask);
-                    } finally {
-                        runKernels = null;
-                        runParam = null;
-                        runState = null;
-                    }
+                runKernels = k;
+                runParam = p;
+                runState = s;
+                runDecay = wd;
+                try {
+                    WorkerPool.runElements(p.size(), model.threads(), rangeTask);
+                } finally {
+                    runKernels = null;
+                    runParam = null;
+                    runState = null;
                 }
                 p.changed();
             }
@@ -145,8 +140,6 @@ public abstract class Optimizer {
      */
     protected abstract void update(KernelProvider k, Parameter p, State s, float weightDecay, int from, int to);
 
-    /** Parameters smaller than this are updated on the caller: a pool hand-off costs more than their update. */
-    private static final int PARALLEL_MIN = 1 << 15;
     /** The running parallel update's operands, read by {@link #rangeTask} (set before, cleared after). */
     private KernelProvider runKernels;
     private Parameter runParam;

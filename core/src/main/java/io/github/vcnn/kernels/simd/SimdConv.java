@@ -403,10 +403,8 @@ public final class SimdConv implements ConvKernels {
             for (int row = 0; row < oh; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                     int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
-                    if (items == 8) {
-                        ConvTiles.width8Shared(wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);   // one group: shared rows
-                    } else if (shared) {
-                        widthTileShared(wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
+                    if (shared) {
+                        widthTileShared(items, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     } else {
                         widthTileSeparate(wk.xs, tx, at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     }
@@ -481,9 +479,13 @@ public final class SimdConv implements ConvKernels {
         }
     }
 
-    /** The width-path tile over shared input rows: {@link #PAIR_TILE} items x 2 column vectors (generated, see {@link #tile}). */
-    private static void widthTileShared(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
-        if (PAIR_TILE == 14) ConvTiles.width14Shared(x, xb, tapOff, taps, w, tw, tb, out);
+    /**
+     * The width-path tile over shared input rows: {@code items} ({@link #PAIR_TILE}, or 8 from {@link #widthItems}, which
+     * only one-group convs take: their rows are always shared) x 2 column vectors (generated, see {@link #tile}).
+     */
+    private static void widthTileShared(int items, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        if (items == 8) ConvTiles.width8Shared(x, xb, tapOff, taps, w, tw, tb, out);
+        else if (PAIR_TILE == 14) ConvTiles.width14Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else if (PAIR_TILE == 5) ConvTiles.width5Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else ConvTiles.width6Shared(x, xb, tapOff, taps, w, tw, tb, out);
     }

@@ -372,11 +372,7 @@ public final class WinogradConv {
             // each image group's blocks split over the threads: as many blocks as a multiple of the threads, of equal
             // size (the buffers keep their stride). ResNet-18's 28x28 layer, 49 tiles in blocks of 30 and 19, ran 1.6x
             // on two threads; its 56x56 one, 196 tiles in 6 x 30 + 16, split 90 / 106
-            int bs = plan.balancedBlockTiles(Math.min(plan.images, p.n()) * plan.tilesPerImage, t);
-            if (bs != plan.bs) {
-                plan.blockTiles(bs);
-                wk.grow(plan);
-            }
+            wk.reblock(plan.balancedBlockTiles(Math.min(plan.images, p.n()) * plan.tilesPerImage, t));
         }
         for (int n0 = 0; n0 < p.n(); n0 += plan.images) {
             int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage, blocks = (tiles + plan.bs - 1) / plan.bs;
@@ -444,10 +440,7 @@ public final class WinogradConv {
         public void run(int index, int from, int to) {
             Work own = WORK.get();   // the caller's Work when the caller runs this range, else the worker's
             Plan plan = own.prepare(p, m, bias, biasOff);
-            if (plan.bs != blockTiles) {   // the caller's balanced blocks
-                plan.blockTiles(blockTiles);
-                own.grow(plan);
-            }
+            own.reblock(blockTiles);   // the caller's balanced blocks
             runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup);
         }
     }
@@ -1102,6 +1095,13 @@ public final class WinogradConv {
             Arrays.fill(this.bias, 0, plan.kp, 0f);
             if (bias != null) System.arraycopy(bias, biasOff, this.bias, 0, p.k());
             return plan;
+        }
+
+        /** Blocks of {@code bs} tiles for the prepared plan (its ring and this thread's scratch follow). */
+        void reblock(int bs) {
+            if (bs == plan.bs) return;
+            plan.blockTiles(bs);
+            grow(plan);
         }
 
         void grow(Plan p) {
