@@ -306,7 +306,9 @@ class SimdConvTest {
         float[] db = withBias ? guarded(p.k(), bOff) : null;
         CONV.bwdWeights(p, xo, xOff, dzo, dzOff, dw, wOff, db, bOff);
         checkGuards("dw", dw, wOff, p.weightSize());
-        assertClose("bwdWeights dw", refDw, dw, wOff, false);
+        // the Winograd weight gradient (C, K >= 16, stride 1, 3x3 or 5x5) errs like the Winograd forward; WinogradBwdWeightsTest
+        // holds it to its own, tighter bound. The direct bound failed it on seed 9234701052271 (17 -> 48, 5x5: 9.8e-6 on 0.66)
+        assertClose("bwdWeights dw", refDw, dw, wOff, io.github.vcnn.kernels.simd.conv.WinogradBwdWeights.preferred(p));
         if (withBias) {
             checkGuards("db", db, bOff, p.k());
             int ohw = p.outH() * p.outW();
