@@ -125,7 +125,7 @@ public final class SimdConv implements ConvKernels {
             return new PackedConvWeights(KEY, VARIANT, p, WinogradConv.transformWeights(p, w, wOff), L, algorithm);
         }
         if (PointwiseConv.preferred(p)) {   // the pointwise kernel's [K/KT][C][KT], vectorized over NCHW pixels
-            return new PackedConvWeights(KEY, VARIANT, p, PointwiseConv.pack(p, w, wOff), PointwiseConv.channelTile(), PackedConvWeights.POINTWISE);
+            return new PackedConvWeights(KEY, VARIANT, p, PointwiseConv.pack(p, w, wOff), PointwiseConv.channelTile(p), PackedConvWeights.POINTWISE);
         }
         int kb = blocks(p.kg());
         float[] data = new float[p.groups() * kb * p.r() * p.s() * p.cg() * L];

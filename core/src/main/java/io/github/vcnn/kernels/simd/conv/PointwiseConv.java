@@ -33,8 +33,13 @@ public final class PointwiseConv {
     private static final int L = F.length();
     /** Pixels per unit: the two vectors of the tile. */
     private static final int PIX = 2 * L;
-    /** Output channels per register tile: the channel-blocked path's pixel count (5 on AVX2, 14 on 32-register ISAs). */
+    /**
+     * Output channels per register tile by default: the channel-blocked path's pixel count (5 on AVX2, 14 on 32-register
+     * ISAs); see {@link #channelTile}.
+     */
     private static final int KT = RegisterTiles.CONV_PAIR_TILE;
+    /** The narrower tile of 32-register ISAs (16 accumulators), for channel counts 14 divides badly. */
+    private static final int KT_NARROW = 8;
     /** Input bytes of one unit's run of blocks (C x run x 2L floats): an L2 share. */
     private static final int RUN_BYTES = 96 * 1024;
     /** Most blocks in a run: the run of the fewest channels the kernel takes in place (8). */
@@ -68,14 +73,24 @@ public final class PointwiseConv {
         return p.c() >= 8 && (long) p.c() * p.k() <= 256 * 1024;
     }
 
-    /** KT: the output channels of the register tile, the block of the packed layout. */
-    public static int channelTile() {
-        return KT;
+    /**
+     * KT for {@code p}: the output channels of the register tile, the block of the packed layout. On 32 registers, 8
+     * where it computes fewer channels than 14 (K = 16 ran 28 channels, 128 ran 140), else 14; on 16 registers, or
+     * with {@code -Dvcnn.conv.tile}, the channel-blocked path's tile.
+     */
+    public static int channelTile(ConvParams p) {
+        if (KT != 14 || RegisterTiles.FORCED_CONV_TILE != 0) return KT;
+        int k = p.k();
+        return roundUp(k, KT_NARROW) < roundUp(k, KT) ? KT_NARROW : KT;
+    }
+
+    private static int roundUp(int k, int tile) {
+        return (k + tile - 1) / tile * tile;
     }
 
     /** Floats of the packed weights of {@code p}: {@code ceil(K/KT) * KT * C}. */
     public static int packedLength(ConvParams p) {
-        return (p.k() + KT - 1) / KT * KT * p.c();
+        return roundUp(p.k(), channelTile(p)) * p.c();
     }
 
     /** The weights {@code w[K][C]} (from {@code wOff}) in this kernel's layout {@code [ceil(K/KT)][C][KT]}, zero past K. */
@@ -87,12 +102,12 @@ public final class PointwiseConv {
 
     /** As {@link #pack} into {@code dst[0, packedLength(p))}. */
     public static void packInto(ConvParams p, float[] w, int wOff, float[] dst) {
-        int c = p.c(), k = p.k();
-        for (int kt = 0; kt < (k + KT - 1) / KT; kt++) {
+        int c = p.c(), k = p.k(), tile = channelTile(p);
+        for (int kt = 0; kt < (k + tile - 1) / tile; kt++) {
             for (int cc = 0; cc < c; cc++) {
-                int d = (kt * c + cc) * KT;
-                for (int i = 0; i < KT; i++) {
-                    int kk = kt * KT + i;
+                int d = (kt * c + cc) * tile;
+                for (int i = 0; i < tile; i++) {
+                    int kk = kt * tile + i;
                     dst[d + i] = kk < k ? w[wOff + kk * c + cc] : 0f;
                 }
             }
@@ -101,10 +116,10 @@ public final class PointwiseConv {
 
     /** The plain weights {@code [K][C]} back from {@link #pack}'s layout. */
     public static float[] unpack(ConvParams p, float[] packed) {
-        int c = p.c(), k = p.k();
+        int c = p.c(), k = p.k(), tile = channelTile(p);
         float[] w = new float[k * c];
         for (int kk = 0; kk < k; kk++) {
-            for (int cc = 0; cc < c; cc++) w[kk * c + cc] = packed[((kk / KT) * c + cc) * KT + kk % KT];
+            for (int cc = 0; cc < c; cc++) w[kk * c + cc] = packed[((kk / tile) * c + cc) * tile + kk % tile];
         }
         return w;
     }
@@ -172,7 +187,7 @@ public final class PointwiseConv {
         @Override
         public void run(int index, int from, int to) {
             Work own = WORK.get();
-            int c = p.c(), k = p.k(), ow = p.outW(), ohw = p.outH() * ow;
+            int c = p.c(), k = p.k(), ow = p.outW(), ohw = p.outH() * ow, kt = channelTile(p);
             int sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
             boolean inPlace = sh == 1 && sw == 1 && ohw >= PIX;   // else gather each block (pixels past the image zero)
             own.grow(inPlace ? 0 : c * run);
@@ -186,12 +201,18 @@ public final class PointwiseConv {
                     p0s[b - b0] = inPlace ? Math.min(p0, ohw - PIX) : p0;   // a short last block ends at the last pixel
                     if (!inPlace) gather(p, x, xImg, p0, Math.min(PIX, ohw - p0), xb, (b - b0) * c * PIX);
                 }
-                for (int k0 = 0; k0 < k; k0 += KT) {
-                    int rows = Math.min(KT, k - k0), wb = wOff + (k0 / KT) * c * KT;
+                for (int k0 = 0; k0 < k; k0 += kt) {
+                    int rows = Math.min(kt, k - k0), wb = wOff + (k0 / kt) * c * kt;
                     for (int b = b0; b < b1; b++) {
                         int p0 = p0s[b - b0], len = inPlace ? PIX : Math.min(PIX, ohw - p0);
-                        if (inPlace) tile(x, xImg + p0, h * wd, c, w, wb, stage);
-                        else tile(xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
+                        if (kt == KT_NARROW) {
+                            if (inPlace) ConvTiles.pointwise8x2(x, xImg + p0, h * wd, c, w, wb, stage);
+                            else ConvTiles.pointwise8x2(xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
+                        } else if (inPlace) {
+                            tile(x, xImg + p0, h * wd, c, w, wb, stage);
+                        } else {
+                            tile(xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
+                        }
                         for (int i = 0; i < rows; i++) {
                             FloatVector bv = FloatVector.broadcast(F, bias == null ? 0f : bias[biasOff + k0 + i]);
                             FloatVector.fromArray(F, stage, i * PIX).add(bv).intoArray(stage, i * PIX);
@@ -231,7 +252,7 @@ public final class PointwiseConv {
         }
     }
 
-    /** KT output channels x 2L pixels over the C input channels (rows {@code xStride} apart), to {@code stage[i][2L]}. */
+    /** KT (the default tile) output channels x 2L pixels over the C input channels (rows {@code xStride} apart), to {@code stage[i][2L]}. */
     private static void tile(float[] x, int xb, int xStride, int c, float[] wp, int wb, float[] stage) {
         if (KT == 14) ConvTiles.pointwise14x2(x, xb, xStride, c, wp, wb, stage);
         else if (KT == 5) ConvTiles.pointwise5x2(x, xb, xStride, c, wp, wb, stage);

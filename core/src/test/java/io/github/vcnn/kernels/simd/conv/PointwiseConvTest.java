@@ -48,6 +48,24 @@ class PointwiseConvTest {
     }
 
     @Test
+    void channelTileComputesTheFewestChannels() {
+        int kt = RegisterTiles.CONV_PAIR_TILE;
+        for (int k : new int[]{1, 7, 8, 14, 16, 28, 32, 48, 64, 128, 1000}) {
+            int tile = PointwiseConv.channelTile(ConvParams.of(1, 16, 5, 5, k, 1, 1, 1, 0));
+            if (kt != 14 || RegisterTiles.FORCED_CONV_TILE != 0) {
+                assertEquals(kt, tile, "K " + k + ": the ISA's tile");
+            } else {
+                int computed8 = (k + 7) / 8 * 8, computed14 = (k + 13) / 14 * 14;
+                assertEquals(computed8 < computed14 ? 8 : 14, tile, "K " + k);
+            }
+        }
+        if (kt == 14 && RegisterTiles.FORCED_CONV_TILE == 0) {
+            assertEquals(8, PointwiseConv.channelTile(ConvParams.of(1, 16, 5, 5, 16, 1, 1, 1, 0)), "SqueezeNet's squeeze: 16, not 28");
+            assertEquals(14, PointwiseConv.channelTile(ConvParams.of(1, 16, 5, 5, 28, 1, 1, 1, 0)));
+        }
+    }
+
+    @Test
     void threadsGiveBitIdenticalResults() {
         Random rnd = new Random(SEED ^ 0x7417);
         for (ConvParams p : List.of(ConvParams.of(1, 64, 56, 56, 128, 1, 1, 2, 0), ConvParams.of(3, 70, 9, 13, 33, 1, 1, 1, 0))) {

@@ -2233,6 +2233,58 @@ public final class ConvTiles {
     }
 
     /**
+     * Pointwise, 8 output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of
+     * w[wb + c*8 + i] * x[xb + c*xStride + v*L ..].
+     */
+    public static void pointwise8x2(float[] x, int xb, int xStride, int channels, float[] w, int wb, float[] out) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0;
+        for (int c = 0; c < channels; c++) {
+            int xo = xb + c * xStride, wo = wb + c * 8;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector wv = FloatVector.broadcast(F, w[wo + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[wo + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[wo + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[wo + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[wo + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[wo + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[wo + 6]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[wo + 7]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+        }
+        a0_0.intoArray(out, 0 * L);
+        a0_1.intoArray(out, 1 * L);
+        a1_0.intoArray(out, 2 * L);
+        a1_1.intoArray(out, 3 * L);
+        a2_0.intoArray(out, 4 * L);
+        a2_1.intoArray(out, 5 * L);
+        a3_0.intoArray(out, 6 * L);
+        a3_1.intoArray(out, 7 * L);
+        a4_0.intoArray(out, 8 * L);
+        a4_1.intoArray(out, 9 * L);
+        a5_0.intoArray(out, 10 * L);
+        a5_1.intoArray(out, 11 * L);
+        a6_0.intoArray(out, 12 * L);
+        a6_1.intoArray(out, 13 * L);
+        a7_0.intoArray(out, 14 * L);
+        a7_1.intoArray(out, 15 * L);
+    }
+
+    /**
      * Pointwise, 14 output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of
      * w[wb + c*14 + i] * x[xb + c*xStride + v*L ..].
      */
