@@ -385,22 +385,37 @@ public final class SimdConv implements ConvKernels {
      * Channels of a tile may come from different groups (depthwise), each reading its own input planes.
      */
     private static void convImageWidth(Work wk, float[] wp, float[] bias, Epilogue act, float[] y, int yOff) {
+        convImageWidth(wk, wk, wp, bias, act, y, yOff, 0, widthUnits(wk));
+    }
+
+    /**
+     * Units of the width path, the rows of one image: its output rows (every channel of one row), then the tiles of
+     * (channel, row) items of a grouped conv's last channels. A batch smaller than the thread count splits them.
+     */
+    private static int widthUnits(Work wk) {
+        int k = wk.groups * wk.kg, fullK = wk.groups == 1 ? k : k - k % PAIR_TILE;
+        return wk.oh + ((k - fullK) * wk.oh + PAIR_TILE - 1) / PAIR_TILE;
+    }
+
+    /** Width-path units [from, to) of {@link #widthUnits}: geometry and input scratch from {@code wk}, tile buffers from {@code own}. */
+    private static void convImageWidth(Work wk, Work own, float[] wp, float[] bias, Epilogue act, float[] y, int yOff, int from, int to) {
         int kg = wk.kg, kbs = blocks(kg), k = wk.groups * kg, oh = wk.oh, ow = wk.ow;
         int planeGroup = wk.cg * wk.hp * wk.wq, blockSize = wk.taps * L, rowStep = wk.sh * wk.wq;
-        int[] tw = wk.tileW, ty = wk.tileY, tx = wk.tileX;
-        float[] tb = wk.tileB, rows = wk.rowAcc;
+        int[] tw = own.tileW, ty = own.tileY, tx = own.tileX;
+        float[] tb = own.tileB, rows = own.rowAcc;
+        int rowFrom = Math.min(from, oh), rowTo = Math.min(to, oh);
         // PAIR_TILE channels of one output row per tile while that many channels are left; with one group, the last
         // few channels too, the last one repeated to fill the tile (the same values stored twice: cheaper than the
         // per-item tile, whose loads were 18% of a 64-channel RGB layer for its last 4 channels) ...
         int fullK = wk.groups == 1 ? k : k - k % PAIR_TILE;
         int items = widthItems(wk.groups, k);
-        for (int k0 = 0; k0 < fullK; k0 += items) {
+        for (int k0 = 0; k0 < fullK && rowFrom < rowTo; k0 += items) {
             boolean shared = true;
             for (int i = 0; i < items; i++) {
-                setItem(wk, bias, i, Math.min(k0 + i, k - 1), 0, kbs, blockSize, planeGroup, rowStep, yOff);
+                setItem(wk, own, bias, i, Math.min(k0 + i, k - 1), 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
-            for (int row = 0; row < oh; row++) {
+            for (int row = rowFrom; row < rowTo; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                     int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
                     if (shared) {
@@ -414,10 +429,10 @@ public final class SimdConv implements ConvKernels {
         }
         // ... then (channel, row) pairs of the last k % PAIR_TILE channels, PAIR_TILE per tile (one channel: PAIR_TILE rows)
         int pairs = (k - fullK) * oh;
-        for (int it0 = 0; it0 < pairs; it0 += PAIR_TILE) {
+        for (int it0 = Math.max(0, from - oh) * PAIR_TILE, end = Math.max(0, to - oh) * PAIR_TILE; it0 < Math.min(pairs, end); it0 += PAIR_TILE) {
             for (int i = 0; i < PAIR_TILE; i++) {
                 int it = Math.min(it0 + i, pairs - 1);   // a short last tile repeats its last item
-                setItem(wk, bias, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
+                setItem(wk, own, bias, i, fullK + it / oh, it % oh, kbs, blockSize, planeGroup, rowStep, yOff);
             }
             for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                 int ow0 = lastTileStart(t0, ow);
@@ -447,12 +462,13 @@ public final class SimdConv implements ConvKernels {
     }
 
     /** Tile item i = output channel ch, output row `row`: its weights, bias, input and output row bases. */
-    private static void setItem(Work wk, float[] bias, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep, int yOff) {
+    private static void setItem(Work wk, Work own, float[] bias, int i, int ch, int row, int kbs, int blockSize, int planeGroup, int rowStep,
+                                int yOff) {
         int g = ch / wk.kg, kl = ch % wk.kg;
-        wk.tileW[i] = (g * kbs + kl / L) * blockSize + kl % L;
-        wk.tileB[i] = bias[(g * kbs + kl / L) * L + kl % L];
-        wk.tileX[i] = g * planeGroup + row * rowStep;
-        wk.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
+        own.tileW[i] = (g * kbs + kl / L) * blockSize + kl % L;
+        own.tileB[i] = bias[(g * kbs + kl / L) * L + kl % L];
+        own.tileX[i] = g * planeGroup + row * rowStep;
+        own.tileY[i] = yOff + (ch * wk.oh + row) * wk.ow;
     }
 
     /** Activation on the {@code items} x 2L tile results, then up to {@code cols} columns of each to its output row. */
@@ -906,12 +922,12 @@ public final class SimdConv implements ConvKernels {
      * One call's arguments, kept per calling thread and reused (no allocation per call), run as tasks of the
      * shared {@link WorkerPool}. How the work is cut: a batch of at least as many images as threads goes
      * image by image ({@link #IMAGES}); a smaller batch one image at a time, its tile items across the tasks
-     * ({@link #ITEMS}); bwdWeights by output-channel blocks ({@link #BLOCKS}, {@link #GREY}). Every unit
+     * ({@link #ITEMS}), or on the width path its scratch rows then its output rows ({@link #FILL}, {@link #ROWS}); bwdWeights by output-channel blocks ({@link #BLOCKS}, {@link #GREY}). Every unit
      * computes the same sums in the same order whatever the split, so results do not depend on the thread count.
      */
     private static final class Job implements WorkerPool.Task {
         static final int FWD = 0, BWD_DATA = 1;
-        static final int IMAGES = 0, ITEMS = 1, BLOCKS = 2, GREY = 3;
+        static final int IMAGES = 0, ITEMS = 1, BLOCKS = 2, GREY = 3, ROWS = 4, FILL = 5;
         int kind, mode, units, tasks, image;
         ConvParams p;
         float[] in, wp, bias, out, dz, acc;
@@ -973,18 +989,54 @@ public final class SimdConv implements ConvKernels {
             return kind == FWD ? p.k() * p.outH() * p.outW() : p.c() * p.h() * p.w();
         }
 
+        /** Channels of the scratch {@link #fill} writes: the input's (fwd) or dz's (bwdData). */
+        int fillChannels() {
+            return kind == FWD ? p.c() : p.k();
+        }
+
+        /** As {@link #fill} on the width path, rows [from, to) of the planar scratch (after {@code Work.preparePlanes}). */
+        void fillRows(Work w, int n, int from, int to) {
+            if (kind == FWD) {
+                w.fillPlaneRows(in, inOff + n * p.c() * p.h() * p.w(), p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft(), from, to);
+            } else {
+                int padT = p.dilationH() * (p.r() - 1) - p.padTop(), padL = p.dilationW() * (p.s() - 1) - p.padLeft();
+                w.fillPlaneRows(in, inOff + n * p.k() * p.outH() * p.outW(), p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL,
+                        from, to);
+            }
+        }
+
         /** Runs the prepared fwd / bwdData on up to {@code threads} threads. */
         void runConv(Work wk, int threads) {
             try {
                 int n = p.n();
                 int t = WorkerPool.usable(threads);
                 plan(wk);
-                if (t == 1 || n >= t || wk.width) {
+                if (t == 1 || n >= t) {
                     mode = IMAGES;
                     units = n;
                     tasks = Math.min(n, t);
                     if (tasks == 1) run(0);
                     else WorkerPool.shared().run(tasks, t, this);
+                } else if (wk.width) {
+                    // fewer images than threads on the width path: one image at a time, its rows across the tasks
+                    shared = wk;
+                    int fillRows = fillChannels() * wk.hp;
+                    for (int i = 0; i < n; i++) {
+                        image = i;
+                        if (sampled) {
+                            fill(wk, i);
+                        } else {   // the planar copy is a quarter of an RGB layer: its rows split too
+                            wk.preparePlanes(fillChannels());
+                            mode = FILL;
+                            units = fillRows;
+                            tasks = Math.min(units, t);
+                            WorkerPool.shared().run(tasks, t, this);
+                        }
+                        mode = ROWS;
+                        units = widthUnits(wk);
+                        tasks = Math.min(units, t);
+                        WorkerPool.shared().run(tasks, t, this);
+                    }
                 } else {
                     mode = ITEMS;
                     shared = wk;
@@ -1031,6 +1083,8 @@ public final class SimdConv implements ConvKernels {
                     }
                 }
                 case ITEMS -> convBlocked(shared, own, wp, bias, act, out, outOff + image * outPlane(), from, to);
+                case ROWS -> convImageWidth(shared, own, wp, bias, act, out, outOff + image * outPlane(), from, to);
+                case FILL -> fillRows(shared, image, from, to);
                 case BLOCKS -> bwdWeightsBlocks(this, own, from, to);
                 case GREY -> bwdWeightsGrey(this, own, from, to);
                 default -> throw new IllegalStateException("mode " + mode);
@@ -1208,39 +1262,54 @@ public final class SimdConv implements ConvKernels {
 
         /** As {@link #fillInput} into planar xs[c][hp][wq] (the width path; columns past the padded input stay zero). */
         private void fillPlanes(float[] src, int off, int c, int h, int w, int spreadH, int spreadW, int padT, int padL) {
+            preparePlanes(c);
+            fillPlaneRows(src, off, c, h, w, spreadH, spreadW, padT, padL, 0, c * hp);
+        }
+
+        /** Grows the planar scratch for {@code c} channels and zeroes its slack; {@link #fillPlaneRows} writes the rest. */
+        void preparePlanes(int c) {
             int size = c * hp * wq;
             xs = grow(xs, size + SLACK);
-            Arrays.fill(xs, 0, size + SLACK, 0f);
+            Arrays.fill(xs, size, size + SLACK, 0f);
+        }
+
+        /**
+         * Rows [from, to) of the planar scratch (row d = channel d / hp, padded row d % hp): each zeroed, then its input
+         * row copied in when it has one. Rows are independent, so a batch of one splits them over the threads.
+         */
+        void fillPlaneRows(float[] src, int off, int c, int h, int w, int spreadH, int spreadW, int padT, int padL, int from, int to) {
             int iLo = Math.max(0, ceilDiv(-padT, spreadH)), iHi = Math.min(h, ceilDiv(hp - padT, spreadH));
             int jLo = Math.max(0, ceilDiv(-padL, spreadW)), jHi = Math.min(w, ceilDiv(wp - padL, spreadW));
-            // a crop wider than the input (transposed conv with pad > R-1) leaves nothing to copy
-            if (iHi <= iLo || jHi <= jLo) return;
-            for (int ch = 0; ch < c; ch++) {
-                for (int i = iLo; i < iHi; i++) {
-                    int srcRow = off + (ch * h + i) * w;
-                    int dstRow = (ch * hp + i * spreadH + padT) * wq;
-                    if (sw == 1 && spreadW == 1) {
-                        System.arraycopy(src, srcRow + jLo, xs, dstRow + padL + jLo, jHi - jLo);
-                    } else if (spreadW == 1) {
-                        // phase by phase: strided reads, contiguous writes, indices affine in the loop variable
-                        for (int ph = 0; ph < sw; ph++) {
-                            int j0 = jLo + Math.floorMod(ph - jLo - padL, sw);
-                            if (j0 >= jHi) continue;
-                            int n = (jHi - j0 + sw - 1) / sw, d0 = dstRow + ph * wph + (j0 + padL) / sw, s0 = srcRow + j0;
-                            for (int q = 0; q < n; q++) xs[d0 + q] = src[s0 + q * sw];
-                        }
-                    } else {
-                        // column col = j*spreadW + padL goes to phase col % sw, position col / sw: both stepped, no
-                        // division per value (two idivs per value made this copy 40% of a stride-2 RGB layer)
-                        int col0 = jLo * spreadW + padL, ph = col0 % sw, pos = col0 / sw, dPh = spreadW % sw, dPos = spreadW / sw;
-                        for (int j = jLo; j < jHi; j++) {
-                            xs[dstRow + ph * wph + pos] = src[srcRow + j];
-                            ph += dPh;
-                            pos += dPos;
-                            if (ph >= sw) {
-                                ph -= sw;
-                                pos++;
-                            }
+            for (int d = from; d < to; d++) {
+                int dstRow = d * wq;
+                Arrays.fill(xs, dstRow, dstRow + wq, 0f);
+                // a crop wider than the input (transposed conv with pad > R-1) leaves nothing to copy
+                int ch = d / hp, ri = d % hp - padT;
+                if (jHi <= jLo || ri < 0 || ri % spreadH != 0) continue;
+                int i = ri / spreadH;
+                if (i < iLo || i >= iHi) continue;
+                int srcRow = off + (ch * h + i) * w;
+                if (sw == 1 && spreadW == 1) {
+                    System.arraycopy(src, srcRow + jLo, xs, dstRow + padL + jLo, jHi - jLo);
+                } else if (spreadW == 1) {
+                    // phase by phase: strided reads, contiguous writes, indices affine in the loop variable
+                    for (int ph = 0; ph < sw; ph++) {
+                        int j0 = jLo + Math.floorMod(ph - jLo - padL, sw);
+                        if (j0 >= jHi) continue;
+                        int n = (jHi - j0 + sw - 1) / sw, d0 = dstRow + ph * wph + (j0 + padL) / sw, s0 = srcRow + j0;
+                        for (int q = 0; q < n; q++) xs[d0 + q] = src[s0 + q * sw];
+                    }
+                } else {
+                    // column col = j*spreadW + padL goes to phase col % sw, position col / sw: both stepped, no
+                    // division per value (two idivs per value made this copy 40% of a stride-2 RGB layer)
+                    int col0 = jLo * spreadW + padL, ph = col0 % sw, pos = col0 / sw, dPh = spreadW % sw, dPos = spreadW / sw;
+                    for (int j = jLo; j < jHi; j++) {
+                        xs[dstRow + ph * wph + pos] = src[srcRow + j];
+                        ph += dPh;
+                        pos += dPos;
+                        if (ph >= sw) {
+                            ph -= sw;
+                            pos++;
                         }
                     }
                 }

@@ -244,6 +244,12 @@ class SimdConvTest {
             if (p == null) continue;
             if (done % 3 == 0) {   // a larger single image too, so that one image is cut into many tile items
                 p = new ConvParams(1, 8 + rnd.nextInt(40), 9 + rnd.nextInt(20), 9 + rnd.nextInt(20), 8 + rnd.nextInt(60), 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+            } else if (done % 6 == 1) {   // one image on the width path (few input channels): its rows split over the threads
+                int st = 1 + rnd.nextInt(2);
+                p = new ConvParams(1, 1 + rnd.nextInt(3), 9 + rnd.nextInt(40), 9 + rnd.nextInt(40), 4 + rnd.nextInt(70), 3, 3, st, st, 1, 1, 1, 1, 1, 1, 1);
+            } else if (done % 6 == 4) {   // one image of a depthwise conv: the width path's rows, then its last channels' items
+                int ch = 3 + rnd.nextInt(40);
+                p = new ConvParams(1, ch, 5 + rnd.nextInt(30), 5 + rnd.nextInt(30), ch, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, ch);
             }
             Epilogue act = randomEpilogue(rnd);
             float[] x = random(rnd, p.inputSize()), w = random(rnd, p.weightSize()), b = random(rnd, p.k()), dz = random(rnd, p.outputSize());
