@@ -34,11 +34,14 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class PoolBench {
 
-    /** max2x2s2 / avg3x3s2p1 / max2x2s2_argmax. */
+    /** max2x2s2 / avg3x3s2p1 / max2x2s2_argmax / max3x3s2ceil (SqueezeNet's). */
     @Param({"max2x2s2", "avg3x3s2p1"})
     public String op;
 
-    /** vgg_b: 1x64x112x112 (anchors.md); vgg_b_n16: batch 16 of it; lenet_p1: 64x32x28x28; lenet_p2: 64x64x14x14. */
+    /**
+     * vgg_b: 1x64x112x112 (anchors.md); vgg_b_n16: batch 16 of it; lenet_p1: 64x32x28x28; lenet_p2: 64x64x14x14;
+     * squeeze_p1: 1x64x111x111 (SqueezeNet 1.1's first pool).
+     */
     @Param({"vgg_b"})
     public String shape;
 
@@ -54,6 +57,7 @@ public class PoolBench {
             case "vgg_b_n16" -> new int[]{16, 64, 112, 112}; // 51 MB in: DRAM-bound, compare with ActivationBench.memcpy big
             case "lenet_p1" -> new int[]{64, 32, 28, 28};
             case "lenet_p2" -> new int[]{64, 64, 14, 14};
+            case "squeeze_p1" -> new int[]{1, 64, 111, 111};
             default -> throw new IllegalArgumentException("unknown pool shape " + name);
         };
     }
@@ -72,6 +76,7 @@ public class PoolBench {
         p = switch (op) {
             case "max2x2s2", "max2x2s2_argmax" -> PoolParams.of(s[0], s[1], s[2], s[3], 2, 2, 0);
             case "avg3x3s2p1" -> new PoolParams(s[0], s[1], s[2], s[3], 3, 3, 2, 2, 1, 1, 1, 1, false, true);
+            case "max3x3s2ceil" -> new PoolParams(s[0], s[1], s[2], s[3], 3, 3, 2, 2, 0, 0, 0, 0, true, false);
             default -> throw new IllegalArgumentException("unknown pool op " + op);
         };
         max = op.startsWith("max");
