@@ -206,7 +206,7 @@ class CompiledModelTest {
     void allocatesNothingAfterWarmUpWithTheSimdKernels() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.github.vcnn.kernels.Kernels.simdAvailable(), "no Vector API module");
         CompileOptions simd = CompileOptions.defaults().withKernels(io.github.vcnn.kernels.Kernels.simd());
-        for (Graph g : List.of(LayerGraphs.fromSequential(source), TestGraphs.residual(SEED))) {
+        for (Graph g : List.of(LayerGraphs.fromSequential(source), TestGraphs.residual(SEED), TestGraphs.fire(SEED))) {
             try (CompiledModel m = CompiledModel.compile(g, simd)) {
                 for (int batch : new int[]{1, 4}) {
                     long b = bytesPerWindowOnceCompiled(m, batch);
@@ -245,13 +245,13 @@ class CompiledModelTest {
 
     /**
      * Intra-op threads change who computes, never what: bit-identical outputs for 1, 2 and 3 threads, for every kernel
-     * set, on LeNet and on a residual block, at batch 1 (work split inside an image) and larger batches (split by image).
+     * set, on LeNet, a residual block and a fire module (pointwise, Winograd and a concat), at batch 1 (work split inside an image) and larger batches (split by image).
      */
     @Test
     void intraOpThreadsGiveBitIdenticalResults() {
         SplittableRandom r = new SplittableRandom(SEED + 3);
         for (var k : io.github.vcnn.kernels.Kernels.available()) {
-            for (Graph g : List.of(LayerGraphs.fromSequential(source), TestGraphs.residual(SEED))) {
+            for (Graph g : List.of(LayerGraphs.fromSequential(source), TestGraphs.residual(SEED), TestGraphs.fire(SEED))) {
                 try (CompiledModel one = CompiledModel.compile(g, CompileOptions.defaults().withKernels(k))) {
                     for (int batch : new int[]{1, 3, 8}) {
                         float[] x = random(r, one.inputSize() * batch);

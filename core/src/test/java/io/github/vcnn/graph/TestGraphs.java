@@ -57,6 +57,31 @@ final class TestGraphs {
         return new Graph(List.of(new Graph.Input("x", new int[]{1, 3, 8, 8}, true, Tensor.Type.FLOAT)), nodes, c, List.of("y"));
     }
 
+    /**
+     * SqueezeNet's fire module on a map large enough that its convs split over 2 and 3 threads inside one image: input [N,4,48,48] -> squeeze Conv 1x1 4->8 + Relu -> (Conv 1x1 8->16 + Relu | Conv 3x3 8->12 + Relu) ->
+     * Concat on the channels, the output. Symbolic batch.
+     */
+    static Graph fire(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, Tensor> c = new LinkedHashMap<>();
+        c.put("ws", randomTensor(r, 0.4, 8, 4, 1, 1));
+        c.put("bs", randomTensor(r, 0.1, 8));
+        c.put("w1", randomTensor(r, 0.3, 16, 8, 1, 1));
+        c.put("b1", randomTensor(r, 0.1, 16));
+        c.put("w3", randomTensor(r, 0.2, 12, 8, 3, 3));
+        c.put("b3", randomTensor(r, 0.1, 12));
+        Op.Conv pointwise = new Op.Conv(null, new int[]{1, 1}, new int[]{0, 0, 0, 0}, new int[]{1, 1}, 1, Op.AutoPad.NOTSET, Act.NONE);
+        List<Node> nodes = List.of(
+                new Node("squeeze", pointwise, List.of("x", "ws", "bs"), List.of("s")),
+                new Node("squeeze_relu", new Op.Unary(Act.RELU, "Relu"), List.of("s"), List.of("sr")),
+                new Node("expand1", pointwise, List.of("sr", "w1", "b1"), List.of("e1")),
+                new Node("expand1_relu", new Op.Unary(Act.RELU, "Relu"), List.of("e1"), List.of("e1r")),
+                new Node("expand3", conv3x3(), List.of("sr", "w3", "b3"), List.of("e3")),
+                new Node("expand3_relu", new Op.Unary(Act.RELU, "Relu"), List.of("e3"), List.of("e3r")),
+                new Node("concat", new Op.Concat(1), List.of("e1r", "e3r"), List.of("y")));
+        return new Graph(List.of(new Graph.Input("x", new int[]{1, 4, 48, 48}, true, Tensor.Type.FLOAT)), nodes, c, List.of("y"));
+    }
+
     private static float[] positive(SplittableRandom r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) (0.5 + r.nextDouble());
