@@ -245,7 +245,8 @@ class CompiledModelTest {
 
     /**
      * Intra-op threads change who computes, never what: bit-identical outputs for 1, 2 and 3 threads, for every kernel
-     * set, on LeNet, a residual block and a fire module (pointwise, Winograd and a concat), at batch 1 (work split inside an image) and larger batches (split by image).
+     * set, on LeNet, a residual block and a fire module (pointwise, Winograd and a concat), at batch 1 (work split
+     * inside an image) and larger batches (split by image).
      */
     @Test
     void intraOpThreadsGiveBitIdenticalResults() {

@@ -58,8 +58,9 @@ final class TestGraphs {
     }
 
     /**
-     * SqueezeNet's fire module on a map large enough that its convs split over 2 and 3 threads inside one image: input [N,4,48,48] -> squeeze Conv 1x1 4->8 + Relu -> (Conv 1x1 8->16 + Relu | Conv 3x3 8->12 + Relu) ->
-     * Concat on the channels, the output. Symbolic batch.
+     * SqueezeNet's fire module on a map large enough that its convs split over 2 and 3 threads inside one image: input
+     * [N,4,48,48] -> squeeze Conv 1x1 4->8 + Relu -> (Conv 1x1 8->16 + Relu | Conv 3x3 8->12 + Relu) -> Concat on the
+     * channels, the output. Symbolic batch.
      */
     static Graph fire(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
