@@ -62,14 +62,14 @@ public final class PointwiseConv {
      * Whether the simd variant packs {@code p} for this kernel: it {@link #applies} and is enabled; at stride 1 with at
      * least 8 input channels and at most 1 MiB of weights (reading the input in place; SqueezeNet's 512 -> 1000 classifier
      * ran 4% faster on the channel-blocked path), at stride &gt; 1 with 48 to 128 (the gathering copy is paid once per
-     * block) on a 16-register ISA only. Measured on Zen 2 (AVX2) and on an AVX-512 Xeon, NOTES.md: there the channel-blocked
-     * path's sampled copy ran ResNet-18's 1x1 stride-2 downsample in 149 us against 203 here, while stride 1 still won
-     * (SqueezeNet's squeeze 128 -> 16 on 55x55: 200 us against 338).
+     * block). Measured on Zen 2 (AVX2) and Zen 4 (AVX-512), NOTES.md: on Zen 4, since the 8-channel tile, ResNet-18's 1x1
+     * stride-2 downsample ran in 227 us against 255-282 on the channel-blocked path's sampled copy, and in 129-152 against
+     * 231-265 at two threads (with the 14-channel tile the Xeon of session 6 had it the other way, 203 against 149).
      */
     public static boolean preferred(ConvParams p) {
         if (!ENABLED || !applies(p)) return false;
         boolean strided = p.strideH() > 1 || p.strideW() > 1;
-        if (strided) return !RegisterTiles.WIDE_REGISTER_FILE && p.c() >= 48 && p.c() <= 128;
+        if (strided) return p.c() >= 48 && p.c() <= 128;
         return p.c() >= 8 && (long) p.c() * p.k() <= 256 * 1024;
     }
 
