@@ -157,11 +157,19 @@ public final class WinogradConv {
     }
 
     /**
+     * Fewest multiplies saved (direct / Winograd, tiles' overhang and register padding counted) for Winograd to be chosen:
+     * 1.6 on AVX2 (Zen 2: ResNet-18's 512-channel 7x7 layer at batch 1, 1.53, ran slower than the direct kernel); 1.5 at 16
+     * lanes, where it ran faster (Zen 4, session 8: 2,177-2,961 against 3,430-3,550 us at one thread), the direct kernel
+     * there being held back by its 9.4 MB weight stream.
+     */
+    private static final double MIN_GAIN = L >= 16 ? 1.5 : 1.6;
+
+    /**
      * Whether this kernel is expected to beat the direct one on {@code p} (the measured rule of NOTES.md, Zen 2 AVX2):
-     * {@link #enabled()} and {@link #applies}, at least 8 input and output channels, at least 1.6x fewer multiplies than
-     * the direct sum once the tiles' overhang and the register tile's padding are counted, and at least 16 tiles per call
-     * to share each weight load when the transformed weights exceed 4 MiB (512 channels at 7x7 with batch 1 ran slower
-     * than the direct kernel; so did a C=3 first layer).
+     * {@link #enabled()} and {@link #applies}, at least 8 input and output channels, at least {@link #MIN_GAIN}x fewer
+     * multiplies than the direct sum once the tiles' overhang and the register tile's padding are counted, and at least 16
+     * tiles per call to share each weight load when the transformed weights exceed 4 MiB (on Zen 2, 512 channels at 7x7
+     * with batch 1 ran slower than the direct kernel; so did a C=3 first layer).
      */
     public static boolean preferred(ConvParams p) {
         return ENABLED && applies(p) && preferred(p.r(), p.n(), p.c(), p.k(), p.outH(), p.outW());
@@ -174,7 +182,7 @@ public final class WinogradConv {
         long th = (outH + m - 1) / m, tw = (outW + m - 1) / m, tiles = (long) n * th * tw;
         double useful = (double) outH * outW / ((double) m * m * th * tw);
         double slots = (double) tiles / roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
-        if ((double) r * r * m * m / (alpha * alpha) * useful * slots < 1.6) return false;
+        if ((double) r * r * m * m / (alpha * alpha) * useful * slots < MIN_GAIN) return false;
         return weightBytes(r, c, k, m) <= (4L << 20) || tiles >= 16;
     }
 
