@@ -449,7 +449,7 @@ public final class SimdConv implements ConvKernels {
      */
     static int widthItems(int groups, int k) {
         if (groups != 1 || PAIR_TILE < 8 || !RegisterTiles.WIDE_REGISTER_FILE) return PAIR_TILE;
-        return (k + 7) / 8 * 8 < (k + PAIR_TILE - 1) / PAIR_TILE * PAIR_TILE ? 8 : PAIR_TILE;
+        return RegisterTiles.fewestComputed(k, PAIR_TILE);
     }
 
     /**
@@ -922,7 +922,8 @@ public final class SimdConv implements ConvKernels {
      * One call's arguments, kept per calling thread and reused (no allocation per call), run as tasks of the
      * shared {@link WorkerPool}. How the work is cut: a batch of at least as many images as threads goes
      * image by image ({@link #IMAGES}); a smaller batch one image at a time, its tile items across the tasks
-     * ({@link #ITEMS}), or on the width path its scratch rows then its output rows ({@link #FILL}, {@link #ROWS}); bwdWeights by output-channel blocks ({@link #BLOCKS}, {@link #GREY}). Every unit
+     * ({@link #ITEMS}), or on the width path its scratch rows then its output rows ({@link #FILL}, {@link #ROWS});
+     * bwdWeights by output-channel blocks ({@link #BLOCKS}, {@link #GREY}). Every unit
      * computes the same sums in the same order whatever the split, so results do not depend on the thread count.
      */
     private static final class Job implements WorkerPool.Task {
@@ -972,17 +973,38 @@ public final class SimdConv implements ConvKernels {
 
         /** Image n of the call's input into w's scratch. */
         void fill(Work w, int n) {
+            fill(w, n, 0, -1);
+        }
+
+        /**
+         * Image {@code n} into {@code w}'s scratch: whole when {@code to < 0}, else only the rows [from, to) of the width
+         * path's planar scratch, which the caller has prepared ({@code Work.preparePlanes}) for the tasks to fill at once.
+         */
+        void fill(Work w, int n, int from, int to) {
+            int off, c, h, wd, spreadH = 1, spreadW = 1, padT, padL;
             if (kind == FWD) {
-                int off = inOff + n * p.c() * p.h() * p.w();
+                off = inOff + n * p.c() * p.h() * p.w();
                 if (sampled) {
                     w.fillSampled(in, off, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
-                } else {
-                    w.fillInput(in, off, p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft());
+                    return;
                 }
+                c = p.c();
+                h = p.h();
+                wd = p.w();
+                padT = p.padTop();
+                padL = p.padLeft();
             } else {
-                int padT = p.dilationH() * (p.r() - 1) - p.padTop(), padL = p.dilationW() * (p.s() - 1) - p.padLeft();
-                w.fillInput(in, inOff + n * p.k() * p.outH() * p.outW(), p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL);
+                off = inOff + n * p.k() * p.outH() * p.outW();
+                c = p.k();
+                h = p.outH();
+                wd = p.outW();
+                spreadH = p.strideH();
+                spreadW = p.strideW();
+                padT = p.dilationH() * (p.r() - 1) - p.padTop();
+                padL = p.dilationW() * (p.s() - 1) - p.padLeft();
             }
+            if (to < 0) w.fillInput(in, off, c, h, wd, spreadH, spreadW, padT, padL);
+            else w.fillPlaneRows(in, off, c, h, wd, spreadH, spreadW, padT, padL, from, to);
         }
 
         int outPlane() {
@@ -992,17 +1014,6 @@ public final class SimdConv implements ConvKernels {
         /** Channels of the scratch {@link #fill} writes: the input's (fwd) or dz's (bwdData). */
         int fillChannels() {
             return kind == FWD ? p.c() : p.k();
-        }
-
-        /** As {@link #fill} on the width path, rows [from, to) of the planar scratch (after {@code Work.preparePlanes}). */
-        void fillRows(Work w, int n, int from, int to) {
-            if (kind == FWD) {
-                w.fillPlaneRows(in, inOff + n * p.c() * p.h() * p.w(), p.c(), p.h(), p.w(), 1, 1, p.padTop(), p.padLeft(), from, to);
-            } else {
-                int padT = p.dilationH() * (p.r() - 1) - p.padTop(), padL = p.dilationW() * (p.s() - 1) - p.padLeft();
-                w.fillPlaneRows(in, inOff + n * p.k() * p.outH() * p.outW(), p.k(), p.outH(), p.outW(), p.strideH(), p.strideW(), padT, padL,
-                        from, to);
-            }
         }
 
         /** Runs the prepared fwd / bwdData on up to {@code threads} threads. */
@@ -1084,7 +1095,7 @@ public final class SimdConv implements ConvKernels {
                 }
                 case ITEMS -> convBlocked(shared, own, wp, bias, act, out, outOff + image * outPlane(), from, to);
                 case ROWS -> convImageWidth(shared, own, wp, bias, act, out, outOff + image * outPlane(), from, to);
-                case FILL -> fillRows(shared, image, from, to);
+                case FILL -> fill(shared, image, from, to);
                 case BLOCKS -> bwdWeightsBlocks(this, own, from, to);
                 case GREY -> bwdWeightsGrey(this, own, from, to);
                 default -> throw new IllegalStateException("mode " + mode);

@@ -38,8 +38,6 @@ public final class PointwiseConv {
      * ISAs); see {@link #channelTile}.
      */
     private static final int KT = RegisterTiles.CONV_PAIR_TILE;
-    /** The narrower tile of 32-register ISAs (16 accumulators), for channel counts 14 divides badly. */
-    private static final int KT_NARROW = 8;
     /** Input bytes of one unit's run of blocks (C x run x 2L floats): an L2 share. */
     private static final int RUN_BYTES = 96 * 1024;
     /** Most blocks in a run: the run of the fewest channels the kernel takes in place (8). */
@@ -80,8 +78,7 @@ public final class PointwiseConv {
      */
     public static int channelTile(ConvParams p) {
         if (KT != 14 || RegisterTiles.FORCED_CONV_TILE != 0) return KT;
-        int k = p.k();
-        return roundUp(k, KT_NARROW) < roundUp(k, KT) ? KT_NARROW : KT;
+        return RegisterTiles.fewestComputed(p.k(), KT);
     }
 
     private static int roundUp(int k, int tile) {
@@ -205,14 +202,8 @@ public final class PointwiseConv {
                     int rows = Math.min(kt, k - k0), wb = wOff + (k0 / kt) * c * kt;
                     for (int b = b0; b < b1; b++) {
                         int p0 = p0s[b - b0], len = inPlace ? PIX : Math.min(PIX, ohw - p0);
-                        if (kt == KT_NARROW) {
-                            if (inPlace) ConvTiles.pointwise8x2(x, xImg + p0, h * wd, c, w, wb, stage);
-                            else ConvTiles.pointwise8x2(xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
-                        } else if (inPlace) {
-                            tile(x, xImg + p0, h * wd, c, w, wb, stage);
-                        } else {
-                            tile(xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
-                        }
+                        if (inPlace) tile(kt, x, xImg + p0, h * wd, c, w, wb, stage);
+                        else tile(kt, xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
                         for (int i = 0; i < rows; i++) {
                             FloatVector bv = FloatVector.broadcast(F, bias == null ? 0f : bias[biasOff + k0 + i]);
                             FloatVector.fromArray(F, stage, i * PIX).add(bv).intoArray(stage, i * PIX);
@@ -252,10 +243,11 @@ public final class PointwiseConv {
         }
     }
 
-    /** KT (the default tile) output channels x 2L pixels over the C input channels (rows {@code xStride} apart), to {@code stage[i][2L]}. */
-    private static void tile(float[] x, int xb, int xStride, int c, float[] wp, int wb, float[] stage) {
-        if (KT == 14) ConvTiles.pointwise14x2(x, xb, xStride, c, wp, wb, stage);
-        else if (KT == 5) ConvTiles.pointwise5x2(x, xb, xStride, c, wp, wb, stage);
+    /** {@code kt} output channels x 2L pixels over the C input channels (rows {@code xStride} apart), to {@code stage[i][2L]}. */
+    private static void tile(int kt, float[] x, int xb, int xStride, int c, float[] wp, int wb, float[] stage) {
+        if (kt == 14) ConvTiles.pointwise14x2(x, xb, xStride, c, wp, wb, stage);
+        else if (kt == RegisterTiles.NARROW_TILE) ConvTiles.pointwise8x2(x, xb, xStride, c, wp, wb, stage);
+        else if (kt == 5) ConvTiles.pointwise5x2(x, xb, xStride, c, wp, wb, stage);
         else ConvTiles.pointwise6x2(x, xb, xStride, c, wp, wb, stage);
     }
 

@@ -19,7 +19,23 @@ public final class RegisterTiles {
      */
     public static final int CONV_PAIR_TILE = FORCED_CONV_TILE != 0 ? FORCED_CONV_TILE : WIDE_REGISTER_FILE ? 14 : 5;
 
+    /** The narrower tile of 32-register ISAs: 8 items (16 accumulators with two vectors). */
+    public static final int NARROW_TILE = 8;
+
     private RegisterTiles() {
+    }
+
+    /**
+     * Items per tile for {@code k} items on 32 registers: {@link #NARROW_TILE} where it computes fewer than {@code tile}
+     * (K = 16: 16 against 28; 32: 32 against 42), else {@code tile}. Both tiles are bound by their FMAs, so the time goes
+     * with the items computed.
+     */
+    public static int fewestComputed(int k, int tile) {
+        return roundUp(k, NARROW_TILE) < roundUp(k, tile) ? NARROW_TILE : tile;
+    }
+
+    private static int roundUp(int k, int tile) {
+        return (k + tile - 1) / tile * tile;
     }
 
     private static int forcedConvTile() {
