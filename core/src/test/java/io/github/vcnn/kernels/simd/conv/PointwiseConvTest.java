@@ -39,7 +39,7 @@ class PointwiseConvTest {
         Random rnd = new Random(SEED ^ 0x9017);
         for (int i = 0; i < 150; i++) {
             int n = 1 + rnd.nextInt(3), c = 1 + rnd.nextInt(i % 3 == 0 ? 140 : 20), k = 1 + rnd.nextInt(40);
-            int h = 1 + rnd.nextInt(19), w = 1 + rnd.nextInt(23), sh = 1 + rnd.nextInt(3), sw = 1 + rnd.nextInt(3);
+            int h = 1 + rnd.nextInt(19), w = 1 + rnd.nextInt(i % 4 == 1 ? 75 : 23), sh = 1 + rnd.nextInt(3), sw = 1 + rnd.nextInt(3);
             ConvParams p = new ConvParams(n, c, h, w, k, 1, 1, sh, sw, 0, 0, 0, 0, 1, 1, 1);
             check("seed " + SEED + " case " + i, p, ACTS.get(rnd.nextInt(ACTS.size())), rnd.nextBoolean(), rnd, 1);
         }
