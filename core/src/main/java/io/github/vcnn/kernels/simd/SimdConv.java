@@ -11,6 +11,7 @@ import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
 import io.github.vcnn.kernels.simd.conv.PointwiseConv;
 import io.github.vcnn.kernels.simd.conv.RegisterTiles;
+import io.github.vcnn.kernels.simd.conv.StrideTwoCopy;
 import io.github.vcnn.kernels.simd.conv.WinogradBwdWeights;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
@@ -1308,7 +1309,14 @@ public final class SimdConv implements ConvKernels {
                         int j0 = jLo + Math.floorMod(ph - jLo - padL, sw);
                         if (j0 >= jHi) continue;
                         int n = (jHi - j0 + sw - 1) / sw, d0 = dstRow + ph * wph + (j0 + padL) / sw, s0 = srcRow + j0;
-                        for (int q = 0; q < n; q++) xs[d0 + q] = src[s0 + q * sw];
+                        if (sw == 2 && s0 + StrideTwoCopy.read(n) <= src.length && d0 + StrideTwoCopy.written(n) <= dstRow + wq) {
+                            // whole vectors, inside this row (other threads fill the next ones); the values past n
+                            // fall on this row's zero padding or the next phase, so they are zeroed again at once
+                            StrideTwoCopy.copy(src, s0, n, xs, d0);
+                            Arrays.fill(xs, d0 + n, d0 + StrideTwoCopy.written(n), 0f);
+                        } else {
+                            for (int q = 0; q < n; q++) xs[d0 + q] = src[s0 + q * sw];
+                        }
                     }
                 } else {
                     // column col = j*spreadW + padL goes to phase col % sw, position col / sw: both stepped, no

@@ -45,13 +45,6 @@ public final class PointwiseConv {
     /** {@code -Dvcnn.conv.pointwise=false} sends 1x1 convolutions to the channel-blocked path. */
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vcnn.conv.pointwise", "true").trim());
 
-    /** selectFrom indices over two vectors (lo | hi): the even positions, for the stride-2 gather. */
-    private static final float[] EVEN = new float[L];
-
-    static {
-        for (int j = 0; j < L; j++) EVEN[j] = 2 * j;
-    }
-
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     private PointwiseConv() {
@@ -234,32 +227,22 @@ public final class PointwiseConv {
 
     /**
      * Pixels [p0, p0+len) of every input channel into {@code xb[xo + c*2L ..]} (zero up to 2L): output pixel q reads
-     * input (q / ow * sh, q % ow * sw), copied by output-row segments. At stride 2 (ResNet's downsample) a segment is
-     * compacted a vector at a time (two loads, one two-table permute): the scalar strided copy took a quarter of the
-     * layer's time. Its last vector may be stored whole: the extra lanes land on positions written later (the rest of
-     * the row, the next channel, the next block; the zero fill) or on the slack at xb's end.
+     * input (q / ow * sh, q % ow * sw), copied by output-row segments, at stride 2 by {@link StrideTwoCopy}: its last
+     * whole vector lands on positions written later (the rest of the row, the next channel, the next block, the zero
+     * fill) or on the slack at xb's end.
      */
     private static void gather(ConvParams p, float[] x, int xImg, int p0, int len, float[] xb, int xo) {
         int c = p.c(), ow = p.outW(), sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
-        FloatVector even = sw == 2 ? FloatVector.fromArray(F, EVEN, 0) : null;
         for (int cc = 0; cc < c; cc++) {
             int dst = xo + cc * PIX, src = xImg + cc * h * wd;
             for (int q = p0, end = p0 + len; q < end; ) {
                 int oh = q / ow, oc = q % ow, seg = Math.min(end - q, ow - oc), sb = src + oh * sh * wd + oc * sw, db = dst + q - p0;
                 if (sw == 1) System.arraycopy(x, sb, xb, db, seg);
-                else if (sw == 2 && sb + 2 * roundUp(seg, L) <= x.length) compactEven(x, sb, seg, even, xb, db);
+                else if (sw == 2 && sb + StrideTwoCopy.read(seg) <= x.length) StrideTwoCopy.copy(x, sb, seg, xb, db);
                 else for (int j = 0; j < seg; j++) xb[db + j] = x[sb + j * sw];
                 q += seg;
             }
             if (len < PIX) Arrays.fill(xb, dst + len, dst + PIX, 0f);
-        }
-    }
-
-    /** xb[db + j] = x[sb + 2j] for j in [0, seg), in whole vectors (up to L-1 lanes past seg are written). */
-    private static void compactEven(float[] x, int sb, int seg, FloatVector even, float[] xb, int db) {
-        for (int j = 0; j < seg; j += L) {
-            FloatVector lo = FloatVector.fromArray(F, x, sb + 2 * j), hi = FloatVector.fromArray(F, x, sb + 2 * j + L);
-            even.selectFrom(lo, hi).intoArray(xb, db + j);
         }
     }
 
