@@ -59,6 +59,7 @@ public final class ConvTileGenerator {
                 package io.github.vcnn.kernels.simd.conv.gen;
 
                 import jdk.incubator.vector.FloatVector;
+                import jdk.incubator.vector.VectorOperators;
                 import jdk.incubator.vector.VectorSpecies;
 
                 /**
@@ -91,7 +92,10 @@ public final class ConvTileGenerator {
             width(b, items, true);
             width(b, items, false);
         }
-        for (int kt : POINTWISE_CHANNELS) pointwise(b, kt);
+        for (int kt : POINTWISE_CHANNELS) {
+            pointwise(b, kt, false);
+            pointwise(b, kt, true);
+        }
         b.append("}\n");
         return b.toString();
     }
@@ -268,13 +272,24 @@ public final class ConvTileGenerator {
     /**
      * Pointwise (1x1) convolution on NCHW: P output channels x 2 vectors of consecutive pixels, the reduction over the
      * input channels; weights interleaved {@code [c][P]} (one base register), the input read in place (row stride xStride).
+     * Two endings: {@code pointwisePx2} parks the sums in {@code out[P][2L]}; {@code pointwisePx2Stored} adds the bias,
+     * applies ReLU or nothing, and stores the P rows straight into the output (rows {@code yStride} apart), which
+     * saves the staging round trip (4 loads and 4 stores per result vector) that cost most where the reduction is short.
      */
-    private static void pointwise(StringBuilder b, int P) {
+    private static void pointwise(StringBuilder b, int P, boolean stored) {
         String pad = "        ";
-        b.append("\n    /**\n     * Pointwise, ").append(P).append(" output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of\n")
-                .append("     * w[wb + c*").append(P).append(" + i] * x[xb + c*xStride + v*L ..].\n     */\n");
-        b.append("    public static void pointwise").append(P)
-                .append("x2(float[] x, int xb, int xStride, int channels, float[] w, int wb, float[] out) {\n");
+        if (stored) {
+            b.append("\n    /**\n     * Pointwise, ").append(P).append(" output channels x 2L pixels, finished in registers: y[yb + i*yStride + v*L ..] =\n")
+                    .append("     * act(bias[bb + i] + sum over c < channels of w[wb + c*").append(P).append(" + i] * x[xb + c*xStride + v*L ..]),\n")
+                    .append("     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.\n     */\n");
+            b.append("    public static void pointwise").append(P).append("x2Stored(float[] x, int xb, int xStride, int channels, float[] w, int wb,\n")
+                    .append("            float[] bias, int bb, boolean relu, float[] y, int yb, int yStride) {\n");
+        } else {
+            b.append("\n    /**\n     * Pointwise, ").append(P).append(" output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of\n")
+                    .append("     * w[wb + c*").append(P).append(" + i] * x[xb + c*xStride + v*L ..].\n     */\n");
+            b.append("    public static void pointwise").append(P)
+                    .append("x2(float[] x, int xb, int xStride, int channels, float[] w, int wb, float[] out) {\n");
+        }
         b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
         for (int i = 0; i < P; i++) for (int v = 0; v < 2; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
         b.append(";\n");
@@ -287,8 +302,23 @@ public final class ConvTileGenerator {
             for (int v = 0; v < 2; v++) b.append(p2).append(acc(i, v)).append(" = x").append(v).append(".fma(wv, ").append(acc(i, v)).append(");\n");
         }
         b.append(pad).append("}\n");
-        for (int i = 0; i < P; i++) {
-            for (int v = 0; v < 2; v++) b.append(pad).append(acc(i, v)).append(".intoArray(out, ").append(2 * i + v).append(" * L);\n");
+        if (stored) {
+            b.append(pad).append("FloatVector zero = FloatVector.zero(F);\n");
+            for (int i = 0; i < P; i++) {
+                b.append(pad).append("{\n");
+                b.append(p2).append("float bi = bias[bb + ").append(i).append("];\n");
+                for (int v = 0; v < 2; v++) {
+                    b.append(p2).append("FloatVector r").append(v).append(" = ").append(acc(i, v)).append(".add(bi);\n");
+                    b.append(p2).append("if (relu) r").append(v).append(" = r").append(v).append(".blend(zero, r").append(v)
+                            .append(".compare(VectorOperators.LE, zero));\n");
+                    b.append(p2).append("r").append(v).append(".intoArray(y, yb + ").append(i).append(" * yStride").append(v == 0 ? "" : " + L").append(");\n");
+                }
+                b.append(pad).append("}\n");
+            }
+        } else {
+            for (int i = 0; i < P; i++) {
+                for (int v = 0; v < 2; v++) b.append(pad).append(acc(i, v)).append(".intoArray(out, ").append(2 * i + v).append(" * L);\n");
+            }
         }
         b.append("    }\n");
     }

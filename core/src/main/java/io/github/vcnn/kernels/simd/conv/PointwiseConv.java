@@ -1,6 +1,7 @@
 package io.github.vcnn.kernels.simd.conv;
 
 import io.github.vcnn.exec.WorkerPool;
+import io.github.vcnn.kernels.Activation;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.simd.SimdConv;
@@ -22,8 +23,10 @@ import java.util.Arrays;
  * tile's KT weights of one input channel are adjacent. Per unit of work (one image's run of pixel blocks of 2L): at
  * stride 1 the tile reads the input rows in place ({@code x[c][p0 .. p0+2L)}, a short last block moved left to end at
  * the image's last pixel); at stride &gt; 1 a block's pixels are first gathered into {@code xb[C][2L]}. For each group
- * of KT output channels the generated tile of {@link ConvTiles} runs over the unit's blocks (its weights stay in L1),
- * then the bias and the fused activation are applied and the rows stored to NCHW.
+ * of KT output channels the generated tile of {@link ConvTiles} runs over the unit's blocks (its weights stay in L1);
+ * a whole tile with a bias and ReLU or no activation adds the bias, applies ReLU and stores its rows to NCHW in
+ * registers ({@code pointwiseKTx2Stored}); other tiles park their sums in a staging block, where the bias and the fused
+ * activation are applied before the rows are copied out.
  *
  * <p>Stateless and thread-safe: scratch is per thread; units are split over {@link WorkerPool#shared()} and each is
  * computed the same way whichever thread runs it, so results are bit-identical for any thread count.
@@ -187,6 +190,8 @@ public final class PointwiseConv {
             int c = p.c(), k = p.k(), ow = p.outW(), ohw = p.outH() * ow, kt = channelTile(p);
             int sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
             boolean inPlace = sh == 1 && sw == 1 && ohw >= PIX;   // else gather each block (pixels past the image zero)
+            // whole tiles with a bias and ReLU or no activation finish in registers, straight into y
+            boolean relu = act.kind() == Activation.RELU, stored = bias != null && (relu || act.isIdentity());
             own.grow(inPlace ? 0 : c * run);
             float[] xb = own.xb, stage = own.stage;
             int[] p0s = own.p0s;
@@ -202,8 +207,13 @@ public final class PointwiseConv {
                     int rows = Math.min(kt, k - k0), wb = wOff + (k0 / kt) * c * kt;
                     for (int b = b0; b < b1; b++) {
                         int p0 = p0s[b - b0], len = inPlace ? PIX : Math.min(PIX, ohw - p0);
-                        if (inPlace) tile(kt, x, xImg + p0, h * wd, c, w, wb, stage);
-                        else tile(kt, xb, (b - b0) * c * PIX, PIX, c, w, wb, stage);
+                        float[] xt = inPlace ? x : xb;
+                        int xt0 = inPlace ? xImg + p0 : (b - b0) * c * PIX, xStride = inPlace ? h * wd : PIX;
+                        if (stored && rows == kt && len == PIX) {
+                            storedTile(kt, xt, xt0, xStride, c, w, wb, bias, biasOff + k0, relu, y, yImg + k0 * ohw + p0, ohw);
+                            continue;
+                        }
+                        tile(kt, xt, xt0, xStride, c, w, wb, stage);
                         for (int i = 0; i < rows; i++) {
                             FloatVector bv = FloatVector.broadcast(F, bias == null ? 0f : bias[biasOff + k0 + i]);
                             FloatVector.fromArray(F, stage, i * PIX).add(bv).intoArray(stage, i * PIX);
@@ -252,6 +262,15 @@ public final class PointwiseConv {
         else if (kt == RegisterTiles.NARROW_TILE) ConvTiles.pointwise8x2(x, xb, xStride, c, wp, wb, stage);
         else if (kt == 5) ConvTiles.pointwise5x2(x, xb, xStride, c, wp, wb, stage);
         else ConvTiles.pointwise6x2(x, xb, xStride, c, wp, wb, stage);
+    }
+
+    /** As {@link #tile}, then bias, ReLU (or nothing) and the store of the kt rows ({@code yStride} apart) from {@code yb}. */
+    private static void storedTile(int kt, float[] x, int xb, int xStride, int c, float[] wp, int wb, float[] bias, int bb, boolean relu,
+                                   float[] y, int yb, int yStride) {
+        if (kt == 14) ConvTiles.pointwise14x2Stored(x, xb, xStride, c, wp, wb, bias, bb, relu, y, yb, yStride);
+        else if (kt == RegisterTiles.NARROW_TILE) ConvTiles.pointwise8x2Stored(x, xb, xStride, c, wp, wb, bias, bb, relu, y, yb, yStride);
+        else if (kt == 5) ConvTiles.pointwise5x2Stored(x, xb, xStride, c, wp, wb, bias, bb, relu, y, yb, yStride);
+        else ConvTiles.pointwise6x2Stored(x, xb, xStride, c, wp, wb, bias, bb, relu, y, yb, yStride);
     }
 
     /** Per-thread grow-only scratch. */

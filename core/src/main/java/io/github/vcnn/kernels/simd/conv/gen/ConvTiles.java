@@ -2,6 +2,7 @@
 package io.github.vcnn.kernels.simd.conv.gen;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -2191,6 +2192,81 @@ public final class ConvTiles {
     }
 
     /**
+     * Pointwise, 5 output channels x 2L pixels, finished in registers: y[yb + i*yStride + v*L ..] =
+     * act(bias[bb + i] + sum over c < channels of w[wb + c*5 + i] * x[xb + c*xStride + v*L ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void pointwise5x2Stored(float[] x, int xb, int xStride, int channels, float[] w, int wb,
+            float[] bias, int bb, boolean relu, float[] y, int yb, int yStride) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0;
+        for (int c = 0; c < channels; c++) {
+            int xo = xb + c * xStride, wo = wb + c * 5;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector wv = FloatVector.broadcast(F, w[wo + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[wo + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[wo + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[wo + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[wo + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            float bi = bias[bb + 0];
+            FloatVector r0 = a0_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 0 * yStride);
+            FloatVector r1 = a0_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 0 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 1];
+            FloatVector r0 = a1_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 1 * yStride);
+            FloatVector r1 = a1_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 1 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 2];
+            FloatVector r0 = a2_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 2 * yStride);
+            FloatVector r1 = a2_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 2 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 3];
+            FloatVector r0 = a3_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 3 * yStride);
+            FloatVector r1 = a3_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 3 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 4];
+            FloatVector r0 = a4_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 4 * yStride);
+            FloatVector r1 = a4_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 4 * yStride + L);
+        }
+    }
+
+    /**
      * Pointwise, 6 output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of
      * w[wb + c*6 + i] * x[xb + c*xStride + v*L ..].
      */
@@ -2230,6 +2306,93 @@ public final class ConvTiles {
         a4_1.intoArray(out, 9 * L);
         a5_0.intoArray(out, 10 * L);
         a5_1.intoArray(out, 11 * L);
+    }
+
+    /**
+     * Pointwise, 6 output channels x 2L pixels, finished in registers: y[yb + i*yStride + v*L ..] =
+     * act(bias[bb + i] + sum over c < channels of w[wb + c*6 + i] * x[xb + c*xStride + v*L ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void pointwise6x2Stored(float[] x, int xb, int xStride, int channels, float[] w, int wb,
+            float[] bias, int bb, boolean relu, float[] y, int yb, int yStride) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0;
+        for (int c = 0; c < channels; c++) {
+            int xo = xb + c * xStride, wo = wb + c * 6;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector wv = FloatVector.broadcast(F, w[wo + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[wo + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[wo + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[wo + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[wo + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[wo + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            float bi = bias[bb + 0];
+            FloatVector r0 = a0_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 0 * yStride);
+            FloatVector r1 = a0_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 0 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 1];
+            FloatVector r0 = a1_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 1 * yStride);
+            FloatVector r1 = a1_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 1 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 2];
+            FloatVector r0 = a2_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 2 * yStride);
+            FloatVector r1 = a2_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 2 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 3];
+            FloatVector r0 = a3_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 3 * yStride);
+            FloatVector r1 = a3_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 3 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 4];
+            FloatVector r0 = a4_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 4 * yStride);
+            FloatVector r1 = a4_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 4 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 5];
+            FloatVector r0 = a5_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 5 * yStride);
+            FloatVector r1 = a5_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 5 * yStride + L);
+        }
     }
 
     /**
@@ -2282,6 +2445,117 @@ public final class ConvTiles {
         a6_1.intoArray(out, 13 * L);
         a7_0.intoArray(out, 14 * L);
         a7_1.intoArray(out, 15 * L);
+    }
+
+    /**
+     * Pointwise, 8 output channels x 2L pixels, finished in registers: y[yb + i*yStride + v*L ..] =
+     * act(bias[bb + i] + sum over c < channels of w[wb + c*8 + i] * x[xb + c*xStride + v*L ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void pointwise8x2Stored(float[] x, int xb, int xStride, int channels, float[] w, int wb,
+            float[] bias, int bb, boolean relu, float[] y, int yb, int yStride) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0;
+        for (int c = 0; c < channels; c++) {
+            int xo = xb + c * xStride, wo = wb + c * 8;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector wv = FloatVector.broadcast(F, w[wo + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[wo + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[wo + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[wo + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[wo + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[wo + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[wo + 6]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[wo + 7]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            float bi = bias[bb + 0];
+            FloatVector r0 = a0_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 0 * yStride);
+            FloatVector r1 = a0_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 0 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 1];
+            FloatVector r0 = a1_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 1 * yStride);
+            FloatVector r1 = a1_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 1 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 2];
+            FloatVector r0 = a2_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 2 * yStride);
+            FloatVector r1 = a2_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 2 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 3];
+            FloatVector r0 = a3_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 3 * yStride);
+            FloatVector r1 = a3_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 3 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 4];
+            FloatVector r0 = a4_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 4 * yStride);
+            FloatVector r1 = a4_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 4 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 5];
+            FloatVector r0 = a5_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 5 * yStride);
+            FloatVector r1 = a5_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 5 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 6];
+            FloatVector r0 = a6_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 6 * yStride);
+            FloatVector r1 = a6_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 6 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 7];
+            FloatVector r0 = a7_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 7 * yStride);
+            FloatVector r1 = a7_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 7 * yStride + L);
+        }
     }
 
     /**
@@ -2364,5 +2638,188 @@ public final class ConvTiles {
         a12_1.intoArray(out, 25 * L);
         a13_0.intoArray(out, 26 * L);
         a13_1.intoArray(out, 27 * L);
+    }
+
+    /**
+     * Pointwise, 14 output channels x 2L pixels, finished in registers: y[yb + i*yStride + v*L ..] =
+     * act(bias[bb + i] + sum over c < channels of w[wb + c*14 + i] * x[xb + c*xStride + v*L ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void pointwise14x2Stored(float[] x, int xb, int xStride, int channels, float[] w, int wb,
+            float[] bias, int bb, boolean relu, float[] y, int yb, int yStride) {
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0, a8_0 = a0_0, a8_1 = a0_0, a9_0 = a0_0, a9_1 = a0_0, a10_0 = a0_0, a10_1 = a0_0, a11_0 = a0_0, a11_1 = a0_0, a12_0 = a0_0, a12_1 = a0_0, a13_0 = a0_0, a13_1 = a0_0;
+        for (int c = 0; c < channels; c++) {
+            int xo = xb + c * xStride, wo = wb + c * 14;
+            FloatVector x0 = FloatVector.fromArray(F, x, xo), x1 = FloatVector.fromArray(F, x, xo + L);
+            FloatVector wv = FloatVector.broadcast(F, w[wo + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[wo + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[wo + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[wo + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[wo + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[wo + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[wo + 6]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[wo + 7]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+            wv = FloatVector.broadcast(F, w[wo + 8]);
+            a8_0 = x0.fma(wv, a8_0);
+            a8_1 = x1.fma(wv, a8_1);
+            wv = FloatVector.broadcast(F, w[wo + 9]);
+            a9_0 = x0.fma(wv, a9_0);
+            a9_1 = x1.fma(wv, a9_1);
+            wv = FloatVector.broadcast(F, w[wo + 10]);
+            a10_0 = x0.fma(wv, a10_0);
+            a10_1 = x1.fma(wv, a10_1);
+            wv = FloatVector.broadcast(F, w[wo + 11]);
+            a11_0 = x0.fma(wv, a11_0);
+            a11_1 = x1.fma(wv, a11_1);
+            wv = FloatVector.broadcast(F, w[wo + 12]);
+            a12_0 = x0.fma(wv, a12_0);
+            a12_1 = x1.fma(wv, a12_1);
+            wv = FloatVector.broadcast(F, w[wo + 13]);
+            a13_0 = x0.fma(wv, a13_0);
+            a13_1 = x1.fma(wv, a13_1);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            float bi = bias[bb + 0];
+            FloatVector r0 = a0_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 0 * yStride);
+            FloatVector r1 = a0_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 0 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 1];
+            FloatVector r0 = a1_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 1 * yStride);
+            FloatVector r1 = a1_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 1 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 2];
+            FloatVector r0 = a2_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 2 * yStride);
+            FloatVector r1 = a2_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 2 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 3];
+            FloatVector r0 = a3_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 3 * yStride);
+            FloatVector r1 = a3_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 3 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 4];
+            FloatVector r0 = a4_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 4 * yStride);
+            FloatVector r1 = a4_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 4 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 5];
+            FloatVector r0 = a5_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 5 * yStride);
+            FloatVector r1 = a5_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 5 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 6];
+            FloatVector r0 = a6_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 6 * yStride);
+            FloatVector r1 = a6_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 6 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 7];
+            FloatVector r0 = a7_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 7 * yStride);
+            FloatVector r1 = a7_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 7 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 8];
+            FloatVector r0 = a8_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 8 * yStride);
+            FloatVector r1 = a8_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 8 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 9];
+            FloatVector r0 = a9_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 9 * yStride);
+            FloatVector r1 = a9_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 9 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 10];
+            FloatVector r0 = a10_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 10 * yStride);
+            FloatVector r1 = a10_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 10 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 11];
+            FloatVector r0 = a11_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 11 * yStride);
+            FloatVector r1 = a11_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 11 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 12];
+            FloatVector r0 = a12_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 12 * yStride);
+            FloatVector r1 = a12_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 12 * yStride + L);
+        }
+        {
+            float bi = bias[bb + 13];
+            FloatVector r0 = a13_0.add(bi);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yb + 13 * yStride);
+            FloatVector r1 = a13_1.add(bi);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yb + 13 * yStride + L);
+        }
     }
 }
