@@ -89,8 +89,9 @@ public final class ConvTileGenerator {
         for (int[] s : FWD_SHAPES) bwdWeights(b, s[0], s[1]);
         for (int[] s : CHANNEL_SHAPES) bwdWeightsOverChannels(b, s[0], s[1]);
         for (int items : WIDTH_ITEMS) {
-            width(b, items, true);
-            width(b, items, false);
+            width(b, items, true, false);
+            width(b, items, true, true);
+            width(b, items, false, false);
         }
         for (int kt : POINTWISE_CHANNELS) {
             pointwise(b, kt, false);
@@ -232,15 +233,18 @@ public final class ConvTileGenerator {
      * Width path: P items (output channel, output row) x 2 vectors of consecutive output columns.
      * shared: all items read the same input rows (one group, one row); else each item has its own.
      */
-    private static void width(StringBuilder b, int P, boolean shared) {
+    private static void width(StringBuilder b, int P, boolean shared, boolean stored) {
         String pad = "        ";
         b.append("\n    /**\n     * Width path, ").append(P).append(" items x 2L output columns, ")
                 .append(shared ? "one input row set for all items" : "each item its own input rows (tx[i] + at)")
-                .append(":\n     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[")
-                .append(shared ? "xb" : "tx[i] + at").append(" + tapOff[u] ..].\n     */\n");
-        b.append("    public static void width").append(P).append(shared ? "Shared" : "Separate")
+                .append(stored ? ", finished in registers:\n     * y[ty[i] + yo + v*L ..] = act(" : ":\n     * out[i*2L ..] = ")
+                .append("tb[i] + sum over taps u of w[tw[i] + u*L] * x[")
+                .append(shared ? "xb" : "tx[i] + at").append(" + tapOff[u] ..]")
+                .append(stored ? "),\n     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.\n     */\n" : ".\n     */\n");
+        b.append("    public static void width").append(P).append(shared ? "Shared" : "Separate").append(stored ? "Stored" : "")
                 .append(shared ? "(float[] x, int xb, " : "(float[] x, int[] tx, int at, ")
-                .append("int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {\n");
+                .append("int[] tapOff, int taps, float[] w, int[] tw, float[] tb, ")
+                .append(stored ? "boolean relu, float[] y, int[] ty, int yo) {\n" : "float[] out) {\n");
         for (int i = 0; i < P; i++) b.append(pad).append("int w").append(i).append(" = tw[").append(i).append("];\n");
         if (!shared) for (int i = 0; i < P; i++) b.append(pad).append("int b").append(i).append(" = tx[").append(i).append("] + at;\n");
         b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
@@ -260,10 +264,25 @@ public final class ConvTileGenerator {
             }
         }
         b.append(pad).append("}\n");
-        for (int i = 0; i < P; i++) {
-            for (int v = 0; v < 2; v++) {
-                b.append(pad).append(acc(i, v)).append(".add(tb[").append(i).append("]).intoArray(out, ")
-                        .append(2 * i + v).append(" * L);\n");
+        if (stored) {
+            b.append(pad).append("FloatVector zero = FloatVector.zero(F);\n");
+            for (int i = 0; i < P; i++) {
+                b.append(pad).append("{\n");
+                b.append(p2).append("int yi = ty[").append(i).append("] + yo;\n");
+                for (int v = 0; v < 2; v++) {
+                    b.append(p2).append("FloatVector r").append(v).append(" = ").append(acc(i, v)).append(".add(tb[").append(i).append("]);\n");
+                    b.append(p2).append("if (relu) r").append(v).append(" = r").append(v).append(".blend(zero, r").append(v)
+                            .append(".compare(VectorOperators.LE, zero));\n");
+                    b.append(p2).append("r").append(v).append(".intoArray(y, yi").append(v == 0 ? "" : " + L").append(");\n");
+                }
+                b.append(pad).append("}\n");
+            }
+        } else {
+            for (int i = 0; i < P; i++) {
+                for (int v = 0; v < 2; v++) {
+                    b.append(pad).append(acc(i, v)).append(".add(tb[").append(i).append("]).intoArray(out, ")
+                            .append(2 * i + v).append(" * L);\n");
+                }
             }
         }
         b.append("    }\n");

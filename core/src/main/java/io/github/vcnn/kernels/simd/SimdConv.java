@@ -1,6 +1,7 @@
 package io.github.vcnn.kernels.simd;
 
 import io.github.vcnn.exec.WorkerPool;
+import io.github.vcnn.kernels.Activation;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
@@ -410,6 +411,9 @@ public final class SimdConv implements ConvKernels {
         // per-item tile, whose loads were 18% of a 64-channel RGB layer for its last 4 channels) ...
         int fullK = wk.groups == 1 ? k : k - k % PAIR_TILE;
         int items = widthItems(wk.groups, k);
+        // whole tiles over shared rows with ReLU or no activation finish in registers, straight into y (the staging
+        // round trip and the activation pass took a fifth of an RGB stride-2 layer)
+        boolean relu = act.kind() == Activation.RELU, stored = relu || act.isIdentity();
         for (int k0 = 0; k0 < fullK && rowFrom < rowTo; k0 += items) {
             boolean shared = true;
             for (int i = 0; i < items; i++) {
@@ -419,7 +423,10 @@ public final class SimdConv implements ConvKernels {
             for (int row = rowFrom; row < rowTo; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                     int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
-                    if (shared) {
+                    if (shared && stored && cols == WIDTH_TILE) {
+                        widthTileStored(items, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty, row * ow + ow0);
+                        continue;
+                    } else if (shared) {
                         widthTileShared(items, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     } else {
                         widthTileSeparate(wk.xs, tx, at, wk.tapOff, wk.taps, wp, tw, tb, rows);
@@ -505,6 +512,15 @@ public final class SimdConv implements ConvKernels {
         else if (PAIR_TILE == 14) ConvTiles.width14Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else if (PAIR_TILE == 5) ConvTiles.width5Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else ConvTiles.width6Shared(x, xb, tapOff, taps, w, tw, tb, out);
+    }
+
+    /** As {@link #widthTileShared}, then ReLU (or nothing) and the store of each item's 2L columns to {@code y[ty[i] + yo ..]}. */
+    private static void widthTileStored(int items, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu,
+                                        float[] y, int[] ty, int yo) {
+        if (items == 8) ConvTiles.width8SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else if (PAIR_TILE == 14) ConvTiles.width14SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else if (PAIR_TILE == 5) ConvTiles.width5SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else ConvTiles.width6SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
     }
 
     /** The width-path tile, each item with its own input rows. */

@@ -178,6 +178,9 @@ class SimdConvTest {
                 ConvParams.of(1, 32, 14, 14, 64, 5, 5, 1, 2),                // lenet c2
                 ConvParams.of(1, 64, 9, 9, 64, 3, 3, 1, 1),                  // resnet-like
                 ConvParams.of(1, 3, 23, 23, 64, 7, 7, 2, 3),                 // resnet conv1-like
+                ConvParams.of(1, 3, 9, 101, 17, 7, 7, 2, 3),                 // resnet conv1-like, rows wider than a width tile (51)
+                ConvParams.of(1, 3, 7, 83, 20, 3, 3, 2, 0),                  // squeezenet conv1-like: 41 columns, the last tile moved left
+                ConvParams.of(2, 1, 5, 70, 10, 3, 3, 1, 1),                  // grey, 70 columns: whole width tiles at stride 1
                 new ConvParams(1, 80, 9, 8, 24, 1, 1, 2, 3, 1, 0, 2, 1, 1, 1, 1),   // strided 1x1 (sampled copy), asymmetric pad
                 ConvParams.of(2, 64, 11, 11, 20, 1, 1, 2, 0),                // resnet downsample-like
                 new ConvParams(2, 16, 11, 1, 32, 4, 2, 1, 3, 1, 3, 2, 0, 1, 1, 16), // bwdData crops all of dz's width (was an AIOOBE)
