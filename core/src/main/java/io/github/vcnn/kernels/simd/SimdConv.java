@@ -41,8 +41,8 @@ import java.util.Arrays;
  * Pixels of a tile are consecutive output pixels in row-major order and may span rows, so small images
  * waste no lanes. Vectors never cross a method boundary (C2 would box them where it does not inline).
  *
- * <p>Width path: with fewer than 8 output channels per group (depthwise) or a reduction C/G*R*S &lt; 64
- * (a first layer on a grey image) the tile is instead 6 output channels x 32 output columns of one row,
+ * <p>Width path: with fewer than 8 output channels per group (depthwise), a reduction C/G*R*S &lt; 64
+ * (a first layer on a grey image) or at most 4 input channels per group (an RGB first layer) the tile is instead 6 output channels x 32 output columns of one row,
  * over a planar scratch {@code [C][Hp][Wq]} whose rows are split into {@code strideW} column phases, so
  * the input columns of one tap are contiguous for any stride; results are stored straight into NCHW rows.
  *
@@ -150,7 +150,18 @@ public final class SimdConv implements ConvKernels {
 
     /** The channel-blocked (interleaved) layout serves every conv that does not take the width path. */
     private static boolean interleaved(int kg, int cg, int r, int s) {
-        return !(kg < 8 || cg * r * s < 64);
+        return !widthPath(kg, cg, r, s);
+    }
+
+    /**
+     * Whether a conv of {@code kg} output and {@code cg} input channels per group and an R x S kernel takes the width
+     * path: fewer than 8 output channels (depthwise), a reduction below 64 (a grey first layer), or at most 4 input
+     * channels (an RGB first layer of any kernel size). For the last, the blocked path would copy each pixel's short
+     * kernel rows (im2col) and transpose its output by gathers, a third of ResNet's 7x7 RGB layer, which ran in 3,300
+     * us here against 3,870-4,340 there (Zen 4; 1,760-1,990 against 2,300-3,600 at 2 threads).
+     */
+    static boolean widthPath(int kg, int cg, int r, int s) {
+        return kg < 8 || cg * r * s < 64 || cg <= 4;
     }
 
     /** dst[g][kb...][r][s][c][L] = w[g*Kg + kb*L + lane][c][r][s] (see {@link #packedIndex}); lanes past Kg stay zero. */
@@ -1187,7 +1198,7 @@ public final class SimdConv implements ConvKernels {
                 segOff[q] = (rr * dh * wp + ss * dw) * cg;
             }
 
-            this.width = allowWidth && (kg < 8 || cg * r * s < 64);
+            this.width = allowWidth && widthPath(kg, cg, r, s);
             // short segments (few channels, e.g. RGB 7x7): the per-segment accumulator round trip would cost more
             // than copying each chunk's reduction into one contiguous run
             this.im2col = !width && nseg > 1 && inner < 64;
