@@ -434,7 +434,10 @@ public final class SimdConv implements ConvKernels {
             for (int row = rowFrom; row < rowTo; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                     int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
-                    if (shared && stored && cols == WIDTH_TILE) {
+                    // a row narrower than the tile but at least half as wide (LeNet's 28 columns) is stored whole too
+                    // when this task computes the next row of the plane next: its extra columns land on that row's
+                    // first ones, overwritten then
+                    if (shared && stored && (cols == WIDTH_TILE || (row + 1 < rowTo && 2 * ow >= WIDTH_TILE))) {
                         widthTileStored(items, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty, row * ow + ow0);
                         continue;
                     } else if (shared) {
