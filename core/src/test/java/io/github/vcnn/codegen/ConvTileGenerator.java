@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 
 /**
  * Writes {@code kernels/simd/conv/gen/ConvTiles.java}: the register tiles of the SIMD direct
@@ -265,18 +267,7 @@ public final class ConvTileGenerator {
         }
         b.append(pad).append("}\n");
         if (stored) {
-            b.append(pad).append("FloatVector zero = FloatVector.zero(F);\n");
-            for (int i = 0; i < P; i++) {
-                b.append(pad).append("{\n");
-                b.append(p2).append("int yi = ty[").append(i).append("] + yo;\n");
-                for (int v = 0; v < 2; v++) {
-                    b.append(p2).append("FloatVector r").append(v).append(" = ").append(acc(i, v)).append(".add(tb[").append(i).append("]);\n");
-                    b.append(p2).append("if (relu) r").append(v).append(" = r").append(v).append(".blend(zero, r").append(v)
-                            .append(".compare(VectorOperators.LE, zero));\n");
-                    b.append(p2).append("r").append(v).append(".intoArray(y, yi").append(v == 0 ? "" : " + L").append(");\n");
-                }
-                b.append(pad).append("}\n");
-            }
+            storedEnding(b, P, i -> "int yi = ty[" + i + "] + yo;", i -> "tb[" + i + "]", (i, v) -> "yi" + (v == 0 ? "" : " + L"));
         } else {
             for (int i = 0; i < P; i++) {
                 for (int v = 0; v < 2; v++) {
@@ -322,24 +313,35 @@ public final class ConvTileGenerator {
         }
         b.append(pad).append("}\n");
         if (stored) {
-            b.append(pad).append("FloatVector zero = FloatVector.zero(F);\n");
-            for (int i = 0; i < P; i++) {
-                b.append(pad).append("{\n");
-                b.append(p2).append("float bi = bias[bb + ").append(i).append("];\n");
-                for (int v = 0; v < 2; v++) {
-                    b.append(p2).append("FloatVector r").append(v).append(" = ").append(acc(i, v)).append(".add(bi);\n");
-                    b.append(p2).append("if (relu) r").append(v).append(" = r").append(v).append(".blend(zero, r").append(v)
-                            .append(".compare(VectorOperators.LE, zero));\n");
-                    b.append(p2).append("r").append(v).append(".intoArray(y, yb + ").append(i).append(" * yStride").append(v == 0 ? "" : " + L").append(");\n");
-                }
-                b.append(pad).append("}\n");
-            }
+            storedEnding(b, P, i -> "float bi = bias[bb + " + i + "];", i -> "bi", (i, v) -> "yb + " + i + " * yStride" + (v == 0 ? "" : " + L"));
         } else {
             for (int i = 0; i < P; i++) {
                 for (int v = 0; v < 2; v++) b.append(pad).append(acc(i, v)).append(".intoArray(out, ").append(2 * i + v).append(" * L);\n");
             }
         }
         b.append("    }\n");
+    }
+
+    /**
+     * The {@code ...Stored} ending of a P x 2 tile: per item i a block with {@code setup(i)}, then for both vectors the
+     * accumulator plus {@code bias(i)}, ReLU when {@code relu} (as SimdActivation: v <= 0 -> +0, NaN kept), stored to
+     * {@code y} at {@code at(i, v)}.
+     */
+    private static void storedEnding(StringBuilder b, int P, IntFunction<String> setup, IntFunction<String> bias,
+                                     BiFunction<Integer, Integer, String> at) {
+        String pad = "        ", p2 = pad + "    ";
+        b.append(pad).append("FloatVector zero = FloatVector.zero(F);\n");
+        for (int i = 0; i < P; i++) {
+            b.append(pad).append("{\n");
+            b.append(p2).append(setup.apply(i)).append("\n");
+            for (int v = 0; v < 2; v++) {
+                b.append(p2).append("FloatVector r").append(v).append(" = ").append(acc(i, v)).append(".add(").append(bias.apply(i)).append(");\n");
+                b.append(p2).append("if (relu) r").append(v).append(" = r").append(v).append(".blend(zero, r").append(v)
+                        .append(".compare(VectorOperators.LE, zero));\n");
+                b.append(p2).append("r").append(v).append(".intoArray(y, ").append(at.apply(i, v)).append(");\n");
+            }
+            b.append(pad).append("}\n");
+        }
     }
 
     private static String acc(int i, int v) {
