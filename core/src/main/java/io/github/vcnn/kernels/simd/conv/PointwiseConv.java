@@ -43,7 +43,7 @@ public final class PointwiseConv {
     private static final int KT = RegisterTiles.CONV_PAIR_TILE;
     /** Input bytes of one unit's run of blocks (C x run x 2L floats): an L2 share. */
     private static final int RUN_BYTES = 96 * 1024;
-    /** Most blocks in a run: the run of the fewest channels the kernel takes in place (8). */
+    /** Blocks in a run of the fewest channels the kernel takes in place (8): the pixel-start buffer's first size. */
     private static final int MAX_RUN = RUN_BYTES / (8 * 2 * L * Float.BYTES);
     /** {@code -Dvcnn.conv.pointwise=false} sends 1x1 convolutions to the channel-blocked path. */
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vcnn.conv.pointwise", "true").trim());
@@ -142,7 +142,12 @@ public final class PointwiseConv {
         // on several threads at least 4 units per thread (3 units of ResNet's 28x28 downsample kept 2 threads at 1.3x)
         int run = Math.max(1, Math.min(blocks, RUN_BYTES / (p.c() * PIX * Float.BYTES)));
         if (t > 1) run = Math.max(1, Math.min(run, (int) ((long) p.n() * blocks / (4L * t))));
-        int runs = (blocks + run - 1) / run, units = p.n() * runs;
+        int runs = (blocks + run - 1) / run;
+        // a multiple of the threads, and the blocks spread evenly over the runs: 25 blocks in runs of 3 had left one
+        // thread 15 blocks and the other 10 (ResNet's 28x28 downsample at batch 1)
+        if (t > 1 && p.n() % t != 0) runs = Math.min(blocks, (runs + t - 1) / t * t);
+        run = (blocks + runs - 1) / runs;
+        int units = p.n() * runs;
         Work wk = WORK.get();
         Task task = wk.task;
         task.set(p, x, xOff, w, wOff, bias, biasOff, act, y, yOff, blocks, run, runs);
@@ -192,11 +197,11 @@ public final class PointwiseConv {
             boolean inPlace = sh == 1 && sw == 1 && ohw >= PIX;   // else gather each block (pixels past the image zero)
             // whole tiles with a bias and ReLU or no activation finish in registers, straight into y
             boolean relu = act.kind() == Activation.RELU, stored = bias != null && (relu || act.isIdentity());
-            own.grow(inPlace ? 0 : c * run);
+            own.grow(inPlace ? 0 : c * run, run);
             float[] xb = own.xb, stage = own.stage;
             int[] p0s = own.p0s;
             for (int unit = from; unit < to; unit++) {
-                int n = unit / runs, b0 = (unit % runs) * run, b1 = Math.min(blocks, b0 + run);
+                int n = unit / runs, r = unit % runs, b0 = (int) ((long) r * blocks / runs), b1 = (int) ((long) (r + 1) * blocks / runs);
                 int xImg = xOff + n * c * h * wd, yImg = yOff + n * k * ohw;
                 for (int b = b0; b < b1; b++) {
                     int p0 = b * PIX;
@@ -280,9 +285,10 @@ public final class PointwiseConv {
         int[] p0s = new int[0];
         final Task task = new Task();
 
-        void grow(int rows) {
+        /** Room for {@code rows} gathered rows of 2L and the pixel starts of a run of {@code run} blocks. */
+        void grow(int rows, int run) {
             if (xb.length < rows * PIX + L) xb = new float[rows * PIX + L];   // + L: the gather's last whole vector
-            if (p0s.length < MAX_RUN) p0s = new int[MAX_RUN];
+            if (p0s.length < run) p0s = new int[Math.max(run, MAX_RUN)];
         }
     }
 }

@@ -45,6 +45,8 @@ class PointwiseConvTest {
         }
         check("r18_ds", ConvParams.of(1, 64, 56, 56, 128, 1, 1, 2, 0), Epilogue.NONE, true, rnd, 1);
         check("squeeze", ConvParams.of(2, 96, 27, 27, 16, 1, 1, 1, 0), Epilogue.RELU, true, rnd, 1);
+        // two channels over a large plane: one run of 132 blocks (the pixel-start buffer had room for 96)
+        check("few channels, large plane", ConvParams.of(1, 2, 60, 70, 3, 1, 1, 1, 0), Epilogue.NONE, true, rnd, 1);
     }
 
     @Test
