@@ -41,10 +41,11 @@ import java.util.Arrays;
  * Pixels of a tile are consecutive output pixels in row-major order and may span rows, so small images
  * waste no lanes. Vectors never cross a method boundary (C2 would box them where it does not inline).
  *
- * <p>Width path: with fewer than 8 output channels per group (depthwise), a reduction C/G*R*S &lt; 64
- * (a first layer on a grey image) or at most 4 input channels per group (an RGB first layer) the tile is instead 6 output channels x 32 output columns of one row,
- * over a planar scratch {@code [C][Hp][Wq]} whose rows are split into {@code strideW} column phases, so
- * the input columns of one tap are contiguous for any stride; results are stored straight into NCHW rows.
+ * <p>Width path ({@link #widthPath}): with fewer than 8 output channels per group (depthwise), a reduction
+ * C/G*R*S &lt; 64 (a first layer on a grey image) or at most 4 input channels per group (an RGB first layer) the
+ * tile is instead {@link #PAIR_TILE} (or 8) output channels x 2L output columns of one row, over a planar scratch
+ * {@code [C][Hp][Wq]} whose rows are split into {@code strideW} column phases, so the input columns of one tap are
+ * contiguous for any stride; results are stored straight into NCHW rows.
  *
  * <p>bwdData is the same kernel run on {@code dz} with the rotated, channel-swapped weights (packed per
  * call, they are small) and padding {@code dil*(R-1) - pad}; for stride &gt; 1 the scratch copy

@@ -43,8 +43,6 @@ public final class PointwiseConv {
     private static final int KT = RegisterTiles.CONV_PAIR_TILE;
     /** Input bytes of one unit's run of blocks (C x run x 2L floats): an L2 share. */
     private static final int RUN_BYTES = 96 * 1024;
-    /** Blocks in a run of the fewest channels the kernel takes in place (8): the pixel-start buffer's first size. */
-    private static final int MAX_RUN = RUN_BYTES / (8 * 2 * L * Float.BYTES);
     /** {@code -Dvcnn.conv.pointwise=false} sends 1x1 convolutions to the channel-blocked path. */
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vcnn.conv.pointwise", "true").trim());
 
@@ -84,13 +82,9 @@ public final class PointwiseConv {
         return RegisterTiles.fewestComputed(p.k(), KT);
     }
 
-    private static int roundUp(int k, int tile) {
-        return (k + tile - 1) / tile * tile;
-    }
-
     /** Floats of the packed weights of {@code p}: {@code ceil(K/KT) * KT * C}. */
     public static int packedLength(ConvParams p) {
-        return roundUp(p.k(), channelTile(p)) * p.c();
+        return RegisterTiles.roundUp(p.k(), channelTile(p)) * p.c();
     }
 
     /** The weights {@code w[K][C]} (from {@code wOff}) in this kernel's layout {@code [ceil(K/KT)][C][KT]}, zero past K. */
@@ -288,7 +282,7 @@ public final class PointwiseConv {
         /** Room for {@code rows} gathered rows of 2L and the pixel starts of a run of {@code run} blocks. */
         void grow(int rows, int run) {
             if (xb.length < rows * PIX + L) xb = new float[rows * PIX + L];   // + L: the gather's last whole vector
-            if (p0s.length < run) p0s = new int[Math.max(run, MAX_RUN)];
+            if (p0s.length < run) p0s = new int[run];
         }
     }
 }

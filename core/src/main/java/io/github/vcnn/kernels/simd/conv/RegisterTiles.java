@@ -34,8 +34,9 @@ public final class RegisterTiles {
         return roundUp(k, NARROW_TILE) < roundUp(k, tile) ? NARROW_TILE : tile;
     }
 
-    private static int roundUp(int k, int tile) {
-        return (k + tile - 1) / tile * tile;
+    /** {@code v} rounded up to a multiple of {@code m} (the conv kernels' tiles and blocks). */
+    static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
     }
 
     private static int forcedConvTile() {

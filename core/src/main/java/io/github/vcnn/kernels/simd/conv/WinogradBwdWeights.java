@@ -87,7 +87,7 @@ public final class WinogradBwdWeights {
         Work wk = WORK.get();
         int m = ALPHA - p.r() + 1;
         WinogradConv.Plan pl = plan(p, m, wk.plan);
-        int tb = pl.tb, cz = roundUp(pl.cp, CT), kp = pl.kp, kbs = pl.kbs, pairs = (kbs + 1) / 2;
+        int tb = pl.tb, cz = RegisterTiles.roundUp(pl.cp, CT), kp = pl.kp, kbs = pl.kbs, pairs = (kbs + 1) / 2;
         int full = pl.images * pl.tilesPerImage, groupBlocks = (full + tb - 1) / tb, groups = (p.n() + pl.images - 1) / pl.images;
         int lastTiles = Math.min(pl.images, p.n() - (groups - 1) * pl.images) * pl.tilesPerImage;
         int blocks = (groups - 1) * groupBlocks + (lastTiles + tb - 1) / tb;
@@ -157,7 +157,7 @@ public final class WinogradBwdWeights {
                 Work wk = WORK.get();
                 int m = ALPHA - p.r() + 1;
                 WinogradConv.Plan pl = plan(p, m, wk.plan);
-                weightTransform(p.r(), acc, parts, roundUp(pl.cp, CT), pl.kp, p.c(), p.k(), from, to, wk, dw, dwOff);
+                weightTransform(p.r(), acc, parts, RegisterTiles.roundUp(pl.cp, CT), pl.kp, p.c(), p.k(), from, to, wk, dw, dwOff);
                 return;
             }
             // contiguous units of one part share its input transforms
@@ -180,7 +180,7 @@ public final class WinogradBwdWeights {
         int r = p.r(), m = ALPHA - r + 1;
         WinogradConv.Plan pl = plan(p, m, wk.plan);
         int th = (p.outH() + m - 1) / m, tw = (p.outW() + m - 1) / m;
-        int tb = pl.tb, cp = pl.cp, cz = roundUp(cp, CT), kp = pl.kp, cbs = pl.cbs, pairs = (kb1 - kb0 + 1) / 2;
+        int tb = pl.tb, cp = pl.cp, cz = RegisterTiles.roundUp(cp, CT), kp = pl.kp, cbs = pl.cbs, pairs = (kb1 - kb0 + 1) / 2;
         for (int row = 0; row < XI * cz; row++) Arrays.fill(acc, row * kp + kb0 * L, row * kp + Math.min(kb1 * L, kp), 0f);
         if (b0 >= b1) return;
         int ohp = th * m, owp = tw * m, dzRow = owp * L, dzBlock = ohp * dzRow;
@@ -447,10 +447,6 @@ public final class WinogradBwdWeights {
 
     private static int blocks(int channels) {
         return (channels + L - 1) / L;
-    }
-
-    private static int roundUp(int v, int m) {
-        return (v + m - 1) / m * m;
     }
 
     /** Per-thread grow-only scratch. */

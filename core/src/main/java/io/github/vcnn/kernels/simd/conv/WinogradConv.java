@@ -77,7 +77,7 @@ public final class WinogradConv {
     /** Target bytes of V + M per tile block (L2 of 512 KB on Zen 2 also holds the weight panels and the input rows). */
     private static final int BLOCK_BYTES = Integer.getInteger("vcnn.winograd.blockBytes", 320 * 1024);
     /** Fewest tiles per block (each weight panel loaded from L3 serves this many tiles), a multiple of MR. */
-    private static final int MIN_BLOCK_TILES = roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 25)), MR);
+    private static final int MIN_BLOCK_TILES = RegisterTiles.roundUp(Math.max(MR, Integer.getInteger("vcnn.winograd.minTiles", 25)), MR);
     /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES and MIN_BLOCK_TILES). */
     private static final int FORCED_BLOCK_TILES = Integer.getInteger("vcnn.winograd.tiles", 0);
 
@@ -181,7 +181,7 @@ public final class WinogradConv {
         int m = outputTile(r, c, k), alpha = m + r - 1;
         long th = (outH + m - 1) / m, tw = (outW + m - 1) / m, tiles = (long) n * th * tw;
         double useful = (double) outH * outW / ((double) m * m * th * tw);
-        double slots = (double) tiles / roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
+        double slots = (double) tiles / RegisterTiles.roundUp((int) Math.min(tiles, Integer.MAX_VALUE / 2), MR);
         if ((double) r * r * m * m / (alpha * alpha) * useful * slots < MIN_GAIN) return false;
         return weightBytes(r, c, k, m) <= (4L << 20) || tiles >= 16;
     }
@@ -536,10 +536,6 @@ public final class WinogradConv {
         return (channels + L - 1) / L;
     }
 
-    private static int roundUp(int v, int m) {
-        return (v + m - 1) / m * m;
-    }
-
     /**
      * The sizes of one call: tiles, padded channel counts, the padded input geometry (hp x wp, row r of image i being
      * virtual row i*hp + r), tiles per block, images per group and the rows the input ring holds. One mutable
@@ -579,14 +575,14 @@ public final class WinogradConv {
             long hpl = (long) m * th + p.r() - 1, wpl = (long) m * tw + p.r() - 1, tiles = (long) th * tw;
             long tb0;
             if (forcedTiles > 0) {
-                tb0 = roundUp(forcedTiles, MR);
+                tb0 = RegisterTiles.roundUp(forcedTiles, MR);
             } else {
                 long perTile = (long) xi * Float.BYTES * (cp + kp);
                 tb0 = Math.max(MIN_BLOCK_TILES, BLOCK_BYTES / perTile / MR * MR);
             }
             // small images: one block spans several images of the batch (fewer padded tiles, more weight reuse)
             long imgs = tiles >= tb0 ? 1 : Math.max(1, Math.min(p.n(), tb0 / tiles));
-            long tbl = Math.min(tb0, roundUp((int) Math.min(Integer.MAX_VALUE / 2, imgs * tiles), MR));
+            long tbl = Math.min(tb0, RegisterTiles.roundUp((int) Math.min(Integer.MAX_VALUE / 2, imgs * tiles), MR));
             if (Math.max(xi * tbl * Math.max(cp, kp), (long) cbs * hpl * wpl * L) > Integer.MAX_VALUE - 64
                     || imgs * hpl * wpl > Integer.MAX_VALUE - 64) {
                 throw new IllegalArgumentException("params: Winograd working copy too large for a Java array: " + p);
@@ -637,7 +633,7 @@ public final class WinogradConv {
      * input transform, the 36 GEMMs, output transform, activation and NCHW stores. {@code yGroup}: output of the group's first image.
      */
     private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup) {
-        int tb = pl.tb, cp = pl.cp, kp = pl.kp, padded = roundUp(count, MR);
+        int tb = pl.tb, cp = pl.cp, kp = pl.kp, padded = RegisterTiles.roundUp(count, MR);
         float[] xs = wk.xs, v = wk.v, m = wk.m, stage = wk.stage, tmp = wk.tmp;
         int[] rows = wk.rows;
         int rowLen = pl.wp * L, plane = pl.ring * rowLen;
