@@ -75,6 +75,27 @@ public final class SimdConv implements ConvKernels {
     static final int PAIR_TILE = RegisterTiles.CONV_PAIR_TILE, SINGLE_TILE = 2 * PAIR_TILE;
     /** Output pixels per staging block; a multiple of both tile widths and of 16, so that only a tensor's last chunk has a partial vector. */
     private static final int CHUNK = PAIR_TILE == 14 ? 112 : PAIR_TILE == 5 ? 160 : 96;
+    /**
+     * Whether the channel-blocked path packs each chunk's reduction into a tap-major panel ({@link #fillPanel}) and runs
+     * the panel tiles, whose broadcasts sit at constant displacements from one base register: the 14 pixel bases of the
+     * in-place tile do not fit the general registers beside the loop's own. {@code -Dvcnn.conv.panel=auto} (default):
+     * with 16 lanes and the 14-pixel tile, for at least {@link #PANEL_MIN_CHANNELS} output channels per group, which
+     * share the gathering copy; {@code true} for every channel count (the tests), {@code false} never.
+     */
+    private static final String PANEL_MODE = System.getProperty("vcnn.conv.panel", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+    /**
+     * Output channels per group from which a panel pays for its gathers (Xeon, session 10, one thread: 128 -> 256 and
+     * 256 -> 512 stride-2 3x3 layers of ResNet-18 10-12% faster, 64 -> 128 8% slower).
+     */
+    static final int PANEL_MIN_CHANNELS = 256;
+
+    private static boolean panelFor(int kg) {
+        return switch (PANEL_MODE) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> L >= 16 && PAIR_TILE == 14 && kg >= PANEL_MIN_CHANNELS;
+        };
+    }
 
     /** The register tile shapes in use, e.g. "5x2 / 10x1" (pixels x channel vectors; see {@link #PAIR_TILE}). */
     public static String tileShape() {
@@ -298,14 +319,15 @@ public final class SimdConv implements ConvKernels {
     private static void convBlocked(Work wk, Work own, float[] wp, float[] bias, Epilogue act, float[] y, int yOff, int from, int to) {
         int kg = wk.kg, kbs = blocks(kg), ohw = wk.oh * wk.ow, steps = (kbs + 1) / 2, chunks = (ohw + CHUNK - 1) / CHUNK;
         int blockSize = wk.nseg * wk.inner * L, taps = wk.nseg * wk.inner;
-        boolean im2col = wk.im2col;
-        float[] xs = wk.xs, stage = own.stage, col = im2col ? own.col = Work.grow(own.col, CHUNK * taps) : null;
+        boolean im2col = wk.im2col, panel = wk.panel, chunkMajor = im2col || panel;
+        float[] xs = wk.xs, stage = own.stage;
+        float[] col = im2col ? own.col = Work.grow(own.col, CHUNK * taps) : panel ? own.col = Work.grow(own.col, CHUNK / SINGLE_TILE * taps * ConvTiles.PANEL_STRIDE) : null;
         int[] pb = own.pixelBase;
         int lastCol = -1;   // which (group, chunk) own.col holds
         for (int item = from; item < to; item++) {
-            // im2col: chunk-major, so a chunk's copy serves all its channel blocks; else block-major (weights stay in cache)
+            // im2col and panels: chunk-major, so a chunk's copy serves all its channel blocks; else block-major (weights stay in cache)
             int chunk, g, kb;
-            if (im2col) {
+            if (chunkMajor) {
                 kb = 2 * (item % steps);
                 chunk = item / steps % chunks;
                 g = item / steps / chunks;
@@ -318,8 +340,8 @@ public final class SimdConv implements ConvKernels {
             int vecs = kbs - kb >= 2 ? 2 : 1, tileWidth = vecs == 2 ? PAIR_TILE : SINGLE_TILE;
             int wb = (g * kbs + kb) * blockSize, bb = (g * kbs + kb) * L;
             int pix0 = chunk * CHUNK, len = Math.min(CHUNK, ohw - pix0);
-            if (im2col && lastCol != g * chunks + chunk) {
-                lastCol = g * chunks + chunk;
+            boolean fresh = chunkMajor && lastCol != g * chunks + chunk;
+            if (im2col && fresh) {
                 // the chunk's pixels with their whole reduction contiguous: col[i][q*inner + u] = xs[base_i + segOff[q] + u]
                 int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
                 for (int i = 0; i < len; i++) {
@@ -331,20 +353,33 @@ public final class SimdConv implements ConvKernels {
                     }
                 }
             }
+            if (chunkMajor) lastCol = g * chunks + chunk;
             int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
-            // pixel bases of the chunk's tiles; pixels past the image repeat the last one (computed, never stored)
-            int padded = (len + tileWidth - 1) / tileWidth * tileWidth, base = 0;
-            for (int i = 0; i < padded; i++) {
-                if (pix0 + i < ohw && i < len) {
-                    base = im2col ? i * taps : xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
-                    if (++ow == wk.ow) {
-                        ow = 0;
-                        oh++;
+            // pixel bases of the chunk's tiles (a panel's whole stride); pixels past the image repeat the last one (computed, never stored)
+            int padded = panel ? RegisterTiles.roundUp(len, SINGLE_TILE) + L : (len + tileWidth - 1) / tileWidth * tileWidth, base = 0;
+            if (!panel || fresh) {
+                for (int i = 0; i < padded; i++) {
+                    if (pix0 + i < ohw && i < len) {
+                        base = im2col ? i * taps : xg + (oh * wk.sh * wk.wp + ow * wk.sw) * wk.cg;
+                        if (++ow == wk.ow) {
+                            ow = 0;
+                            oh++;
+                        }
+                    }
+                    pb[i] = base;
+                }
+            }
+            if (panel) {
+                if (fresh) fillPanel(xs, pb, len, wk.segOff, wk.nseg, wk.inner, col);
+                // a few hundred reduction steps for every tile of the chunk, then the next: their weights stay in L1
+                int group = Math.max(1, SEGMENT_BYTES / (vecs * L * Float.BYTES));
+                for (int t0 = 0; t0 < taps; t0 += group) {
+                    int t1 = Math.min(taps, t0 + group);
+                    for (int t = 0; t < len; t += tileWidth) {
+                        panelTile(vecs, col, t / SINGLE_TILE * taps * ConvTiles.PANEL_STRIDE + t % SINGLE_TILE, t0, t1, wp, wb, bias, bb, stage, t * L);
                     }
                 }
-                pb[i] = base;
-            }
-            if (im2col) {
+            } else if (im2col) {
                 for (int t = 0; t < len; t += tileWidth) tile(vecs, col, pb, t, wp, wb, ONE_SEGMENT, 0, 1, taps, bias, bb, stage, t * L);
             } else {
                 // a few kernel rows for every tile of the chunk, then the next few: their weights stay in L1 for all tiles
@@ -387,6 +422,38 @@ public final class SimdConv implements ConvKernels {
             if (SINGLE_TILE == 28) ConvTiles.fwd28x1(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
             else if (SINGLE_TILE == 10) ConvTiles.fwd10x1(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
             else ConvTiles.fwd12x1(xs, pb, pbo, wp, wb, segOff, q0, q1, inner, bias, bb, stage, o, CHUNK * L);
+        }
+    }
+
+    /**
+     * The chunk's panel, tap-major by groups of {@link #SINGLE_TILE} pixels: {@code col[(grp*taps + t)*PANEL_STRIDE + j]
+     * = xs[pb[grp*SINGLE_TILE + j] + segOff[q] + u]} for step t = q*inner + u, one gather of L pixels at a time (the
+     * pixel bases already repeat the last pixel past the chunk's {@code len}).
+     */
+    private static void fillPanel(float[] xs, int[] pb, int len, int[] segOff, int nseg, int inner, float[] col) {
+        int ps = ConvTiles.PANEL_STRIDE, taps = nseg * inner;
+        for (int grp = 0; grp * SINGLE_TILE < len; grp++) {
+            int p0 = grp * SINGLE_TILE;
+            for (int q = 0; q < nseg; q++) {
+                int so = segOff[q], d = (grp * taps + q * inner) * ps;
+                for (int u = 0; u < inner; u++, d += ps) {
+                    for (int m = 0; m < ps; m += L) FloatVector.fromArray(F, xs, so + u, pb, p0 + m).intoArray(col, d + m);
+                }
+            }
+        }
+    }
+
+    /** As {@link #tile} on a panel ({@link #fillPanel}) from {@code col[cb]}, over steps [t0, t1). */
+    private static void panelTile(int vecs, float[] col, int cb, int t0, int t1, float[] wp, int wb, float[] bias, int bb,
+                                  float[] stage, int o) {
+        if (vecs == 2) {
+            if (PAIR_TILE == 14) ConvTiles.panel14x2(col, cb, t0, t1, wp, wb, bias, bb, stage, o, CHUNK * L);
+            else if (PAIR_TILE == 5) ConvTiles.panel5x2(col, cb, t0, t1, wp, wb, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.panel6x2(col, cb, t0, t1, wp, wb, bias, bb, stage, o, CHUNK * L);
+        } else {
+            if (SINGLE_TILE == 28) ConvTiles.panel28x1(col, cb, t0, t1, wp, wb, bias, bb, stage, o, CHUNK * L);
+            else if (SINGLE_TILE == 10) ConvTiles.panel10x1(col, cb, t0, t1, wp, wb, bias, bb, stage, o, CHUNK * L);
+            else ConvTiles.panel12x1(col, cb, t0, t1, wp, wb, bias, bb, stage, o, CHUNK * L);
         }
     }
 
@@ -1150,14 +1217,14 @@ public final class SimdConv implements ConvKernels {
         float[] wt = new float[0];
         float[] dzb = new float[0];
         float[] dwb = new float[0];
-        /** im2col copy of one chunk of pixels, [CHUNK][taps]. */
+        /** im2col copy of one chunk of pixels, [CHUNK][taps], or its panel [taps][panelStride]. */
         float[] col = new float[0];
         /** This thread's reusable call description (see {@link Job}). */
         final Job job = new Job();
         final BiasTask biasTask = new BiasTask();
         /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
         final float[] stage = new float[2 * CHUNK * L + L * L];
-        final int[] pixelBase = new int[CHUNK + SINGLE_TILE];   // the pixel bases of a chunk's tiles
+        final int[] pixelBase = new int[CHUNK + SINGLE_TILE + L];   // the pixel bases of a chunk's tiles
         /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
         final int[] channelMap = new int[L];
         int[] segOff = new int[0];
@@ -1166,7 +1233,7 @@ public final class SimdConv implements ConvKernels {
         // padded scratch size, and the reduction split into nseg contiguous runs of `inner` values.
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
         // width path: planar scratch xs[c][hp][wq = sw phases of wph], reduction offsets tapOff[(r*S + s)*cg + c]
-        boolean width, im2col;
+        boolean width, im2col, panel;
         int wq, wph, taps;
         int[] tapOff = new int[0];
         final int[] tileW = new int[PAIR_TILE], tileY = new int[PAIR_TILE], tileX = new int[PAIR_TILE];
@@ -1205,7 +1272,8 @@ public final class SimdConv implements ConvKernels {
             this.width = allowWidth && widthPath(kg, cg, r, s);
             // short segments (few channels, e.g. RGB 7x7): the per-segment accumulator round trip would cost more
             // than copying each chunk's reduction into one contiguous run
-            this.im2col = !width && nseg > 1 && inner < 64;
+            this.panel = !width && panelFor(kg);
+            this.im2col = !width && !panel && nseg > 1 && inner < 64;
             if (width) {
                 // a scratch row holds sw column phases of wph values (padded column j at phase j % sw,
                 // position j / sw), so the columns one tap reads for consecutive outputs are contiguous

@@ -184,6 +184,11 @@ class SimdConvTest {
                 new ConvParams(1, 80, 9, 8, 24, 1, 1, 2, 3, 1, 0, 2, 1, 1, 1, 1),   // strided 1x1 (sampled copy), asymmetric pad
                 ConvParams.of(2, 64, 11, 11, 20, 1, 1, 2, 0),                // resnet downsample-like
                 new ConvParams(2, 16, 11, 1, 32, 4, 2, 1, 3, 1, 3, 2, 0, 1, 1, 16), // bwdData crops all of dz's width (was an AIOOBE)
+                ConvParams.of(1, 9, 7, 7, 270, 3, 3, 1, 1),                  // panel path (K >= 256): 49 pixels, K = 16 blocks + 14
+                ConvParams.of(2, 9, 9, 13, 256, 3, 3, 2, 1),                 // panel path, stride 2, batch 2
+                ConvParams.of(1, 6, 12, 11, 256, 3, 3, 1, 1),                // panel path, two chunks of pixels
+                new ConvParams(1, 10, 6, 6, 512, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2),  // panel path, two groups of 256
+                ConvParams.of(1, 260, 5, 5, 12, 3, 3, 1, 1),                 // panel path in bwdData (260 channels back)
                 ConvParams.of(1, 1, 1, 1, 1, 1, 1, 1, 0));                   // smallest
         for (ConvParams p : shapes) {
             for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU, Epilogue.leakyRelu(0.1f), Epilogue.SIGMOID, Epilogue.clip(-0.3f, 0.4f))) {

@@ -35,7 +35,7 @@ public final class RegisterTiles {
     }
 
     /** {@code v} rounded up to a multiple of {@code m} (the conv kernels' tiles and blocks). */
-    static int roundUp(int v, int m) {
+    public static int roundUp(int v, int m) {
         return (v + m - 1) / m * m;
     }
 
