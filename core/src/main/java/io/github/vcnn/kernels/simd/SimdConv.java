@@ -82,7 +82,15 @@ public final class SimdConv implements ConvKernels {
      * with 16 lanes and the 14-pixel tile, for at least {@link #PANEL_MIN_CHANNELS} output channels per group, which
      * share the gathering copy; {@code true} for every channel count (the tests), {@code false} never.
      */
-    private static final String PANEL_MODE = System.getProperty("vcnn.conv.panel", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+    private static final String PANEL_MODE = panelMode();
+
+    /** The {@code vcnn.conv.panel} setting; anything but auto, true or false warns and means auto. */
+    private static String panelMode() {
+        String v = System.getProperty("vcnn.conv.panel", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("auto") || v.equals("true") || v.equals("false")) return v;
+        System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING, "vcnn: -Dvcnn.conv.panel=" + v + " is not auto, true or false; using auto");
+        return "auto";
+    }
     /**
      * Output channels per group from which a panel pays for its gathers (Xeon, session 10, one thread: 128 -> 256 and
      * 256 -> 512 stride-2 3x3 layers of ResNet-18 10-12% faster, 64 -> 128 8% slower).
@@ -356,7 +364,7 @@ public final class SimdConv implements ConvKernels {
             if (chunkMajor) lastCol = g * chunks + chunk;
             int oh = pix0 / wk.ow, ow = pix0 % wk.ow;
             // pixel bases of the chunk's tiles (a panel's whole stride); pixels past the image repeat the last one (computed, never stored)
-            int padded = panel ? RegisterTiles.roundUp(len, SINGLE_TILE) + L : (len + tileWidth - 1) / tileWidth * tileWidth, base = 0;
+            int padded = panel ? RegisterTiles.roundUp(len, SINGLE_TILE) - SINGLE_TILE + ConvTiles.PANEL_STRIDE : RegisterTiles.roundUp(len, tileWidth), base = 0;
             if (!panel || fresh) {
                 for (int i = 0; i < padded; i++) {
                     if (pix0 + i < ohw && i < len) {
@@ -1217,14 +1225,14 @@ public final class SimdConv implements ConvKernels {
         float[] wt = new float[0];
         float[] dzb = new float[0];
         float[] dwb = new float[0];
-        /** im2col copy of one chunk of pixels, [CHUNK][taps], or its panel [taps][panelStride]. */
+        /** im2col copy of one chunk of pixels, [CHUNK][taps], or its panel [pixel group][taps][ConvTiles.PANEL_STRIDE]. */
         float[] col = new float[0];
         /** This thread's reusable call description (see {@link Job}). */
         final Job job = new Job();
         final BiasTask biasTask = new BiasTask();
         /** Two vectors x CHUNK pixels, plus one gather span of slack: a masked gather range-checks its masked-off lanes too. */
         final float[] stage = new float[2 * CHUNK * L + L * L];
-        final int[] pixelBase = new int[CHUNK + SINGLE_TILE + L];   // the pixel bases of a chunk's tiles
+        final int[] pixelBase = new int[CHUNK + ConvTiles.PANEL_STRIDE];   // the pixel bases of a chunk's tiles (a panel's last group whole)
         /** Gather offsets of 16 consecutive channels in an NCHW tensor: lane * plane size. */
         final int[] channelMap = new int[L];
         int[] segOff = new int[0];
