@@ -22,7 +22,9 @@ import java.util.Arrays;
  * <p>Weights are packed {@code [ceil(K/KT)][C][KT]} (KT = the register tile's output channels, zero past K), so a
  * tile's KT weights of one input channel are adjacent. Per unit of work (one image's run of pixel blocks of 2L): at
  * stride 1 the tile reads the input rows in place ({@code x[c][p0 .. p0+2L)}, a short last block moved left to end at
- * the image's last pixel); at stride &gt; 1 a block's pixels are first gathered into {@code xb[C][2L]}. For each group
+ * the image's last pixel); at stride &gt; 1 the output rows the unit's blocks span are first sampled, row by row, into a
+ * compact plane {@code xb[C][rows x outW]} that the tile reads as it reads x at stride 1 (images of fewer than 2L output
+ * pixels gather each block into {@code xb[C][2L]}, zero past the image). For each group
  * of KT output channels the generated tile of {@link ConvTiles} runs over the unit's blocks (its weights stay in L1);
  * a whole tile with a bias and ReLU or no activation adds the bias, applies ReLU and stores its rows to NCHW in
  * registers ({@code pointwiseKTx2Stored}); other tiles park their sums in a staging block, where the bias and the fused
@@ -188,10 +190,14 @@ public final class PointwiseConv {
             Work own = WORK.get();
             int c = p.c(), k = p.k(), ow = p.outW(), ohw = p.outH() * ow, kt = channelTile(p);
             int sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
-            boolean inPlace = sh == 1 && sw == 1 && ohw >= PIX;   // else gather each block (pixels past the image zero)
+            boolean whole = ohw >= PIX, inPlace = sh == 1 && sw == 1 && whole;
+            // strided with at least one whole block: sample the unit's output rows into a compact plane once (a gather
+            // per block and row segment, with its divisions, took a quarter of ResNet's 28x28 downsample); else
+            // gather each block (pixels past the image zero)
+            boolean sampled = !inPlace && whole;
             // whole tiles with a bias and ReLU or no activation finish in registers, straight into y
             boolean relu = act.kind() == Activation.RELU, stored = bias != null && (relu || act.isIdentity());
-            own.grow(inPlace ? 0 : c * run, run);
+            own.grow(inPlace ? 0 : sampled ? c * sampledPixels(run, ow) : c * run * PIX, run);
             float[] xb = own.xb, stage = own.stage;
             int[] p0s = own.p0s;
             for (int unit = from; unit < to; unit++) {
@@ -199,15 +205,19 @@ public final class PointwiseConv {
                 int xImg = xOff + n * c * h * wd, yImg = yOff + n * k * ohw;
                 for (int b = b0; b < b1; b++) {
                     int p0 = b * PIX;
-                    p0s[b - b0] = inPlace ? Math.min(p0, ohw - PIX) : p0;   // a short last block ends at the last pixel
-                    if (!inPlace) gather(p, x, xImg, p0, Math.min(PIX, ohw - p0), xb, (b - b0) * c * PIX);
+                    p0s[b - b0] = whole ? Math.min(p0, ohw - PIX) : p0;   // a short last block ends at the last pixel
+                    if (!whole) gather(p, x, xImg, p0, Math.min(PIX, ohw - p0), xb, (b - b0) * c * PIX);
                 }
+                // the sampled plane: output rows [row0, row1) of every channel, channel planes `plane` apart
+                int row0 = sampled ? p0s[0] / ow : 0, plane = sampled ? ((p0s[b1 - b0 - 1] + PIX - 1) / ow + 1 - row0) * ow : 0;
+                if (sampled) sample(p, x, xImg, row0, plane / ow, xb);
                 for (int k0 = 0; k0 < k; k0 += kt) {
                     int rows = Math.min(kt, k - k0), wb = wOff + (k0 / kt) * c * kt;
                     for (int b = b0; b < b1; b++) {
-                        int p0 = p0s[b - b0], len = inPlace ? PIX : Math.min(PIX, ohw - p0);
+                        int p0 = p0s[b - b0], len = whole ? PIX : Math.min(PIX, ohw - p0);
                         float[] xt = inPlace ? x : xb;
-                        int xt0 = inPlace ? xImg + p0 : (b - b0) * c * PIX, xStride = inPlace ? h * wd : PIX;
+                        int xt0 = inPlace ? xImg + p0 : sampled ? p0 - row0 * ow : (b - b0) * c * PIX;
+                        int xStride = inPlace ? h * wd : sampled ? plane : PIX;
                         if (stored && rows == kt && len == PIX) {
                             storedTile(kt, xt, xt0, xStride, c, w, wb, bias, biasOff + k0, relu, y, yImg + k0 * ohw + p0, ohw);
                             continue;
@@ -230,6 +240,28 @@ public final class PointwiseConv {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** Floats of one channel's sampled plane for a run of {@code run} blocks: the output rows 2L x run pixels can span. */
+    private static int sampledPixels(int run, int ow) {
+        return (run * PIX / ow + 2) * ow;
+    }
+
+    /**
+     * Output rows [row0, row0 + nRows) of every input channel sampled at the strides into {@code xb[c][nRows x outW]}:
+     * output pixel (oh, oc) reads input (oh * sh, oc * sw). At stride 2 along a row by {@link StrideTwoCopy}, whose last
+     * whole vector lands on the next row or channel (written after it) or on the slack L at xb's end.
+     */
+    private static void sample(ConvParams p, float[] x, int xImg, int row0, int nRows, float[] xb) {
+        int c = p.c(), ow = p.outW(), sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w(), plane = nRows * ow;
+        for (int cc = 0; cc < c; cc++) {
+            for (int i = 0; i < nRows; i++) {
+                int sb = xImg + cc * h * wd + (row0 + i) * sh * wd, db = cc * plane + i * ow;
+                if (sw == 1) System.arraycopy(x, sb, xb, db, ow);
+                else if (sw == 2 && sb + StrideTwoCopy.read(ow) <= x.length) StrideTwoCopy.copy(x, sb, ow, xb, db);
+                else for (int j = 0; j < ow; j++) xb[db + j] = x[sb + j * sw];
             }
         }
     }
@@ -279,9 +311,9 @@ public final class PointwiseConv {
         int[] p0s = new int[0];
         final Task task = new Task();
 
-        /** Room for {@code rows} gathered rows of 2L and the pixel starts of a run of {@code run} blocks. */
-        void grow(int rows, int run) {
-            if (xb.length < rows * PIX + L) xb = new float[rows * PIX + L];   // + L: the gather's last whole vector
+        /** Room for {@code floats} of gathered or sampled input and the pixel starts of a run of {@code run} blocks. */
+        void grow(int floats, int run) {
+            if (xb.length < floats + L) xb = new float[floats + L];   // + L: the copy's last whole vector
             if (p0s.length < run) p0s = new int[run];
         }
     }
