@@ -98,9 +98,10 @@ public final class ConvTileGenerator {
         for (int[] s : FWD_SHAPES) bwdWeights(b, s[0], s[1]);
         for (int[] s : CHANNEL_SHAPES) bwdWeightsOverChannels(b, s[0], s[1]);
         for (int items : WIDTH_ITEMS) {
-            width(b, items, true, false);
-            width(b, items, true, true);
-            width(b, items, false, false);
+            width(b, items, 2, true, false);
+            width(b, items, 2, true, true);
+            width(b, items, 2, false, false);
+            width(b, items, 1, true, true);
         }
         for (int kt : POINTWISE_CHANNELS) {
             pointwise(b, kt, false);
@@ -286,42 +287,44 @@ public final class ConvTileGenerator {
     }
 
     /**
-     * Width path: P items (output channel, output row) x 2 vectors of consecutive output columns.
+     * Width path: P items (output channel, output row) x V vectors of consecutive output columns (V = 1: a row's last
+     * L columns or fewer, which a 2-vector tile would compute twice over; named {@code widthPx1...}).
      * shared: all items read the same input rows (one group, one row); else each item has its own.
      */
-    private static void width(StringBuilder b, int P, boolean shared, boolean stored) {
+    private static void width(StringBuilder b, int P, int V, boolean shared, boolean stored) {
         String pad = "        ";
-        b.append("\n    /**\n     * Width path, ").append(P).append(" items x 2L output columns, ")
+        b.append("\n    /**\n     * Width path, ").append(P).append(" items x ").append(V == 2 ? "2L" : "L").append(" output columns, ")
                 .append(shared ? "one input row set for all items" : "each item its own input rows (tx[i] + at)")
                 .append(stored ? ", finished in registers:\n     * y[ty[i] + yo + v*L ..] = act(" : ":\n     * out[i*2L ..] = ")
                 .append("tb[i] + sum over taps u of w[tw[i] + u*L] * x[")
                 .append(shared ? "xb" : "tx[i] + at").append(" + tapOff[u] ..]")
                 .append(stored ? "),\n     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.\n     */\n" : ".\n     */\n");
-        b.append("    public static void width").append(P).append(shared ? "Shared" : "Separate").append(stored ? "Stored" : "")
+        b.append("    public static void width").append(P).append(V == 2 ? "" : "x" + V).append(shared ? "Shared" : "Separate").append(stored ? "Stored" : "")
                 .append(shared ? "(float[] x, int xb, " : "(float[] x, int[] tx, int at, ")
                 .append("int[] tapOff, int taps, float[] w, int[] tw, float[] tb, ")
                 .append(stored ? "boolean relu, float[] y, int[] ty, int yo) {\n" : "float[] out) {\n");
         for (int i = 0; i < P; i++) b.append(pad).append("int w").append(i).append(" = tw[").append(i).append("];\n");
         if (!shared) for (int i = 0; i < P; i++) b.append(pad).append("int b").append(i).append(" = tx[").append(i).append("] + at;\n");
         b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
-        for (int i = 0; i < P; i++) for (int v = 0; v < 2; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
+        for (int i = 0; i < P; i++) for (int v = 0; v < V; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
         b.append(";\n");
         b.append(pad).append("for (int u = 0; u < taps; u++) {\n");
         String p2 = pad + "    ";
         b.append(p2).append("int o = tapOff[u], wu = u * L;\n");
         if (shared) {
-            b.append(p2).append("FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);\n");
+            b.append(p2).append("FloatVector x0 = FloatVector.fromArray(F, x, xb + o)")
+                    .append(V == 2 ? ", x1 = FloatVector.fromArray(F, x, xb + o + L);\n" : ";\n");
         }
         for (int i = 0; i < P; i++) {
             b.append(p2).append(i == 0 ? "FloatVector " : "").append("wv = FloatVector.broadcast(F, w[w").append(i).append(" + wu]);\n");
-            for (int v = 0; v < 2; v++) {
+            for (int v = 0; v < V; v++) {
                 String xv = shared ? "x" + v : "FloatVector.fromArray(F, x, b" + i + " + o" + (v == 1 ? " + L" : "") + ")";
                 b.append(p2).append(acc(i, v)).append(" = ").append(xv).append(".fma(wv, ").append(acc(i, v)).append(");\n");
             }
         }
         b.append(pad).append("}\n");
         if (stored) {
-            storedEnding(b, P, i -> "int yi = ty[" + i + "] + yo;", i -> "tb[" + i + "]", (i, v) -> "yi" + (v == 0 ? "" : " + L"));
+            storedEnding(b, P, V, i -> "int yi = ty[" + i + "] + yo;", i -> "tb[" + i + "]", (i, v) -> "yi" + (v == 0 ? "" : " + L"));
         } else {
             for (int i = 0; i < P; i++) {
                 for (int v = 0; v < 2; v++) {
@@ -367,7 +370,7 @@ public final class ConvTileGenerator {
         }
         b.append(pad).append("}\n");
         if (stored) {
-            storedEnding(b, P, i -> "float bi = bias[bb + " + i + "];", i -> "bi", (i, v) -> "yb + " + i + " * yStride" + (v == 0 ? "" : " + L"));
+            storedEnding(b, P, 2, i -> "float bi = bias[bb + " + i + "];", i -> "bi", (i, v) -> "yb + " + i + " * yStride" + (v == 0 ? "" : " + L"));
         } else {
             for (int i = 0; i < P; i++) {
                 for (int v = 0; v < 2; v++) b.append(pad).append(acc(i, v)).append(".intoArray(out, ").append(2 * i + v).append(" * L);\n");
@@ -381,14 +384,14 @@ public final class ConvTileGenerator {
      * accumulator plus {@code bias(i)}, ReLU when {@code relu} (as SimdActivation: v <= 0 -> +0, NaN kept), stored to
      * {@code y} at {@code at(i, v)}.
      */
-    private static void storedEnding(StringBuilder b, int P, IntFunction<String> setup, IntFunction<String> bias,
+    private static void storedEnding(StringBuilder b, int P, int V, IntFunction<String> setup, IntFunction<String> bias,
                                      BiFunction<Integer, Integer, String> at) {
         String pad = "        ", p2 = pad + "    ";
         b.append(pad).append("FloatVector zero = FloatVector.zero(F);\n");
         for (int i = 0; i < P; i++) {
             b.append(pad).append("{\n");
             b.append(p2).append(setup.apply(i)).append("\n");
-            for (int v = 0; v < 2; v++) {
+            for (int v = 0; v < V; v++) {
                 b.append(p2).append("FloatVector r").append(v).append(" = ").append(acc(i, v)).append(".add(").append(bias.apply(i)).append(");\n");
                 b.append(p2).append("if (relu) r").append(v).append(" = r").append(v).append(".blend(zero, r").append(v)
                         .append(".compare(VectorOperators.LE, zero));\n");

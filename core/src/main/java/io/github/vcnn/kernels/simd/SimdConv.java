@@ -509,6 +509,13 @@ public final class SimdConv implements ConvKernels {
             }
             for (int row = rowFrom; row < rowTo; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
+                    if (shared && stored && t0 > 0 && ow - t0 <= L) {
+                        // a row's last L columns or fewer, after whole tiles: one vector, moved left to end at the row's
+                        // end (ResNet's 112 columns had computed 128 with a 2-vector tile there)
+                        widthTileStoredSingle(items, wk.xs, tx[0] + row * rowStep + ow - L, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty,
+                                row * ow + ow - L);
+                        continue;
+                    }
                     int ow0 = lastTileStart(t0, ow), cols = Math.min(WIDTH_TILE, ow - ow0), at = row * rowStep + ow0;
                     // a row narrower than the tile but at least half as wide (LeNet's 28 columns) is stored whole too
                     // when this task computes the next row of the plane next: its extra columns land on that row's
@@ -611,6 +618,15 @@ public final class SimdConv implements ConvKernels {
         else if (PAIR_TILE == 14) ConvTiles.width14SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else if (PAIR_TILE == 5) ConvTiles.width5SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else ConvTiles.width6SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+    }
+
+    /** As {@link #widthTileStored} for one vector of L columns. */
+    private static void widthTileStoredSingle(int items, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu,
+                                              float[] y, int[] ty, int yo) {
+        if (items == 8) ConvTiles.width8x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else if (PAIR_TILE == 14) ConvTiles.width14x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else if (PAIR_TILE == 5) ConvTiles.width5x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else ConvTiles.width6x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
     }
 
     /** The width-path tile, each item with its own input rows. */

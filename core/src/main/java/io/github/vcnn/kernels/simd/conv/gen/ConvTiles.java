@@ -2390,6 +2390,65 @@ public final class ConvTiles {
     }
 
     /**
+     * Width path, 5 items x L output columns, one input row set for all items, finished in registers:
+     * y[ty[i] + yo + v*L ..] = act(tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void width5x1SharedStored(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            int yi = ty[0] + yo;
+            FloatVector r0 = a0_0.add(tb[0]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[1] + yo;
+            FloatVector r0 = a1_0.add(tb[1]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[2] + yo;
+            FloatVector r0 = a2_0.add(tb[2]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[3] + yo;
+            FloatVector r0 = a3_0.add(tb[3]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[4] + yo;
+            FloatVector r0 = a4_0.add(tb[4]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+    }
+
+    /**
      * Width path, 6 items x 2L output columns, one input row set for all items:
      * out[i*2L ..] = tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..].
      */
@@ -2580,6 +2639,74 @@ public final class ConvTiles {
         a4_1.add(tb[4]).intoArray(out, 9 * L);
         a5_0.add(tb[5]).intoArray(out, 10 * L);
         a5_1.add(tb[5]).intoArray(out, 11 * L);
+    }
+
+    /**
+     * Width path, 6 items x L output columns, one input row set for all items, finished in registers:
+     * y[ty[i] + yo + v*L ..] = act(tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void width6x1SharedStored(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = x0.fma(wv, a5_0);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            int yi = ty[0] + yo;
+            FloatVector r0 = a0_0.add(tb[0]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[1] + yo;
+            FloatVector r0 = a1_0.add(tb[1]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[2] + yo;
+            FloatVector r0 = a2_0.add(tb[2]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[3] + yo;
+            FloatVector r0 = a3_0.add(tb[3]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[4] + yo;
+            FloatVector r0 = a4_0.add(tb[4]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[5] + yo;
+            FloatVector r0 = a5_0.add(tb[5]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
     }
 
     /**
@@ -2825,6 +2952,92 @@ public final class ConvTiles {
         a6_1.add(tb[6]).intoArray(out, 13 * L);
         a7_0.add(tb[7]).intoArray(out, 14 * L);
         a7_1.add(tb[7]).intoArray(out, 15 * L);
+    }
+
+    /**
+     * Width path, 8 items x L output columns, one input row set for all items, finished in registers:
+     * y[ty[i] + yo + v*L ..] = act(tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void width8x1SharedStored(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int w6 = tw[6];
+        int w7 = tw[7];
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = x0.fma(wv, a5_0);
+            wv = FloatVector.broadcast(F, w[w6 + wu]);
+            a6_0 = x0.fma(wv, a6_0);
+            wv = FloatVector.broadcast(F, w[w7 + wu]);
+            a7_0 = x0.fma(wv, a7_0);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            int yi = ty[0] + yo;
+            FloatVector r0 = a0_0.add(tb[0]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[1] + yo;
+            FloatVector r0 = a1_0.add(tb[1]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[2] + yo;
+            FloatVector r0 = a2_0.add(tb[2]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[3] + yo;
+            FloatVector r0 = a3_0.add(tb[3]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[4] + yo;
+            FloatVector r0 = a4_0.add(tb[4]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[5] + yo;
+            FloatVector r0 = a5_0.add(tb[5]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[6] + yo;
+            FloatVector r0 = a6_0.add(tb[6]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[7] + yo;
+            FloatVector r0 = a7_0.add(tb[7]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
     }
 
     /**
@@ -3226,6 +3439,146 @@ public final class ConvTiles {
         a12_1.add(tb[12]).intoArray(out, 25 * L);
         a13_0.add(tb[13]).intoArray(out, 26 * L);
         a13_1.add(tb[13]).intoArray(out, 27 * L);
+    }
+
+    /**
+     * Width path, 14 items x L output columns, one input row set for all items, finished in registers:
+     * y[ty[i] + yo + v*L ..] = act(tb[i] + sum over taps u of w[tw[i] + u*L] * x[xb + tapOff[u] ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void width14x1SharedStored(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        int w0 = tw[0];
+        int w1 = tw[1];
+        int w2 = tw[2];
+        int w3 = tw[3];
+        int w4 = tw[4];
+        int w5 = tw[5];
+        int w6 = tw[6];
+        int w7 = tw[7];
+        int w8 = tw[8];
+        int w9 = tw[9];
+        int w10 = tw[10];
+        int w11 = tw[11];
+        int w12 = tw[12];
+        int w13 = tw[13];
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0, a8_0 = a0_0, a9_0 = a0_0, a10_0 = a0_0, a11_0 = a0_0, a12_0 = a0_0, a13_0 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu]);
+            a0_0 = x0.fma(wv, a0_0);
+            wv = FloatVector.broadcast(F, w[w1 + wu]);
+            a1_0 = x0.fma(wv, a1_0);
+            wv = FloatVector.broadcast(F, w[w2 + wu]);
+            a2_0 = x0.fma(wv, a2_0);
+            wv = FloatVector.broadcast(F, w[w3 + wu]);
+            a3_0 = x0.fma(wv, a3_0);
+            wv = FloatVector.broadcast(F, w[w4 + wu]);
+            a4_0 = x0.fma(wv, a4_0);
+            wv = FloatVector.broadcast(F, w[w5 + wu]);
+            a5_0 = x0.fma(wv, a5_0);
+            wv = FloatVector.broadcast(F, w[w6 + wu]);
+            a6_0 = x0.fma(wv, a6_0);
+            wv = FloatVector.broadcast(F, w[w7 + wu]);
+            a7_0 = x0.fma(wv, a7_0);
+            wv = FloatVector.broadcast(F, w[w8 + wu]);
+            a8_0 = x0.fma(wv, a8_0);
+            wv = FloatVector.broadcast(F, w[w9 + wu]);
+            a9_0 = x0.fma(wv, a9_0);
+            wv = FloatVector.broadcast(F, w[w10 + wu]);
+            a10_0 = x0.fma(wv, a10_0);
+            wv = FloatVector.broadcast(F, w[w11 + wu]);
+            a11_0 = x0.fma(wv, a11_0);
+            wv = FloatVector.broadcast(F, w[w12 + wu]);
+            a12_0 = x0.fma(wv, a12_0);
+            wv = FloatVector.broadcast(F, w[w13 + wu]);
+            a13_0 = x0.fma(wv, a13_0);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            int yi = ty[0] + yo;
+            FloatVector r0 = a0_0.add(tb[0]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[1] + yo;
+            FloatVector r0 = a1_0.add(tb[1]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[2] + yo;
+            FloatVector r0 = a2_0.add(tb[2]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[3] + yo;
+            FloatVector r0 = a3_0.add(tb[3]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[4] + yo;
+            FloatVector r0 = a4_0.add(tb[4]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[5] + yo;
+            FloatVector r0 = a5_0.add(tb[5]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[6] + yo;
+            FloatVector r0 = a6_0.add(tb[6]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[7] + yo;
+            FloatVector r0 = a7_0.add(tb[7]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[8] + yo;
+            FloatVector r0 = a8_0.add(tb[8]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[9] + yo;
+            FloatVector r0 = a9_0.add(tb[9]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[10] + yo;
+            FloatVector r0 = a10_0.add(tb[10]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[11] + yo;
+            FloatVector r0 = a11_0.add(tb[11]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[12] + yo;
+            FloatVector r0 = a12_0.add(tb[12]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[13] + yo;
+            FloatVector r0 = a13_0.add(tb[13]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
     }
 
     /**
