@@ -30,6 +30,13 @@ public final class ConvTileGenerator {
     static final List<Integer> WIDTH_ITEMS = List.of(5, 6, 8, 14);
 
     /**
+     * Width-path tiles whose items are adjacent channels of one block (a one-group conv's 8 channels from a multiple
+     * of 8, with L a multiple of 8): one weight base, the items' weights at constant displacements ({@code widthPAdjacent...}),
+     * where the general tile keeps P bases (C2 kept five of eight on the stack, reloaded every tap).
+     */
+    static final int ADJACENT_ITEMS = 8;
+
+    /**
      * Pointwise tiles (output channels x 2 pixel vectors): the 2-vector forward widths, and 8, which divides the channel
      * counts of SqueezeNet's squeeze layers (16, 32, 48, 64) and ResNet's 128 where 14 computes up to 75% repeats.
      */
@@ -98,10 +105,14 @@ public final class ConvTileGenerator {
         for (int[] s : FWD_SHAPES) bwdWeights(b, s[0], s[1]);
         for (int[] s : CHANNEL_SHAPES) bwdWeightsOverChannels(b, s[0], s[1]);
         for (int items : WIDTH_ITEMS) {
-            width(b, items, 2, true, false);
-            width(b, items, 2, true, true);
-            width(b, items, 2, false, false);
-            width(b, items, 1, true, true);
+            width(b, items, 2, true, false, false);
+            width(b, items, 2, true, true, false);
+            width(b, items, 2, false, false, false);
+            width(b, items, 1, true, true, false);
+        }
+        for (int V = 2; V >= 1; V--) {
+            if (V == 2) width(b, ADJACENT_ITEMS, V, true, false, true);
+            width(b, ADJACENT_ITEMS, V, true, true, true);
         }
         for (int kt : POINTWISE_CHANNELS) {
             pointwise(b, kt, false);
@@ -290,20 +301,21 @@ public final class ConvTileGenerator {
      * Width path: P items (output channel, output row) x V vectors of consecutive output columns (V = 1: a row's last
      * L columns or fewer, which a 2-vector tile would compute twice over; named {@code widthPx1...}).
      * shared: all items read the same input rows (one group, one row); else each item has its own.
+     * adjacent (shared only): item i's weights are w[tw[0] + i + u*L] (named {@code widthP[x1]Adjacent...}).
      */
-    private static void width(StringBuilder b, int P, int V, boolean shared, boolean stored) {
+    private static void width(StringBuilder b, int P, int V, boolean shared, boolean stored, boolean adjacent) {
         String pad = "        ";
         b.append("\n    /**\n     * Width path, ").append(P).append(" items x ").append(V == 2 ? "2L" : "L").append(" output columns, ")
                 .append(shared ? "one input row set for all items" : "each item its own input rows (tx[i] + at)")
                 .append(stored ? ", finished in registers:\n     * y[ty[i] + yo + v*L ..] = act(" : ":\n     * out[i*2L ..] = ")
-                .append("tb[i] + sum over taps u of w[tw[i] + u*L] * x[")
+                .append("tb[i] + sum over taps u of w[").append(adjacent ? "tw[0] + i" : "tw[i]").append(" + u*L] * x[")
                 .append(shared ? "xb" : "tx[i] + at").append(" + tapOff[u] ..]")
                 .append(stored ? "),\n     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.\n     */\n" : ".\n     */\n");
-        b.append("    public static void width").append(P).append(V == 2 ? "" : "x" + V).append(shared ? "Shared" : "Separate").append(stored ? "Stored" : "")
+        b.append("    public static void width").append(P).append(V == 2 ? "" : "x" + V).append(adjacent ? "Adjacent" : shared ? "Shared" : "Separate").append(stored ? "Stored" : "")
                 .append(shared ? "(float[] x, int xb, " : "(float[] x, int[] tx, int at, ")
                 .append("int[] tapOff, int taps, float[] w, int[] tw, float[] tb, ")
                 .append(stored ? "boolean relu, float[] y, int[] ty, int yo) {\n" : "float[] out) {\n");
-        for (int i = 0; i < P; i++) b.append(pad).append("int w").append(i).append(" = tw[").append(i).append("];\n");
+        for (int i = 0; i < (adjacent ? 1 : P); i++) b.append(pad).append("int w").append(i).append(" = tw[").append(i).append("];\n");
         if (!shared) for (int i = 0; i < P; i++) b.append(pad).append("int b").append(i).append(" = tx[").append(i).append("] + at;\n");
         b.append(pad).append("FloatVector ").append(acc(0, 0)).append(" = FloatVector.zero(F)");
         for (int i = 0; i < P; i++) for (int v = 0; v < V; v++) if (i + v > 0) b.append(", ").append(acc(i, v)).append(" = ").append(acc(0, 0));
@@ -316,7 +328,8 @@ public final class ConvTileGenerator {
                     .append(V == 2 ? ", x1 = FloatVector.fromArray(F, x, xb + o + L);\n" : ";\n");
         }
         for (int i = 0; i < P; i++) {
-            b.append(p2).append(i == 0 ? "FloatVector " : "").append("wv = FloatVector.broadcast(F, w[w").append(i).append(" + wu]);\n");
+            b.append(p2).append(i == 0 ? "FloatVector " : "").append("wv = FloatVector.broadcast(F, w[")
+                    .append(adjacent ? "w0 + wu + " + i : "w" + i + " + wu").append("]);\n");
             for (int v = 0; v < V; v++) {
                 String xv = shared ? "x" + v : "FloatVector.fromArray(F, x, b" + i + " + o" + (v == 1 ? " + L" : "") + ")";
                 b.append(p2).append(acc(i, v)).append(" = ").append(xv).append(".fma(wv, ").append(acc(i, v)).append(");\n");

@@ -507,12 +507,14 @@ public final class SimdConv implements ConvKernels {
                 setItem(wk, own, bias, i, Math.min(k0 + i, k - 1), 0, kbs, blockSize, planeGroup, rowStep, yOff);
                 shared &= tx[i] == tx[0];
             }
+            // 8 channels from a multiple of 8 lie side by side in one block: one weight base for the tile
+            boolean adjacent = items == 8 && wk.groups == 1 && L % 8 == 0 && k0 + 8 <= k;
             for (int row = rowFrom; row < rowTo; row++) {
                 for (int t0 = 0; t0 < ow; t0 += WIDTH_TILE) {
                     if (shared && stored && t0 > 0 && ow - t0 <= L) {
                         // a row's last L columns or fewer, after whole tiles: one vector, moved left to end at the row's
                         // end (ResNet's 112 columns had computed 128 with a 2-vector tile there)
-                        widthTileStoredSingle(items, wk.xs, tx[0] + row * rowStep + ow - L, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty,
+                        widthTileStoredSingle(items, adjacent, wk.xs, tx[0] + row * rowStep + ow - L, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty,
                                 row * ow + ow - L);
                         continue;
                     }
@@ -521,10 +523,10 @@ public final class SimdConv implements ConvKernels {
                     // when this task computes the next row of the plane next: its extra columns land on that row's
                     // first ones, overwritten then
                     if (shared && stored && (cols == WIDTH_TILE || (row + 1 < rowTo && 2 * ow >= WIDTH_TILE))) {
-                        widthTileStored(items, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty, row * ow + ow0);
+                        widthTileStored(items, adjacent, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, relu, y, ty, row * ow + ow0);
                         continue;
                     } else if (shared) {
-                        widthTileShared(items, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
+                        widthTileShared(items, adjacent, wk.xs, tx[0] + at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     } else {
                         widthTileSeparate(wk.xs, tx, at, wk.tapOff, wk.taps, wp, tw, tb, rows);
                     }
@@ -604,26 +606,31 @@ public final class SimdConv implements ConvKernels {
      * The width-path tile over shared input rows: {@code items} ({@link #PAIR_TILE}, or 8 from {@link #widthItems}, which
      * only one-group convs take: their rows are always shared) x 2 column vectors (generated, see {@link #tile}).
      */
-    private static void widthTileShared(int items, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
-        if (items == 8) ConvTiles.width8Shared(x, xb, tapOff, taps, w, tw, tb, out);
+    private static void widthTileShared(int items, boolean adjacent, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb,
+                                        float[] out) {
+        if (adjacent) ConvTiles.width8Adjacent(x, xb, tapOff, taps, w, tw, tb, out);
+        else if (items == 8) ConvTiles.width8Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else if (PAIR_TILE == 14) ConvTiles.width14Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else if (PAIR_TILE == 5) ConvTiles.width5Shared(x, xb, tapOff, taps, w, tw, tb, out);
         else ConvTiles.width6Shared(x, xb, tapOff, taps, w, tw, tb, out);
     }
 
     /** As {@link #widthTileShared}, then ReLU (or nothing) and the store of each item's 2L columns to {@code y[ty[i] + yo ..]}. */
-    private static void widthTileStored(int items, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu,
+    private static void widthTileStored(int items, boolean adjacent, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb,
+                                        boolean relu,
                                         float[] y, int[] ty, int yo) {
-        if (items == 8) ConvTiles.width8SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        if (adjacent) ConvTiles.width8AdjacentStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else if (items == 8) ConvTiles.width8SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else if (PAIR_TILE == 14) ConvTiles.width14SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else if (PAIR_TILE == 5) ConvTiles.width5SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else ConvTiles.width6SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
     }
 
     /** As {@link #widthTileStored} for one vector of L columns. */
-    private static void widthTileStoredSingle(int items, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu,
-                                              float[] y, int[] ty, int yo) {
-        if (items == 8) ConvTiles.width8x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+    private static void widthTileStoredSingle(int items, boolean adjacent, float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw,
+                                              float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        if (adjacent) ConvTiles.width8x1AdjacentStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
+        else if (items == 8) ConvTiles.width8x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else if (PAIR_TILE == 14) ConvTiles.width14x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else if (PAIR_TILE == 5) ConvTiles.width5x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);
         else ConvTiles.width6x1SharedStored(x, xb, tapOff, taps, w, tw, tb, relu, y, ty, yo);

@@ -3582,6 +3582,249 @@ public final class ConvTiles {
     }
 
     /**
+     * Width path, 8 items x 2L output columns, one input row set for all items:
+     * out[i*2L ..] = tb[i] + sum over taps u of w[tw[0] + i + u*L] * x[xb + tapOff[u] ..].
+     */
+    public static void width8Adjacent(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, float[] out) {
+        int w0 = tw[0];
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 6]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 7]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+        }
+        a0_0.add(tb[0]).intoArray(out, 0 * L);
+        a0_1.add(tb[0]).intoArray(out, 1 * L);
+        a1_0.add(tb[1]).intoArray(out, 2 * L);
+        a1_1.add(tb[1]).intoArray(out, 3 * L);
+        a2_0.add(tb[2]).intoArray(out, 4 * L);
+        a2_1.add(tb[2]).intoArray(out, 5 * L);
+        a3_0.add(tb[3]).intoArray(out, 6 * L);
+        a3_1.add(tb[3]).intoArray(out, 7 * L);
+        a4_0.add(tb[4]).intoArray(out, 8 * L);
+        a4_1.add(tb[4]).intoArray(out, 9 * L);
+        a5_0.add(tb[5]).intoArray(out, 10 * L);
+        a5_1.add(tb[5]).intoArray(out, 11 * L);
+        a6_0.add(tb[6]).intoArray(out, 12 * L);
+        a6_1.add(tb[6]).intoArray(out, 13 * L);
+        a7_0.add(tb[7]).intoArray(out, 14 * L);
+        a7_1.add(tb[7]).intoArray(out, 15 * L);
+    }
+
+    /**
+     * Width path, 8 items x 2L output columns, one input row set for all items, finished in registers:
+     * y[ty[i] + yo + v*L ..] = act(tb[i] + sum over taps u of w[tw[0] + i + u*L] * x[xb + tapOff[u] ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void width8AdjacentStored(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        int w0 = tw[0];
+        FloatVector a0_0 = FloatVector.zero(F), a0_1 = a0_0, a1_0 = a0_0, a1_1 = a0_0, a2_0 = a0_0, a2_1 = a0_0, a3_0 = a0_0, a3_1 = a0_0, a4_0 = a0_0, a4_1 = a0_0, a5_0 = a0_0, a5_1 = a0_0, a6_0 = a0_0, a6_1 = a0_0, a7_0 = a0_0, a7_1 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o), x1 = FloatVector.fromArray(F, x, xb + o + L);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            a0_1 = x1.fma(wv, a0_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            a1_1 = x1.fma(wv, a1_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            a2_1 = x1.fma(wv, a2_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            a3_1 = x1.fma(wv, a3_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            a4_1 = x1.fma(wv, a4_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            a5_1 = x1.fma(wv, a5_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 6]);
+            a6_0 = x0.fma(wv, a6_0);
+            a6_1 = x1.fma(wv, a6_1);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 7]);
+            a7_0 = x0.fma(wv, a7_0);
+            a7_1 = x1.fma(wv, a7_1);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            int yi = ty[0] + yo;
+            FloatVector r0 = a0_0.add(tb[0]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a0_1.add(tb[0]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[1] + yo;
+            FloatVector r0 = a1_0.add(tb[1]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a1_1.add(tb[1]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[2] + yo;
+            FloatVector r0 = a2_0.add(tb[2]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a2_1.add(tb[2]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[3] + yo;
+            FloatVector r0 = a3_0.add(tb[3]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a3_1.add(tb[3]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[4] + yo;
+            FloatVector r0 = a4_0.add(tb[4]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a4_1.add(tb[4]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[5] + yo;
+            FloatVector r0 = a5_0.add(tb[5]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a5_1.add(tb[5]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[6] + yo;
+            FloatVector r0 = a6_0.add(tb[6]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a6_1.add(tb[6]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+        {
+            int yi = ty[7] + yo;
+            FloatVector r0 = a7_0.add(tb[7]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+            FloatVector r1 = a7_1.add(tb[7]);
+            if (relu) r1 = r1.blend(zero, r1.compare(VectorOperators.LE, zero));
+            r1.intoArray(y, yi + L);
+        }
+    }
+
+    /**
+     * Width path, 8 items x L output columns, one input row set for all items, finished in registers:
+     * y[ty[i] + yo + v*L ..] = act(tb[i] + sum over taps u of w[tw[0] + i + u*L] * x[xb + tapOff[u] ..]),
+     * act = ReLU (as SimdActivation: v <= 0 -> +0, NaN kept) or the identity.
+     */
+    public static void width8x1AdjacentStored(float[] x, int xb, int[] tapOff, int taps, float[] w, int[] tw, float[] tb, boolean relu, float[] y, int[] ty, int yo) {
+        int w0 = tw[0];
+        FloatVector a0_0 = FloatVector.zero(F), a1_0 = a0_0, a2_0 = a0_0, a3_0 = a0_0, a4_0 = a0_0, a5_0 = a0_0, a6_0 = a0_0, a7_0 = a0_0;
+        for (int u = 0; u < taps; u++) {
+            int o = tapOff[u], wu = u * L;
+            FloatVector x0 = FloatVector.fromArray(F, x, xb + o);
+            FloatVector wv = FloatVector.broadcast(F, w[w0 + wu + 0]);
+            a0_0 = x0.fma(wv, a0_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 1]);
+            a1_0 = x0.fma(wv, a1_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 2]);
+            a2_0 = x0.fma(wv, a2_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 3]);
+            a3_0 = x0.fma(wv, a3_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 4]);
+            a4_0 = x0.fma(wv, a4_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 5]);
+            a5_0 = x0.fma(wv, a5_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 6]);
+            a6_0 = x0.fma(wv, a6_0);
+            wv = FloatVector.broadcast(F, w[w0 + wu + 7]);
+            a7_0 = x0.fma(wv, a7_0);
+        }
+        FloatVector zero = FloatVector.zero(F);
+        {
+            int yi = ty[0] + yo;
+            FloatVector r0 = a0_0.add(tb[0]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[1] + yo;
+            FloatVector r0 = a1_0.add(tb[1]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[2] + yo;
+            FloatVector r0 = a2_0.add(tb[2]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[3] + yo;
+            FloatVector r0 = a3_0.add(tb[3]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[4] + yo;
+            FloatVector r0 = a4_0.add(tb[4]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[5] + yo;
+            FloatVector r0 = a5_0.add(tb[5]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[6] + yo;
+            FloatVector r0 = a6_0.add(tb[6]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+        {
+            int yi = ty[7] + yo;
+            FloatVector r0 = a7_0.add(tb[7]);
+            if (relu) r0 = r0.blend(zero, r0.compare(VectorOperators.LE, zero));
+            r0.intoArray(y, yi);
+        }
+    }
+
+    /**
      * Pointwise, 5 output channels x 2L pixels: out[i*2L + v*L ..] = sum over c < channels of
      * w[wb + c*5 + i] * x[xb + c*xStride + v*L ..].
      */
