@@ -43,7 +43,8 @@ import java.util.Arrays;
  *
  * <p>Width path ({@link #widthPath}): with fewer than 8 output channels per group (depthwise), a reduction
  * C/G*R*S &lt; 64 (a first layer on a grey image) or at most 4 input channels per group (an RGB first layer) the
- * tile is instead {@link #PAIR_TILE} (or 8) output channels x 2L output columns of one row, over a planar scratch
+ * tile is instead {@link #PAIR_TILE} (or 8) output channels x 2L output columns of one row (a row's last L columns or
+ * fewer: one vector; 8 adjacent channels of one block: one weight base), over a planar scratch
  * {@code [C][Hp][Wq]} whose rows are split into {@code strideW} column phases, so the input columns of one tap are
  * contiguous for any stride; results are stored straight into NCHW rows.
  *
