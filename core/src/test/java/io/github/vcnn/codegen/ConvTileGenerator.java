@@ -110,10 +110,9 @@ public final class ConvTileGenerator {
             width(b, items, 2, false, false, false);
             width(b, items, 1, true, true, false);
         }
-        for (int V = 2; V >= 1; V--) {
-            if (V == 2) width(b, ADJACENT_ITEMS, V, true, false, true);
-            width(b, ADJACENT_ITEMS, V, true, true, true);
-        }
+        width(b, ADJACENT_ITEMS, 2, true, false, true);
+        width(b, ADJACENT_ITEMS, 2, true, true, true);
+        width(b, ADJACENT_ITEMS, 1, true, true, true);
         for (int kt : POINTWISE_CHANNELS) {
             pointwise(b, kt, false);
             pointwise(b, kt, true);

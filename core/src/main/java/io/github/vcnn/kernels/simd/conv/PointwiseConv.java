@@ -62,8 +62,8 @@ public final class PointwiseConv {
     /**
      * Whether the simd variant packs {@code p} for this kernel: it {@link #applies} and is enabled; at stride 1 with at
      * least 8 input channels and at most 1 MiB of weights (reading the input in place; SqueezeNet's 512 -> 1000 classifier
-     * ran 4% faster on the channel-blocked path), at stride &gt; 1 with 48 to 128 (the gathering copy is paid once per
-     * block). Measured on Zen 2 (AVX2) and Zen 4 (AVX-512), NOTES.md: on Zen 4, since the 8-channel tile, ResNet-18's 1x1
+     * ran 4% faster on the channel-blocked path), at stride &gt; 1 with 48 to 128 (the sampling copy is paid once per
+     * unit; this range was measured with the per-block gather it replaced, not measured again). Measured on Zen 2 (AVX2) and Zen 4 (AVX-512), NOTES.md: on Zen 4, since the 8-channel tile, ResNet-18's 1x1
      * stride-2 downsample ran in 227 us against 255-282 on the channel-blocked path's sampled copy, and in 129-152 against
      * 231-265 at two threads (with the 14-channel tile the Xeon of session 6 had it the other way, 203 against 149).
      */
@@ -251,40 +251,45 @@ public final class PointwiseConv {
 
     /**
      * Output rows [row0, row0 + nRows) of every input channel sampled at the strides into {@code xb[c][nRows x outW]}:
-     * output pixel (oh, oc) reads input (oh * sh, oc * sw). At stride 2 along a row by {@link StrideTwoCopy}, whose last
-     * whole vector lands on the next row or channel (written after it) or on the slack L at xb's end.
+     * output pixel (oh, oc) reads input (oh * sh, oc * sw). A row's copy at stride 2 ({@link #copyRow}) writes its last
+     * whole vector onto the next row or channel (written after it) or onto the slack L at xb's end.
      */
     private static void sample(ConvParams p, float[] x, int xImg, int row0, int nRows, float[] xb) {
         int c = p.c(), ow = p.outW(), sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w(), plane = nRows * ow;
         for (int cc = 0; cc < c; cc++) {
             for (int i = 0; i < nRows; i++) {
-                int sb = xImg + cc * h * wd + (row0 + i) * sh * wd, db = cc * plane + i * ow;
-                if (sw == 1) System.arraycopy(x, sb, xb, db, ow);
-                else if (sw == 2 && sb + StrideTwoCopy.read(ow) <= x.length) StrideTwoCopy.copy(x, sb, ow, xb, db);
-                else for (int j = 0; j < ow; j++) xb[db + j] = x[sb + j * sw];
+                copyRow(x, xImg + cc * h * wd + (row0 + i) * sh * wd, sw, ow, xb, cc * plane + i * ow);
             }
         }
     }
 
     /**
-     * Pixels [p0, p0+len) of every input channel into {@code xb[xo + c*2L ..]} (zero up to 2L): output pixel q reads
-     * input (q / ow * sh, q % ow * sw), copied by output-row segments, at stride 2 by {@link StrideTwoCopy}: its last
-     * whole vector lands on positions written later (the rest of the row, the next channel, the next block, the zero
-     * fill) or on the slack at xb's end.
+     * Pixels [p0, p0+len) of every input channel into {@code xb[xo + c*2L ..]} (zero up to 2L), for images of fewer than
+     * 2L output pixels: output pixel q reads input (q / ow * sh, q % ow * sw), copied by output-row segments
+     * ({@link #copyRow}): at stride 2 its last whole vector lands on positions written later (the rest of the row, the
+     * next channel, the next block, the zero fill) or on the slack at xb's end.
      */
     private static void gather(ConvParams p, float[] x, int xImg, int p0, int len, float[] xb, int xo) {
         int c = p.c(), ow = p.outW(), sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w();
         for (int cc = 0; cc < c; cc++) {
             int dst = xo + cc * PIX, src = xImg + cc * h * wd;
             for (int q = p0, end = p0 + len; q < end; ) {
-                int oh = q / ow, oc = q % ow, seg = Math.min(end - q, ow - oc), sb = src + oh * sh * wd + oc * sw, db = dst + q - p0;
-                if (sw == 1) System.arraycopy(x, sb, xb, db, seg);
-                else if (sw == 2 && sb + StrideTwoCopy.read(seg) <= x.length) StrideTwoCopy.copy(x, sb, seg, xb, db);
-                else for (int j = 0; j < seg; j++) xb[db + j] = x[sb + j * sw];
+                int oh = q / ow, oc = q % ow, seg = Math.min(end - q, ow - oc);
+                copyRow(x, src + oh * sh * wd + oc * sw, sw, seg, xb, dst + q - p0);
                 q += seg;
             }
             if (len < PIX) Arrays.fill(xb, dst + len, dst + PIX, 0f);
         }
+    }
+
+    /**
+     * {@code xb[db + j] = x[sb + j*sw]} for j in [0, n): at stride 2 by {@link StrideTwoCopy} where its whole last vectors
+     * stay inside x (it writes up to L-1 values more, the caller keeps room for them), else plainly.
+     */
+    private static void copyRow(float[] x, int sb, int sw, int n, float[] xb, int db) {
+        if (sw == 1) System.arraycopy(x, sb, xb, db, n);
+        else if (sw == 2 && sb + StrideTwoCopy.read(n) <= x.length) StrideTwoCopy.copy(x, sb, n, xb, db);
+        else for (int j = 0; j < n; j++) xb[db + j] = x[sb + j * sw];
     }
 
     /** {@code kt} output channels x 2L pixels over the C input channels (rows {@code xStride} apart), to {@code stage[i][2L]}. */
