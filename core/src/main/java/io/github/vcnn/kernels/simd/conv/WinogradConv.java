@@ -349,8 +349,9 @@ public final class WinogradConv {
 
     /**
      * {@link #fwd} on up to {@code threads} threads of {@link WorkerPool#shared()}: the tile blocks of each image group
-     * are split into contiguous ranges, one per thread; every tile is computed the same way whichever thread runs it,
-     * so the result is bit-identical for any thread count.
+     * are split into contiguous ranges, one per thread (a group of one block: its output channels, in pairs of blocks);
+     * every tile and channel is computed the same way whichever thread runs it, so the result is bit-identical for any
+     * thread count.
      */
     public static void fwd(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
                            int threads) {
@@ -375,8 +376,12 @@ public final class WinogradConv {
         Work wk = WORK.get();
         Plan plan = wk.prepare(p, m, bias, biasOff);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
-        int t = WorkerPool.usable(threads);
-        if (t > 1) {
+        int t = WorkerPool.usable(threads), pairs = (plan.kbs + 1) / 2;
+        // An image group of one block (ResNet-18's 7x7 layer: 16 tiles) splits its output channels instead of its tiles:
+        // each thread then streams its share of the transformed weights (16 MB there) rather than all of them for half
+        // the tiles, and pads no extra register tiles. The input transform is repeated per thread (a few percent).
+        boolean channelSplit = t > 1 && pairs >= 2 && plan.images * plan.tilesPerImage <= plan.tb;
+        if (t > 1 && !channelSplit) {
             // each image group's blocks split over the threads: as many blocks as a multiple of the threads, of equal
             // size (the buffers keep their stride). ResNet-18's 28x28 layer, 49 tiles in blocks of 30 and 19, ran 1.6x
             // on two threads; its 56x56 one, 196 tiles in 6 x 30 + 16, split 90 / 106
@@ -384,13 +389,14 @@ public final class WinogradConv {
         }
         for (int n0 = 0; n0 < p.n(); n0 += plan.images) {
             int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage, blocks = (tiles + plan.bs - 1) / plan.bs;
-            if (t == 1 || blocks == 1) {
-                runBlocks(plan, wk, x, xOff + n0 * inPlane, u, 0, blocks, tiles, act, y, yOff + n0 * outPlane);
+            if (t == 1 || (blocks == 1 && !channelSplit)) {
+                runBlocks(plan, wk, x, xOff + n0 * inPlane, u, 0, blocks, tiles, act, y, yOff + n0 * outPlane, 0, plan.kbs);
             } else {
                 Split split = wk.split;
-                split.set(p, m, x, xOff + n0 * inPlane, u, bias, biasOff, act, y, yOff + n0 * outPlane, tiles, plan.bs);
+                split.set(p, m, x, xOff + n0 * inPlane, u, bias, biasOff, act, y, yOff + n0 * outPlane, tiles, plan.bs, channelSplit);
                 try {
-                    WorkerPool.shared().runRanges(blocks, Math.min(t, blocks), t, split);
+                    int n = channelSplit ? pairs : blocks;
+                    WorkerPool.shared().runRanges(n, Math.min(t, n), t, split);
                 } finally {
                     split.clear();
                 }
@@ -401,9 +407,10 @@ public final class WinogradConv {
     /**
      * Tile blocks [b0, b1) of one image group (tiles of it: {@code tiles}), filling the input ring from the first
      * block's top row: a block starts on a multiple of the block size, so its rows fit the ring as in a serial run.
+     * Output-channel blocks [kb0, kb1) only (kb0 even: the weight panels pair blocks).
      */
     private static void runBlocks(Plan plan, Work wk, float[] x, int xGroup, float[] u, int b0, int b1, int tiles, Epilogue act,
-                                  float[] y, int yGroup) {
+                                  float[] y, int yGroup, int kb0, int kb1) {
         if (b0 >= b1) return;
         int filled = plan.firstRow(b0 * plan.bs);   // virtual input rows [.., filled) are (or were) in the ring
         for (int b = b0; b < b1; b++) {
@@ -411,7 +418,7 @@ public final class WinogradConv {
             // the block's tiles read virtual rows up to hi (row r of image i is i*hp + r); the ring keeps them
             int hi = plan.firstRow(t0 + count - 1) + plan.alpha;
             for (; filled < hi; filled++) fillRow(plan, x, xGroup, filled, wk.xs);
-            block(plan, wk, u, t0, count, act, y, yGroup);
+            block(plan, wk, u, t0, count, act, y, yGroup, kb0, kb1);
         }
     }
 
@@ -419,12 +426,15 @@ public final class WinogradConv {
     private static final class Split implements WorkerPool.RangeTask {
         private ConvParams p;
         private int m, xGroup, biasOff, yGroup, tiles, blockTiles;
+        private boolean channels;
         private float[] x, u, bias, y;
         private Epilogue act;
 
+        /** {@code channels}: the ranges are pairs of output-channel blocks of the group's one block, else blocks of tiles. */
         void set(ConvParams p, int m, float[] x, int xGroup, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yGroup,
-                 int tiles, int blockTiles) {
+                 int tiles, int blockTiles, boolean channels) {
             this.blockTiles = blockTiles;
+            this.channels = channels;
             this.p = p;
             this.m = m;
             this.x = x;
@@ -449,7 +459,8 @@ public final class WinogradConv {
             Work own = WORK.get();   // the caller's Work when the caller runs this range, else the worker's
             Plan plan = own.prepare(p, m, bias, biasOff);
             own.reblock(blockTiles);   // the caller's balanced blocks
-            runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup);
+            if (channels) runBlocks(plan, own, x, xGroup, u, 0, 1, tiles, act, y, yGroup, 2 * from, Math.min(plan.kbs, 2 * to));
+            else runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup, 0, plan.kbs);
         }
     }
 
@@ -630,9 +641,10 @@ public final class WinogradConv {
 
     /**
      * Tiles [t0, t0+count) of the current image group (tile t: image t / tilesPerImage, then row-major tile order):
-     * input transform, the 36 GEMMs, output transform, activation and NCHW stores. {@code yGroup}: output of the group's first image.
+     * input transform, the 36 GEMMs, output transform, activation and NCHW stores, for output-channel blocks [kb0, kb1).
+     * {@code yGroup}: output of the group's first image.
      */
-    private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup) {
+    private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup, int kb0, int kb1) {
         int tb = pl.tb, cp = pl.cp, kp = pl.kp, padded = RegisterTiles.roundUp(count, MR);
         float[] xs = wk.xs, v = wk.v, m = wk.m, stage = wk.stage, tmp = wk.tmp;
         int[] rows = wk.rows;
@@ -648,7 +660,7 @@ public final class WinogradConv {
             // the short last register tile computes zeros (never stored)
             for (int xi = 0; xi < pl.xi; xi++) Arrays.fill(v, (xi * tb + count) * cp, (xi * tb + padded) * cp, 0f);
         }
-        gemm(pl.xi, v, u, m, tb, padded, cp, pl.kbs, kp);
+        gemm(pl.xi, v, u, m, tb, padded, cp, pl.kbs, kp, kb0, kb1);
 
         int outPlane = pl.k * pl.oh * pl.ow;
         for (int s = 0; s < count; ) {
@@ -656,13 +668,14 @@ public final class WinogradConv {
             int ti = tt / pl.tw, tj = tt % pl.tw;
             int run = Math.min(count - s, pl.tw - tj), segW = mt * run;
             for (int i = 0; i < run; i++) {
-                if (mt == 4) outputTransform4of6(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 4 * i * L, segW * L, tmp);
-                else if (pl.alpha == 6) outputTransform2of6(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
-                else outputTransform2of4(m, (s + i) * kp, tb * kp, pl.kbs, wk.bias, stage, 2 * i * L, segW * L, tmp);
+                if (mt == 4) outputTransform4of6(m, (s + i) * kp, tb * kp, kb0, kb1, wk.bias, stage, 4 * i * L, segW * L, tmp);
+                else if (pl.alpha == 6) outputTransform2of6(m, (s + i) * kp, tb * kp, kb0, kb1, wk.bias, stage, 2 * i * L, segW * L, tmp);
+                else outputTransform2of4(m, (s + i) * kp, tb * kp, kb0, kb1, wk.bias, stage, 2 * i * L, segW * L, tmp);
             }
-            FusedActivation.applyInPlace(act, stage, 0, kp * mt * segW);
+            FusedActivation.applyInPlace(act, stage, kb0 * L * mt * segW, (kb1 - kb0) * L * mt * segW);
             int rowsOut = Math.min(mt, pl.oh - mt * ti), cols = Math.min(segW, pl.ow - mt * tj);
-            scatter(stage, segW, mt, pl.k, rowsOut, cols, y, yGroup + img * outPlane + mt * ti * pl.ow + mt * tj, pl.oh * pl.ow, pl.ow);
+            scatter(stage, segW, mt, kb0 * L, Math.min(pl.k, kb1 * L), rowsOut, cols, y, yGroup + img * outPlane + mt * ti * pl.ow + mt * tj,
+                    pl.oh * pl.ow, pl.ow);
             s += run;
         }
     }
@@ -792,21 +805,22 @@ public final class WinogradConv {
 
     /**
      * {@code m[xi][t][k] = sum_c v[xi][t][c] u[xi][k][c]} for the 36 tile positions and tiles [0, padded):
-     * MR tiles x 2 channel vectors per register tile (MR x 1 for an odd last block), over the padded input channels.
+     * MR tiles x 2 channel vectors per register tile (MR x 1 for an odd last block), over the padded input channels;
+     * output-channel blocks [kb0, kb1) (kb0 even; an odd count only when kb1 is the last block).
      */
-    private static void gemm(int xis, float[] v, float[] u, float[] m, int tb, int padded, int cp, int kbs, int kp) {
+    private static void gemm(int xis, float[] v, float[] u, float[] m, int tb, int padded, int cp, int kbs, int kp, int kb0, int kb1) {
         int panel = cp * L;
         for (int xi = 0; xi < xis; xi++) {
             int vx = xi * tb * cp, mx = xi * tb * kp, ux = xi * kbs * panel;
-            int kb = 0;
-            for (; kb + 1 < kbs; kb += 2) {
+            int kb = kb0;
+            for (; kb + 1 < kb1; kb += 2) {
                 int ub = ux + kb * panel;
                 for (int t = 0; t < padded; t += MR) {
                     if (MR == 5) gemm5x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
                     else gemm6x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
                 }
             }
-            if (kb < kbs) {
+            if (kb < kb1) {
                 int ub = ux + kb * panel;
                 for (int t = 0; t < padded; t += MR) {
                     if (MR == 5) gemm5x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
@@ -949,11 +963,12 @@ public final class WinogradConv {
     // ------------------------------------------------------------------------------ output: tiles -> NCHW
 
     /**
-     * F(4x4,3x3): {@code A^T M A + bias} of one tile for every output-channel block: M at {@code m[mb + xi*xiStride + kb*L]};
+     * F(4x4,3x3): {@code A^T M A + bias} of one tile for output-channel blocks [kb0, kb1): M at {@code m[mb + xi*xiStride + kb*L]};
      * output row a, column b of block kb to {@code stage[sb + kb*4*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTransform4of6(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
-        for (int kb = 0; kb < kbs; kb++) {
+    private static void outputTransform4of6(float[] m, int mb, int xiStride, int kb0, int kb1, float[] bias, float[] stage, int sb, int rowStep,
+                                            float[] tmp) {
+        for (int kb = kb0; kb < kb1; kb++) {
             int mo = mb + kb * L;
             // A^T M: down each of the 6 columns
             for (int j = 0; j < 6; j++) {
@@ -993,11 +1008,12 @@ public final class WinogradConv {
     }
 
     /**
-     * F(2x2,3x3): {@code A^T M A + bias} of one tile ({@code A^T = [1 1 1 0; 0 1 -1 -1]}), M at
+     * F(2x2,3x3): {@code A^T M A + bias} of one tile ({@code A^T = [1 1 1 0; 0 1 -1 -1]}) for blocks [kb0, kb1), M at
      * {@code m[mb + xi*xiStride + kb*L]}; output row a, column b of block kb to {@code stage[sb + kb*2*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTransform2of4(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
-        for (int kb = 0; kb < kbs; kb++) {
+    private static void outputTransform2of4(float[] m, int mb, int xiStride, int kb0, int kb1, float[] bias, float[] stage, int sb, int rowStep,
+                                            float[] tmp) {
+        for (int kb = kb0; kb < kb1; kb++) {
             int mo = mb + kb * L;
             for (int j = 0; j < 4; j++) {
                 int o = mo + j * xiStride;
@@ -1025,12 +1041,13 @@ public final class WinogradConv {
     }
 
     /**
-     * F(2x2,5x5): {@code A^T M A + bias} of one 6x6 tile ({@code A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1]}: the points of
+     * F(2x2,5x5): {@code A^T M A + bias} of one 6x6 tile for blocks [kb0, kb1) ({@code A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1]}: the points of
      * F(4x4,3x3), so its input transform serves unchanged), M at {@code m[mb + xi*xiStride + kb*L]}; output row a,
      * column b of block kb to {@code stage[sb + kb*2*rowStep + a*rowStep + b*L]}.
      */
-    private static void outputTransform2of6(float[] m, int mb, int xiStride, int kbs, float[] bias, float[] stage, int sb, int rowStep, float[] tmp) {
-        for (int kb = 0; kb < kbs; kb++) {
+    private static void outputTransform2of6(float[] m, int mb, int xiStride, int kb0, int kb1, float[] bias, float[] stage, int sb, int rowStep,
+                                            float[] tmp) {
+        for (int kb = kb0; kb < kb1; kb++) {
             int mo = mb + kb * L;
             for (int j = 0; j < 6; j++) {
                 int o = mo + j * xiStride;
@@ -1062,13 +1079,13 @@ public final class WinogradConv {
     }
 
     /**
-     * The staged run {@code stage[kb][mt][segW][L]} to NCHW: channel k, row a, columns [0, cols) to
+     * The staged run {@code stage[kb][mt][segW][L]} to NCHW: channel k in [k0, k1), row a, columns [0, cols) to
      * {@code y[yb + k*plane + a*ow + col]}: strided loads from the (L1-resident) staging block, contiguous stores.
      * Scalar copies measured a little faster than L-lane gathers on Zen 2 and need no masks.
      */
-    private static void scatter(float[] stage, int segW, int mt, int k, int rows, int cols, float[] y, int yb, int plane, int ow) {
+    private static void scatter(float[] stage, int segW, int mt, int k0, int k1, int rows, int cols, float[] y, int yb, int plane, int ow) {
         int rowStep = segW * L, kbStep = mt * rowStep;
-        for (int kk = 0; kk < k; kk++) {
+        for (int kk = k0; kk < k1; kk++) {
             int sk = (kk / L) * kbStep + kk % L, yk = yb + kk * plane;
             for (int a = 0; a < rows; a++) {
                 int so = sk + a * rowStep, yo = yk + a * ow;

@@ -116,8 +116,8 @@ class WinogradConvTest {
     }
 
     /**
-     * Intra-op threads split the tile blocks (for one image, blocks rebalanced to a multiple of the threads): fwd and
-     * bwdData bit-identical for 1, 2, 3 and 4 threads.
+     * Intra-op threads split the tile blocks (for one image, blocks rebalanced to a multiple of the threads), or the
+     * output channels of a group of one block: fwd and bwdData bit-identical for 1, 2, 3 and 4 threads.
      */
     @Test
     void intraOpThreadsGiveBitIdenticalResults() {
@@ -125,7 +125,8 @@ class WinogradConvTest {
         Random rnd = new Random(SEED ^ 0x7e4d);
         for (ConvParams p : List.of(ConvParams.of(1, 32, 30, 29, 40, 3, 3, 1, 1),     // one image, several blocks
                 ConvParams.of(1, 128, 28, 28, 128, 3, 3, 1, 1),                         // 49 tiles: blocks rebalanced per thread count
-                ConvParams.of(1, 64, 13, 13, 96, 3, 3, 1, 1),                           // 16 tiles, one block on one thread
+                ConvParams.of(1, 64, 13, 13, 96, 3, 3, 1, 1),                           // 16 tiles, one block: output channels split
+                ConvParams.of(3, 24, 7, 7, 80, 3, 3, 1, 1),                             // one block per image, an odd count of channel blocks
                 ConvParams.of(1, 48, 23, 17, 32, 3, 3, 1, 1),                           // odd tile rows: blocks start mid-row
                 ConvParams.of(3, 20, 12, 13, 24, 3, 3, 1, 1),                           // blocks spanning images
                 ConvParams.of(4, 32, 14, 14, 64, 5, 5, 1, 2),                           // 5x5 (lenet_c2)
