@@ -81,6 +81,20 @@ public final class WinogradConv {
     /** Forces the tiles per block (tuning; 0 = from BLOCK_BYTES and MIN_BLOCK_TILES). */
     private static final int FORCED_BLOCK_TILES = Integer.getInteger("vcnn.winograd.tiles", 0);
 
+    /**
+     * How threads share a call ({@code -Dvcnn.winograd.split=auto|tiles|channels}; tuning): blocks of tiles, or pairs of
+     * output-channel blocks. auto splits channels only where an image group is one tile block (see forward).
+     */
+    private static final String SPLIT = splitMode();
+
+    /** The {@code vcnn.winograd.split} setting; anything but auto, tiles or channels warns and means auto. */
+    private static String splitMode() {
+        String v = System.getProperty("vcnn.winograd.split", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("auto") || v.equals("tiles") || v.equals("channels")) return v;
+        System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING, "vcnn: -Dvcnn.winograd.split=" + v + " is not auto, tiles or channels; using auto");
+        return "auto";
+    }
+
     private static final FloatVector P2 = FloatVector.broadcast(F, 2f);
     private static final FloatVector M2 = FloatVector.broadcast(F, -2f);
     private static final FloatVector P4 = FloatVector.broadcast(F, 4f);
@@ -380,7 +394,7 @@ public final class WinogradConv {
         // An image group of one block (ResNet-18's 7x7 layer: 16 tiles) splits its output channels instead of its tiles:
         // each thread then streams its share of the transformed weights (16 MB there) rather than all of them for half
         // the tiles, and pads no extra register tiles. The input transform is repeated per thread (a few percent).
-        boolean channelSplit = t > 1 && pairs >= 2 && plan.images * plan.tilesPerImage <= plan.tb;
+        boolean channelSplit = t > 1 && pairs >= 2 && (SPLIT.equals("channels") || SPLIT.equals("auto") && plan.images * plan.tilesPerImage <= plan.tb);
         if (t > 1 && !channelSplit) {
             // each image group's blocks split over the threads: as many blocks as a multiple of the threads, of equal
             // size (the buffers keep their stride). ResNet-18's 28x28 layer, 49 tiles in blocks of 30 and 19, ran 1.6x
@@ -459,7 +473,7 @@ public final class WinogradConv {
             Work own = WORK.get();   // the caller's Work when the caller runs this range, else the worker's
             Plan plan = own.prepare(p, m, bias, biasOff);
             own.reblock(blockTiles);   // the caller's balanced blocks
-            if (channels) runBlocks(plan, own, x, xGroup, u, 0, 1, tiles, act, y, yGroup, 2 * from, Math.min(plan.kbs, 2 * to));
+            if (channels) runBlocks(plan, own, x, xGroup, u, 0, (tiles + plan.bs - 1) / plan.bs, tiles, act, y, yGroup, 2 * from, Math.min(plan.kbs, 2 * to));
             else runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup, 0, plan.kbs);
         }
     }
