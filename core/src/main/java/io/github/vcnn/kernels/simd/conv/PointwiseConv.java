@@ -256,6 +256,10 @@ public final class PointwiseConv {
      */
     private static void sample(ConvParams p, float[] x, int xImg, int row0, int nRows, float[] xb) {
         int c = p.c(), ow = p.outW(), sh = p.strideH(), sw = p.strideW(), h = p.h(), wd = p.w(), plane = nRows * ow;
+        if (sw == 2 && xImg + (long) (c - 1) * h * wd + row0 * sh * wd + StrideTwoCopy.readRows(nRows, sh * wd, ow) <= x.length) {
+            for (int cc = 0; cc < c; cc++) StrideTwoCopy.copyRows(x, xImg + cc * h * wd + row0 * sh * wd, sh * wd, nRows, ow, xb, cc * plane, ow);
+            return;
+        }
         for (int cc = 0; cc < c; cc++) {
             for (int i = 0; i < nRows; i++) {
                 copyRow(x, xImg + cc * h * wd + (row0 + i) * sh * wd, sw, ow, xb, cc * plane + i * ow);

@@ -37,7 +37,8 @@ import java.util.Arrays;
  * </ul>
  * Tiles are numbered across a group of images of the batch when one image has fewer tiles than a block.
  * The GEMM's register tile is 5 tiles x 2 vectors of output channels on 16-register ISAs (AVX2), 6 x 2 on 32-register
- * ones (one flat loop over the input channels, indices affine in the loop variable); an odd last block uses 5 x 1 / 6 x 1.
+ * ones (one flat loop over the input channels, indices affine in the loop variable), mixed with 5 x 2 where that pads fewer
+ * tiles ({@link #fiveTiles}); an odd last block uses 5 x 1 / 6 x 1.
  *
  * <p>Numerics: F(4x4,3x3) and F(2x2,5x5) round more than the direct sum (transform coefficients up to 8 and 1/24); NOTES.md states the
  * error measured against float64 and the direct kernel. A NaN or infinity in the input reaches every output of the tiles
@@ -55,7 +56,7 @@ public final class WinogradConv {
      * stack every step on Zen 2 (a store-to-load round trip on an FMA chain, read in the generated code). 32-register
      * ones (AVX-512, NEON) take 6. {@code -Dvcnn.winograd.tile=5x2|6x2} overrides.
      */
-    private static final int MR = registerTile();
+    static final int MR = registerTile();
     /** Tile positions of the larger variant's 6x6 input tile (the most independent GEMMs). */
     private static final int XI = 36;
     /**
@@ -659,7 +660,8 @@ public final class WinogradConv {
      * {@code yGroup}: output of the group's first image.
      */
     private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup, int kb0, int kb1) {
-        int tb = pl.tb, cp = pl.cp, kp = pl.kp, padded = RegisterTiles.roundUp(count, MR);
+        int tb = pl.tb, cp = pl.cp, kp = pl.kp, fives = fiveTiles(count), sixes = sixTiles(count, fives);
+        int padded = 6 * sixes + 5 * fives;
         float[] xs = wk.xs, v = wk.v, m = wk.m, stage = wk.stage, tmp = wk.tmp;
         int[] rows = wk.rows;
         int rowLen = pl.wp * L, plane = pl.ring * rowLen;
@@ -674,7 +676,7 @@ public final class WinogradConv {
             // the short last register tile computes zeros (never stored)
             for (int xi = 0; xi < pl.xi; xi++) Arrays.fill(v, (xi * tb + count) * cp, (xi * tb + padded) * cp, 0f);
         }
-        gemm(pl.xi, v, u, m, tb, padded, cp, pl.kbs, kp, kb0, kb1);
+        gemm(pl.xi, v, u, m, tb, sixes, fives, cp, pl.kbs, kp, kb0, kb1);
 
         int outPlane = pl.k * pl.oh * pl.ow;
         for (int s = 0; s < count; ) {
@@ -818,28 +820,48 @@ public final class WinogradConv {
     // ------------------------------------------------------------------------------------------ GEMMs
 
     /**
-     * {@code m[xi][t][k] = sum_c v[xi][t][c] u[xi][k][c]} for the 36 tile positions and tiles [0, padded):
-     * MR tiles x 2 channel vectors per register tile (MR x 1 for an odd last block), over the padded input channels;
-     * output-channel blocks [kb0, kb1) (kb0 even; an odd count only when kb1 is the last block).
+     * Register tiles of 5 tiles in the cover of {@code count} tiles (the rest in tiles of MR = 6): the fewest tiles computed,
+     * then the fewest 5-tiles. With 6 only, 25 tiles (a block of ResNet-18's 28x28 layer split over two threads) computed
+     * 30 and 16 (its 7x7 layer) 18; 5 x 5 and 6 + 5 + 5 compute none past them. A 5-tile sums each output in the same
+     * order as a 6-tile, so the cover never changes a result. All of them on 16-register ISAs (MR = 5).
      */
-    private static void gemm(int xis, float[] v, float[] u, float[] m, int tb, int padded, int cp, int kbs, int kp, int kb0, int kb1) {
-        int panel = cp * L;
+    static int fiveTiles(int count) {
+        if (MR == 5) return (count + 4) / 5;
+        int best = 0, bestCovered = RegisterTiles.roundUp(count, 6);
+        for (int b = 1; b <= 5; b++) {   // six 5-tiles are five 6-tiles
+            int covered = RegisterTiles.roundUp(Math.max(0, count - 5 * b), 6) + 5 * b;
+            if (covered < bestCovered) {
+                best = b;
+                bestCovered = covered;
+            }
+        }
+        return best;
+    }
+
+    /** Register tiles of 6 tiles beside {@code fives} of 5 in the cover of {@code count} tiles ({@link #fiveTiles}). */
+    static int sixTiles(int count, int fives) {
+        return MR == 6 ? Math.max(0, count - 5 * fives + 5) / 6 : 0;
+    }
+
+    /**
+     * {@code m[xi][t][k] = sum_c v[xi][t][c] u[xi][k][c]} for the 36 tile positions and tiles [0, 6*sixes + 5*fives):
+     * register tiles of 6 tiles (then of 5) x 2 channel vectors (x 1 for an odd last block), over the padded input
+     * channels; output-channel blocks [kb0, kb1) (kb0 even; an odd count only when kb1 is the last block).
+     */
+    private static void gemm(int xis, float[] v, float[] u, float[] m, int tb, int sixes, int fives, int cp, int kbs, int kp, int kb0, int kb1) {
+        int panel = cp * L, split = 6 * sixes, end = split + 5 * fives;
         for (int xi = 0; xi < xis; xi++) {
             int vx = xi * tb * cp, mx = xi * tb * kp, ux = xi * kbs * panel;
             int kb = kb0;
             for (; kb + 1 < kb1; kb += 2) {
                 int ub = ux + kb * panel;
-                for (int t = 0; t < padded; t += MR) {
-                    if (MR == 5) gemm5x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
-                    else gemm6x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
-                }
+                for (int t = 0; t < split; t += 6) gemm6x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
+                for (int t = split; t < end; t += 5) gemm5x2(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
             }
             if (kb < kb1) {
                 int ub = ux + kb * panel;
-                for (int t = 0; t < padded; t += MR) {
-                    if (MR == 5) gemm5x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
-                    else gemm6x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
-                }
+                for (int t = 0; t < split; t += 6) gemm6x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
+                for (int t = split; t < end; t += 5) gemm5x1(v, vx + t * cp, cp, u, ub, m, mx + t * kp + kb * L, kp);
             }
         }
     }

@@ -160,6 +160,31 @@ class WinogradConvTest {
         assertEquals(8, pl.balancedBlockTiles(16, 2), "16 tiles (a 13x13 image), one block before: two blocks of 8");
     }
 
+    /**
+     * The GEMM's cover of a block by register tiles of 6 and 5 tiles (5 only on 16-register ISAs): at least the block,
+     * the fewest tiles possible (brute force), no more than 6-tiles alone would compute; 25 and 16 tiles exactly.
+     */
+    @Test
+    void registerTilesCoverBlocksWithTheFewestTiles() {
+        for (int count = 1; count <= 400; count++) {
+            int fives = WinogradConv.fiveTiles(count), sixes = WinogradConv.sixTiles(count, fives), covered = 6 * sixes + 5 * fives;
+            if (WinogradConv.MR == 5) {
+                assertEquals(0, sixes, "count " + count);
+                assertEquals((count + 4) / 5 * 5, covered, "count " + count);
+                continue;
+            }
+            int fewest = Integer.MAX_VALUE;
+            for (int b = 0; 5 * b < count + 5; b++) fewest = Math.min(fewest, (Math.max(0, count - 5 * b) + 5) / 6 * 6 + 5 * b);
+            assertTrue(covered >= count && sixes >= 0 && fives >= 0 && fives <= 5, "count " + count + ": " + sixes + " x 6 + " + fives + " x 5");
+            assertEquals(fewest, covered, "count " + count + ": " + sixes + " x 6 + " + fives + " x 5");
+            assertTrue(covered <= (count + 5) / 6 * 6, "count " + count);
+        }
+        if (WinogradConv.MR == 6) {
+            assertEquals(25, 6 * WinogradConv.sixTiles(25, WinogradConv.fiveTiles(25)) + 5 * WinogradConv.fiveTiles(25));
+            assertEquals(2, WinogradConv.fiveTiles(16), "16 = 6 + 5 + 5");
+        }
+    }
+
     /** bwdData (the transposed convolution through the forward kernel) against float64 and the scalar kernel. */
     @Test
     void bwdDataMatchesScalarAndFloat64() {
