@@ -13,6 +13,7 @@ import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
 import io.github.vcnn.kernels.simd.conv.PointwiseConv;
 import io.github.vcnn.kernels.simd.conv.RegisterTiles;
 import io.github.vcnn.kernels.simd.conv.StrideTwoCopy;
+import io.github.vcnn.kernels.simd.conv.TuningSetting;
 import io.github.vcnn.kernels.simd.conv.WinogradBwdWeights;
 import io.github.vcnn.kernels.simd.conv.WinogradConv;
 import io.github.vcnn.kernels.simd.conv.gen.ConvTiles;
@@ -83,15 +84,7 @@ public final class SimdConv implements ConvKernels {
      * with 16 lanes and the 14-pixel tile, for at least {@link #PANEL_MIN_CHANNELS} output channels per group, which
      * share the gathering copy; {@code true} for every channel count (the tests), {@code false} never.
      */
-    private static final String PANEL_MODE = panelMode();
-
-    /** The {@code vcnn.conv.panel} setting; anything but auto, true or false warns and means auto. */
-    private static String panelMode() {
-        String v = System.getProperty("vcnn.conv.panel", "auto").trim().toLowerCase(java.util.Locale.ROOT);
-        if (v.equals("auto") || v.equals("true") || v.equals("false")) return v;
-        System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING, "vcnn: -Dvcnn.conv.panel=" + v + " is not auto, true or false; using auto");
-        return "auto";
-    }
+    private static final String PANEL_MODE = TuningSetting.choice("vcnn.conv.panel", "auto", "true", "false");
     /**
      * Output channels per group from which a panel pays for its gathers (Xeon, session 10, one thread: 128 -> 256 and
      * 256 -> 512 stride-2 3x3 layers of ResNet-18 10-12% faster, 64 -> 128 8% slower).

@@ -86,15 +86,7 @@ public final class WinogradConv {
      * How threads share a call ({@code -Dvcnn.winograd.split=auto|tiles|channels}; tuning): blocks of tiles, or pairs of
      * output-channel blocks. auto splits channels only where an image group is one tile block (see forward).
      */
-    private static final String SPLIT = splitMode();
-
-    /** The {@code vcnn.winograd.split} setting; anything but auto, tiles or channels warns and means auto. */
-    private static String splitMode() {
-        String v = System.getProperty("vcnn.winograd.split", "auto").trim().toLowerCase(java.util.Locale.ROOT);
-        if (v.equals("auto") || v.equals("tiles") || v.equals("channels")) return v;
-        System.getLogger("io.github.vcnn").log(System.Logger.Level.WARNING, "vcnn: -Dvcnn.winograd.split=" + v + " is not auto, tiles or channels; using auto");
-        return "auto";
-    }
+    private static final String SPLIT = TuningSetting.choice("vcnn.winograd.split", "auto", "tiles", "channels");
 
     private static final FloatVector P2 = FloatVector.broadcast(F, 2f);
     private static final FloatVector M2 = FloatVector.broadcast(F, -2f);
