@@ -81,6 +81,69 @@ public interface ConvKernels {
         fwd(p, x, xOff, w, bias, biasOff, act, y, yOff);
     }
 
+    // ------------------------------------------------------------------------- channel-blocked activations
+
+    /**
+     * The lanes L of the channel-blocked activation layout {@link Layout#BLOCKED} ({@code nChw{L}c}) of this variant,
+     * 0 when it has none (the scalar and auto variants: their kernels take NCHW only).
+     */
+    default int blockLanes() {
+        return 0;
+    }
+
+    /**
+     * Whether {@link #fwd(ConvParams, Layout, float[], int, PackedConvWeights, float[], int, Epilogue, Layout, float[], int, int)}
+     * with weights {@code w} reads a {@link Layout#BLOCKED} input as it is, without converting it (the simd Winograd
+     * kernel copies its input channel-blocked anyway, so a blocked one saves its transposition); else a blocked input
+     * costs a conversion to NCHW inside the call.
+     */
+    default boolean readsBlocked(PackedConvWeights w) {
+        return false;
+    }
+
+    /** As {@link #readsBlocked} for writing a {@link Layout#BLOCKED} output. */
+    default boolean writesBlocked(PackedConvWeights w) {
+        return false;
+    }
+
+    /**
+     * Forward with the input in {@code xLayout} and the output in {@code yLayout} (same sizes as NCHW; a blocked one
+     * needs C, respectively K, a multiple of {@link #blockLanes()}). The result is the same, bit for bit, as the NCHW
+     * {@link #fwd(ConvParams, float[], int, PackedConvWeights, float[], int, Epilogue, float[], int, int)} in the other
+     * layout. This default converts a blocked argument to or from NCHW in per-thread scratch around that call; variants
+     * override it where a kernel computes in the blocked layout itself ({@link #readsBlocked}, {@link #writesBlocked}).
+     *
+     * @throws IllegalArgumentException as the NCHW call, and when a layout is null, blocked on a variant without one, or
+     *                                  blocked with channels that are not a multiple of the lanes
+     */
+    default void fwd(ConvParams p, Layout xLayout, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act,
+                     Layout yLayout, float[] y, int yOff, int threads) {
+        Checks.notNull("params", p);
+        String variant = getClass().getSimpleName();
+        BlockedLayouts.layout("xLayout", xLayout, p.c(), blockLanes(), variant);
+        BlockedLayouts.layout("yLayout", yLayout, p.k(), blockLanes(), variant);
+        if (xLayout == Layout.NCHW && yLayout == Layout.NCHW) {
+            fwd(p, x, xOff, w, bias, biasOff, act, y, yOff, threads);
+            return;
+        }
+        int lanes = blockLanes(), in = Checks.arrayLength("input", p.inputSize(), p), out = Checks.arrayLength("output", p.outputSize(), p);
+        Checks.array("x", x, xOff, in, "input", p);
+        Checks.array("y", y, yOff, out, "output", p);
+        float[] xs = x, ys = y;
+        int xo = xOff, yo = yOff;
+        if (xLayout == Layout.BLOCKED) {
+            xs = BlockedLayouts.scratch(0, in);
+            xo = 0;
+            BlockedLayouts.toNchw(p.n(), p.c(), p.h() * p.w(), lanes, x, xOff, xs, 0);
+        }
+        if (yLayout == Layout.BLOCKED) {
+            ys = BlockedLayouts.scratch(1, out);
+            yo = 0;
+        }
+        fwd(p, xs, xo, w, bias, biasOff, act, ys, yo, threads);
+        if (yLayout == Layout.BLOCKED) BlockedLayouts.toBlocked(p.n(), p.k(), p.outH() * p.outW(), lanes, ys, 0, y, yOff);
+    }
+
     /** {@link #bwdData} on up to {@code threads} threads, as {@link #fwd(ConvParams, float[], int, PackedConvWeights, float[], int, Epilogue, float[], int, int)}. */
     default void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff, int threads) {
         Checks.positive("threads", threads, "intra-op threads");

@@ -2,11 +2,13 @@ package io.github.vcnn.kernels.simd;
 
 import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.Activation;
+import io.github.vcnn.kernels.BlockedLayouts;
 import io.github.vcnn.kernels.Checks;
 import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
+import io.github.vcnn.kernels.Layout;
 import io.github.vcnn.kernels.PackAccess;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.simd.conv.BwdWeightsOverChannels;
@@ -286,6 +288,37 @@ public final class SimdConv implements ConvKernels {
         boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
         wk.job.conv(Job.FWD, p, x, xOff, w.data(KEY), b, act, y, yOff, sampled);
         wk.job.runConv(wk, threads);
+    }
+
+    /** nChw{L}c with L the lanes of the preferred species (16 on AVX-512, 8 on AVX2, 4 on NEON). */
+    @Override
+    public int blockLanes() {
+        return L;
+    }
+
+    /** The Winograd kernel reads and writes channel-blocked activations as they are (its ring and staging are blocked). */
+    @Override
+    public boolean readsBlocked(PackedConvWeights w) {
+        return w != null && w.isWinograd();
+    }
+
+    @Override
+    public boolean writesBlocked(PackedConvWeights w) {
+        return w != null && w.isWinograd();
+    }
+
+    @Override
+    public void fwd(ConvParams p, Layout xLayout, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act,
+                    Layout yLayout, float[] y, int yOff, int threads) {
+        if (w != null && w.isWinograd() && p != null && WinogradConv.applies(p) && (xLayout == Layout.BLOCKED || yLayout == Layout.BLOCKED)) {
+            BlockedLayouts.layout("xLayout", xLayout, p.c(), L, VARIANT);
+            BlockedLayouts.layout("yLayout", yLayout, p.k(), L, VARIANT);
+            ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
+            Checks.positive("threads", threads, "intra-op threads");
+            WinogradConv.fwd(p, xLayout == Layout.BLOCKED, x, xOff, w.data(KEY), bias, biasOff, act, yLayout == Layout.BLOCKED, y, yOff, threads);
+            return;
+        }
+        ConvKernels.super.fwd(p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
     }
 
     /** The segment offsets of an im2col chunk: one segment holding the whole reduction. */

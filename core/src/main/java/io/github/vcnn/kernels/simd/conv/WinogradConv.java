@@ -365,6 +365,16 @@ public final class WinogradConv {
         fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), threads);
     }
 
+    /**
+     * {@link #fwd} with the input ({@code xBlocked}) and/or the output ({@code yBlocked}) channel-blocked,
+     * {@code nChw{L}c} ({@code [N][C/L][H][W][L]}, C and K multiples of L; not checked here): the ring is filled by
+     * contiguous copies and the staged outputs are copied out by rows, no transposition. Same bits as NCHW.
+     */
+    public static void fwd(ConvParams p, boolean xBlocked, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act,
+                           boolean yBlocked, float[] y, int yOff, int threads) {
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), threads, xBlocked, yBlocked);
+    }
+
     /** {@link #fwd} with output tile m (2 or 4) and weights transformed for it. */
     static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
                             int m) {
@@ -373,6 +383,11 @@ public final class WinogradConv {
 
     static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
                             int m, int threads) {
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, m, threads, false, false);
+    }
+
+    static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                            int m, int threads, boolean xBlocked, boolean yBlocked) {
         Checks.positive("threads", threads, "intra-op threads");
         int uLen = transformedLength(p, m);
         Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
@@ -382,6 +397,7 @@ public final class WinogradConv {
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
         Work wk = WORK.get();
         Plan plan = wk.prepare(p, m, bias, biasOff);
+        plan.layouts(xBlocked, yBlocked);
         int inPlane = p.c() * p.h() * p.w(), outPlane = p.k() * p.outH() * p.outW();
         int t = WorkerPool.usable(threads), pairs = (plan.kbs + 1) / 2;
         // An image group of one block (ResNet-18's 7x7 layer: 16 tiles) splits its output channels instead of its tiles:
@@ -401,6 +417,7 @@ public final class WinogradConv {
             } else {
                 Split split = wk.split;
                 split.set(p, m, x, xOff + n0 * inPlane, u, bias, biasOff, act, y, yOff + n0 * outPlane, tiles, plan.bs, channelSplit);
+                split.layouts(xBlocked, yBlocked);
                 try {
                     int n = channelSplit ? pairs : blocks;
                     WorkerPool.shared().runRanges(n, Math.min(t, n), t, split);
@@ -433,7 +450,7 @@ public final class WinogradConv {
     private static final class Split implements WorkerPool.RangeTask {
         private ConvParams p;
         private int m, xGroup, biasOff, yGroup, tiles, blockTiles;
-        private boolean channels;
+        private boolean channels, xBlocked, yBlocked;
         private float[] x, u, bias, y;
         private Epilogue act;
 
@@ -455,6 +472,11 @@ public final class WinogradConv {
             this.tiles = tiles;
         }
 
+        void layouts(boolean xBlocked, boolean yBlocked) {
+            this.xBlocked = xBlocked;
+            this.yBlocked = yBlocked;
+        }
+
         void clear() {   // drop the references to the caller's arrays
             p = null;
             x = u = bias = y = null;
@@ -465,6 +487,7 @@ public final class WinogradConv {
         public void run(int index, int from, int to) {
             Work own = WORK.get();   // the caller's Work when the caller runs this range, else the worker's
             Plan plan = own.prepare(p, m, bias, biasOff);
+            plan.layouts(xBlocked, yBlocked);
             own.reblock(blockTiles);   // the caller's balanced blocks
             if (channels) runBlocks(plan, own, x, xGroup, u, 0, (tiles + plan.bs - 1) / plan.bs, tiles, act, y, yGroup, 2 * from, Math.min(plan.kbs, 2 * to));
             else runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup, 0, plan.kbs);
@@ -563,6 +586,13 @@ public final class WinogradConv {
         int m, alpha, xi, c, k, h, w, padT, padL, oh, ow, tw, tilesPerImage, cbs, cp, kbs, kp, hp, wp, images, tb, ring;
         /** Tiles per block, at most tb (the buffers' stride, a multiple of MR): tb unless {@link #blockTiles} balanced them. */
         int bs;
+        /** The input / output in nChw{L}c instead of NCHW (per call; {@link #set} resets both to NCHW). */
+        boolean xBlocked, yBlocked;
+
+        void layouts(boolean xBlocked, boolean yBlocked) {
+            this.xBlocked = xBlocked;
+            this.yBlocked = yBlocked;
+        }
         /** lane l -> l * H * W: the gather of L channel planes at one pixel ({@link #fillRow}). */
         final int[] laneMap = new int[L];
 
@@ -573,6 +603,7 @@ public final class WinogradConv {
         /** As {@link #set(ConvParams, int)} with {@code forcedTiles} tiles per block (rounded up to the register tile) when positive. */
         void set(ConvParams p, int outTile, int forcedTiles) {
             m = outTile;
+            xBlocked = yBlocked = false;
             alpha = m + p.r() - 1;
             xi = alpha * alpha;
             c = p.c();
@@ -682,6 +713,11 @@ public final class WinogradConv {
             }
             FusedActivation.applyInPlace(act, stage, kb0 * L * mt * segW, (kb1 - kb0) * L * mt * segW);
             int rowsOut = Math.min(mt, pl.oh - mt * ti), cols = Math.min(segW, pl.ow - mt * tj);
+            if (pl.yBlocked) {
+                copyRows(stage, segW, mt, kb0, kb1, rowsOut, cols, y, yGroup + img * outPlane + (mt * ti * pl.ow + mt * tj) * L, pl.oh * pl.ow, pl.ow);
+                s += run;
+                continue;
+            }
             scatter(stage, segW, mt, kb0 * L, Math.min(pl.k, kb1 * L), rowsOut, cols, y, yGroup + img * outPlane + mt * ti * pl.ow + mt * tj,
                     pl.oh * pl.ow, pl.ow);
             s += run;
@@ -712,6 +748,10 @@ public final class WinogradConv {
             Arrays.fill(xs, row, row + pl.padL * L, 0f);
             Arrays.fill(xs, row + jHi * L, row + rowLen, 0f);
             int d = row + pl.padL * L;
+            if (pl.xBlocked) {   // nChw{L}c: the block's row is cols * L contiguous floats
+                System.arraycopy(x, xImg + (c0 * pl.h + ih * L) * pl.w, xs, d, cols * L);
+                continue;
+            }
             if (valid == L && GATHER_FILL) {
                 int src = xImg + (c0 * pl.h + ih) * pl.w;
                 for (int j = 0; j < cols; j++) FloatVector.fromArray(F, x, src + j, pl.laneMap, 0).intoArray(xs, d + j * L);
@@ -1119,6 +1159,17 @@ public final class WinogradConv {
                 int so = sk + a * rowStep, yo = yk + a * ow;
                 for (int i = 0; i < cols; i++) y[yo + i] = stage[so + i * L];
             }
+        }
+    }
+
+    /**
+     * The staged run {@code stage[kb][mt][segW][L]} to nChw{L}c: block kb in [kb0, kb1), row a, columns [0, cols) to
+     * {@code y[yb + kb*plane*L + (a*ow + col)*L]}, one contiguous copy of cols * L floats per block and row.
+     */
+    private static void copyRows(float[] stage, int segW, int mt, int kb0, int kb1, int rows, int cols, float[] y, int yb, int plane, int ow) {
+        int rowStep = segW * L, kbStep = mt * rowStep;
+        for (int kb = kb0; kb < kb1; kb++) {
+            for (int a = 0; a < rows; a++) System.arraycopy(stage, kb * kbStep + a * rowStep, y, yb + kb * plane * L + a * ow * L, cols * L);
         }
     }
 

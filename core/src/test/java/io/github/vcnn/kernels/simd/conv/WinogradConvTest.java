@@ -147,6 +147,55 @@ class WinogradConvTest {
         }
     }
 
+    /**
+     * Channel-blocked input and/or output (nChw{L}c) give the bits of the NCHW call, reordered, for 1 to 3 threads: random
+     * shapes with C and K multiples of L (3x3 and 5x5, pads, batch, images spanning blocks, the channel split), outputs
+     * written in place at an offset with guards on either side.
+     */
+    @Test
+    void blockedLayoutsGiveTheBitsOfNchw() {
+        Random rnd = new Random(SEED ^ 0xb10c);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        List<ConvParams> shapes = new ArrayList<>(List.of(
+                ConvParams.of(1, 4 * lanes, 13, 13, 6 * lanes, 3, 3, 1, 1),       // one block: channel split at 2+ threads
+                ConvParams.of(1, 2 * lanes, 30, 29, 2 * lanes, 3, 3, 1, 1),       // several blocks, the ring wraps
+                new ConvParams(3, lanes, 9, 11, 3 * lanes, 3, 3, 1, 1, 2, 0, 1, 2, 1, 1, 1),  // asymmetric, odd KB, images per block
+                ConvParams.of(2, 2 * lanes, 14, 14, 4 * lanes, 5, 5, 1, 2)));     // 5x5
+        for (int i = 0; i < 24; i++) {
+            int r = rnd.nextInt(3) == 0 ? 5 : 3, h = 1 + rnd.nextInt(24), w = 1 + rnd.nextInt(24), pt = rnd.nextInt(r), pl = rnd.nextInt(r);
+            int pb = rnd.nextBoolean() ? pt : rnd.nextInt(r), pr = rnd.nextBoolean() ? pl : rnd.nextInt(r);
+            if (h + pt + pb < r || w + pl + pr < r) continue;
+            shapes.add(new ConvParams(1 + rnd.nextInt(3), lanes * (1 + rnd.nextInt(4)), h, w, lanes * (1 + rnd.nextInt(5)), r, r, 1, 1,
+                    pt, pl, pb, pr, 1, 1, 1));
+        }
+        int guard = 5;
+        for (ConvParams p : shapes) {
+            float[] x = data(rnd, 0, p.inputSize(), 1f), w = data(rnd, 0, p.weightSize(), 0.2f), b = data(rnd, 0, p.k(), 0.5f);
+            float[] u = WinogradConv.transformWeights(p, w, 0);
+            Epilogue act = rnd.nextBoolean() ? Epilogue.RELU : Epilogue.NONE;
+            float[] ref = new float[p.outputSize()];
+            WinogradConv.fwd(p, x, 0, u, b, 0, act, ref, 0, 1);
+            int ohw = p.outH() * p.outW();
+            float[] xb = new float[p.inputSize()], refB = new float[ref.length];
+            io.github.vcnn.kernels.BlockedLayouts.toBlocked(p.n(), p.c(), p.h() * p.w(), lanes, x, 0, xb, 0);
+            io.github.vcnn.kernels.BlockedLayouts.toBlocked(p.n(), p.k(), ohw, lanes, ref, 0, refB, 0);
+            for (int threads = 1; threads <= 3; threads++) {
+                for (int combo = 1; combo < 4; combo++) {
+                    boolean inB = (combo & 1) != 0, outB = (combo & 2) != 0;
+                    float[] y = new float[ref.length + 2 * guard];
+                    Arrays.fill(y, GUARD);
+                    WinogradConv.fwd(p, inB, inB ? xb : x, 0, u, b, 0, act, outB, y, guard, threads);
+                    String ctx = p + " " + (inB ? "nChwLc" : "nchw") + " -> " + (outB ? "nChwLc" : "nchw") + ", " + threads + " threads";
+                    assertArrayEquals(outB ? refB : ref, Arrays.copyOfRange(y, guard, guard + ref.length), ctx);
+                    for (int g = 0; g < guard; g++) {
+                        assertEquals(GUARD, y[g], ctx + ": guard before the output");
+                        assertEquals(GUARD, y[guard + ref.length + g], ctx + ": guard after the output");
+                    }
+                }
+            }
+        }
+    }
+
     /** The balanced blocks of a threaded call: ResNet-18's 28x28 layer in blocks of 30 and 19 tiles ran 1.6x on two threads. */
     @Test
     void threadedBlocksAreBalanced() {

@@ -1,0 +1,89 @@
+package io.github.vcnn.kernels;
+
+/**
+ * Conversions between {@link Layout#NCHW} and the channel-blocked {@link Layout#BLOCKED} ({@code nChw{L}c},
+ * {@code [N][C/L][H][W][L]}), for C a multiple of L. A compiled model runs them only at the edges of the parts of a
+ * graph it keeps blocked; framework authors use them to hand blocked tensors in and out.
+ */
+public final class BlockedLayouts {
+    private BlockedLayouts() {
+    }
+
+    /**
+     * {@code y (nChw{L}c) = x (NCHW)}: {@code n} images of {@code c} channels of {@code hw} pixels.
+     *
+     * @throws IllegalArgumentException naming the argument, before anything is written, when a size is not positive,
+     *                                  {@code c} is not a multiple of {@code lanes}, an array is null or short, or
+     *                                  the two regions overlap
+     */
+    public static void toBlocked(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
+        long len = check(n, c, hw, lanes, x, xOff, y, yOff);
+        if (len == 0) return;
+        int image = c * hw;
+        for (int i = 0; i < n; i++) {
+            for (int cb = 0; cb < c / lanes; cb++) {
+                int src = xOff + i * image + cb * lanes * hw, dst = yOff + i * image + cb * lanes * hw;
+                for (int px = 0; px < hw; px++) {
+                    int d = dst + px * lanes, s = src + px;
+                    for (int l = 0; l < lanes; l++) y[d + l] = x[s + l * hw];
+                }
+            }
+        }
+    }
+
+    /** {@code y (NCHW) = x (nChw{L}c)}, the inverse of {@link #toBlocked}, with the same checks. */
+    public static void toNchw(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
+        long len = check(n, c, hw, lanes, x, xOff, y, yOff);
+        if (len == 0) return;
+        int image = c * hw;
+        for (int i = 0; i < n; i++) {
+            for (int cb = 0; cb < c / lanes; cb++) {
+                int src = xOff + i * image + cb * lanes * hw, dst = yOff + i * image + cb * lanes * hw;
+                for (int l = 0; l < lanes; l++) {
+                    int d = dst + l * hw, s = src + l;
+                    for (int px = 0; px < hw; px++) y[d + px] = x[s + px * lanes];
+                }
+            }
+        }
+    }
+
+    private static long check(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
+        Checks.nonNegative("n", n, "images");
+        Checks.positive("c", c, "channels");
+        Checks.positive("hw", hw, "pixels per channel");
+        Checks.positive("lanes", lanes, "the channel block L of nChw{L}c");
+        if (c % lanes != 0) {
+            throw new IllegalArgumentException("c: " + c + " channels are not a multiple of the channel block " + lanes + " of nChw" + lanes + "c");
+        }
+        long len = Checks.product(n, c, hw);
+        String shape = "[" + n + "][" + c + "][" + hw + "]";
+        Checks.array("x", x, xOff, len, shape);
+        Checks.array("y", y, yOff, len, shape);
+        Checks.disjoint("y", y, yOff, len, "x", x, xOff, len, shape);
+        return len;
+    }
+
+    /**
+     * The checks of an activation argument in {@code layout} for a kernel set with {@code lanes} block lanes (0: none):
+     * a blocked one needs a blocked kernel set and channels that are a multiple of its lanes.
+     */
+    public static void layout(String name, Layout layout, int channels, int lanes, String variant) {
+        Checks.notNull(name, layout);
+        if (layout == Layout.BLOCKED) {
+            if (lanes <= 0) throw new IllegalArgumentException(name + ": the " + variant + " kernels have no channel-blocked layout (blockLanes() is 0)");
+            if (channels % lanes != 0) {
+                throw new IllegalArgumentException(name + ": " + channels + " channels are not a multiple of the channel block " + lanes
+                        + " of nChw" + lanes + "c");
+            }
+        }
+    }
+
+    /** Per-thread grow-only scratch of the conversions inside a call (two slots: input and output). */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
+
+    static float[] scratch(int slot, int len) {
+        float[][] s = SCRATCH.get();
+        if (s[slot].length < len) s[slot] = new float[len];
+        return s[slot];
+    }
+}
