@@ -14,8 +14,12 @@ import io.github.vcnn.kernels.Kernels;
  *                       whatever the number of (virtual) threads
  * @param kernels        the kernel set (default {@link Kernels#get()})
  * @param optimize       run {@link Passes#optimize} (batch-norm folding, activation fusion); default true
+ * @param blocked        keep activations channel-blocked ({@code nChw{L}c}) between the layers that compute in that
+ *                       layout, where the kernel set has one ({@link io.github.vcnn.kernels.ConvKernels#blockLanes()});
+ *                       default true. Results are the same bits either way; the model's {@code describe()} shows the
+ *                       layouts chosen and the reorders at the edges of the blocked parts
  */
-public record CompileOptions(int threads, int maxConcurrent, KernelProvider kernels, boolean optimize) {
+public record CompileOptions(int threads, int maxConcurrent, KernelProvider kernels, boolean optimize, boolean blocked) {
     /** The most intra-op threads a compiled model takes. */
     public static final int MAX_THREADS = 256;
 
@@ -27,23 +31,32 @@ public record CompileOptions(int threads, int maxConcurrent, KernelProvider kern
         if (kernels == null) throw new IllegalArgumentException("kernels is null");
     }
 
+    /** The options without a choice of layout: blocked where the kernels have it. */
+    public CompileOptions(int threads, int maxConcurrent, KernelProvider kernels, boolean optimize) {
+        this(threads, maxConcurrent, kernels, optimize, true);
+    }
+
     public static CompileOptions defaults() {
-        return new CompileOptions(1, Runtime.getRuntime().availableProcessors(), Kernels.get(), true);
+        return new CompileOptions(1, Runtime.getRuntime().availableProcessors(), Kernels.get(), true, true);
     }
 
     public CompileOptions withThreads(int t) {
-        return new CompileOptions(t, maxConcurrent, kernels, optimize);
+        return new CompileOptions(t, maxConcurrent, kernels, optimize, blocked);
     }
 
     public CompileOptions withMaxConcurrent(int m) {
-        return new CompileOptions(threads, m, kernels, optimize);
+        return new CompileOptions(threads, m, kernels, optimize, blocked);
     }
 
     public CompileOptions withKernels(KernelProvider k) {
-        return new CompileOptions(threads, maxConcurrent, k, optimize);
+        return new CompileOptions(threads, maxConcurrent, k, optimize, blocked);
     }
 
     public CompileOptions withOptimize(boolean o) {
-        return new CompileOptions(threads, maxConcurrent, kernels, o);
+        return new CompileOptions(threads, maxConcurrent, kernels, o, blocked);
+    }
+
+    public CompileOptions withBlocked(boolean b) {
+        return new CompileOptions(threads, maxConcurrent, kernels, optimize, b);
     }
 }

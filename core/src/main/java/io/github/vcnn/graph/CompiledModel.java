@@ -144,7 +144,7 @@ public final class CompiledModel implements AutoCloseable {
             outBatched[i] = batchBreak == null && declared.batched(name);
             outPerSample[i] = declared.size(name) / (outBatched[i] ? declaredBatch : 1);
         }
-        this.lowering = new Lowering(g, declared, options.kernels());
+        this.lowering = new Lowering(g, declared, options.kernels(), options.blocked());
         Plan first = lowering.plan(declared);
         if (declaredBatch <= DIRECT_PLANS) directPlans.set(declaredBatch, first);
         else otherPlans.put(declaredBatch, first);

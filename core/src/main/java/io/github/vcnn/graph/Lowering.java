@@ -4,6 +4,7 @@ import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.KernelProvider;
+import io.github.vcnn.kernels.Layout;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.PackedDenseWeights;
 import io.github.vcnn.kernels.PoolParams;
@@ -16,9 +17,9 @@ import java.util.Map;
 
 /**
  * Lowering: the one place that maps graph operators to kernel calls and decides the memory layout of every value.
- * Today every value is a dense row-major (NCHW) {@code float[]} region, as the kernels' entry points take them, so
- * the views (Flatten, Reshape, Identity) cost nothing and are aliases of their input. A kernel set with a blocked
- * activation layout would change only this class: it would pick the layout per value and insert the reorders.
+ * Every value is a dense {@code float[]} region of the size of its shape, NCHW unless {@link LayoutPlan} keeps it
+ * channel-blocked ({@code nChw{L}c}, same size), so the views (Flatten, Reshape, Identity) cost nothing and are aliases
+ * of their input. The reorders at the edges of the blocked parts are steps of the plan.
  *
  * <p>Construction prepares what does not depend on the batch, once: convolution and dense weights packed for the
  * kernels (shared by every plan and thread), Gemm alpha/beta and constant batch-norm parameters folded. {@link #plan}
@@ -29,6 +30,8 @@ final class Lowering {
     private final KernelProvider k;
     /** Per node: a PackedConvWeights, a DenseInfo, a BnInfo, or null. */
     private final Object[] prepared;
+    /** Keep activations channel-blocked where the kernels compute in that layout ({@link LayoutPlan}). */
+    private final boolean blockedLayout;
 
     private record DenseInfo(PackedDenseWeights w, float[] bias, int in, int out) {
     }
@@ -37,8 +40,13 @@ final class Lowering {
     }
 
     Lowering(Graph g, Shapes declared, KernelProvider k) {
+        this(g, declared, k, false);
+    }
+
+    Lowering(Graph g, Shapes declared, KernelProvider k, boolean blockedLayout) {
         this.g = g;
         this.k = k;
+        this.blockedLayout = blockedLayout;
         this.prepared = new Object[g.nodes().size()];
         // Packing is most of compile time (ResNet-18: tens of MB of weights) and each node's is independent; the pool
         // makes the writes visible to this thread when run returns. Results do not depend on which thread packed.
@@ -149,9 +157,13 @@ final class Lowering {
         final List<Integer> bufSize = new ArrayList<>(), bufFirst = new ArrayList<>(), bufLast = new ArrayList<>();
         final List<Step> steps = new ArrayList<>();
         final int end;
+        final LayoutPlan layout;
+        /** Per blocked value read as NCHW by some node: the id of its NCHW copy (made before its first such reader). */
+        final Map<String, Integer> nchwCopies = new HashMap<>();
 
         Builder(Shapes s) {
             this.s = s;
+            this.layout = blockedLayout ? LayoutPlan.of(g, s, prepared, k.conv()) : LayoutPlan.nchw();
             List<Node> nodes = g.nodes();
             this.end = nodes.size();
             for (int i = 0; i < nodes.size(); i++) {
@@ -178,8 +190,12 @@ final class Lowering {
 
         /** A fresh arena buffer for {@code name}, written at node {@code at}. */
         int fresh(String name, int at) {
+            return fresh(name, s.size(name), at);
+        }
+
+        int fresh(String name, int size, int at) {
             int buf = bufSize.size();
-            bufSize.add(s.size(name));
+            bufSize.add(size);
             bufFirst.add(at);
             bufLast.add(Math.max(at, lastUse.getOrDefault(name, at)));
             return value(name, Frame.ARENA, buf, buf);
@@ -214,7 +230,7 @@ final class Lowering {
                 value(c.getKey(), Frame.CONST, consts.size() - 1, -1);
             }
             List<Node> nodes = g.nodes();
-            for (int i = 0; i < nodes.size(); i++) lower(i, nodes.get(i));
+            for (int i = 0; i < nodes.size(); i++) lowerInLayout(i, nodes.get(i));
 
             int nb = bufSize.size();
             int[] size = new int[nb], first = new int[nb], last = new int[nb];
@@ -249,6 +265,43 @@ final class Lowering {
                     inIds, outIds, inSizes, outSizes, unplanned);
         }
 
+        /**
+         * {@link #lower} with the layouts of {@link LayoutPlan}: a blocked input this node cannot read as it is is read
+         * from its NCHW copy (one reorder, before the first such reader), and a blocked output this node cannot write
+         * is written as NCHW and reordered.
+         */
+        void lowerInLayout(int at, Node n) {
+            if (layout.lanes() == 0) {
+                lower(at, n);
+                return;
+            }
+            String what = n.describe();
+            Map<String, Integer> saved = null;
+            for (int i = 0; i < n.inputs().size(); i++) {
+                String in = n.input(i);
+                if (in.isEmpty() || !layout.blocked(in) || layout.readsInPlace(at, n, i)) continue;
+                Integer copy = nchwCopies.get(in);
+                if (copy == null) {
+                    String name = in + " (nchw copy)";
+                    lastUse.put(name, layout.lastNchwRead(in));
+                    copy = fresh(name, s.size(in), at);
+                    steps.add(new Steps.Reorder(what, false, s.raw(in), layout.lanes(), id(in), copy));
+                    nchwCopies.put(in, copy);
+                }
+                if (saved == null) saved = new HashMap<>();
+                saved.putIfAbsent(in, ids.get(in));
+                ids.put(in, copy);
+            }
+            lower(at, n);
+            if (saved != null) ids.putAll(saved);
+            String out = n.output();
+            if (layout.blocked(out) && !layout.writesInPlace(at, n)) {
+                int nchw = id(out), b = base.get(nchw);
+                if (b >= 0 && bufFirst.get(b) == at) bufLast.set(b, at);   // the NCHW result dies at its reorder
+                steps.add(new Steps.Reorder(what, true, s.raw(out), layout.lanes(), nchw, fresh(out, at)));
+            }
+        }
+
         void lower(int at, Node n) {
             String what = n.describe();
             switch (n.op()) {
@@ -257,8 +310,10 @@ final class Lowering {
                     Tensor bias = floatConst(n.input(2));
                     int xId = id(n.input(0));
                     int y = fresh(n.output(), at);
+                    Layout xl = layout.blocked(n.input(0)) && layout.readsInPlace(at, n, 0) ? Layout.BLOCKED : Layout.NCHW;
+                    Layout yl = layout.blocked(n.output()) && layout.writesInPlace(at, n) ? Layout.BLOCKED : Layout.NCHW;
                     steps.add(new Steps.Conv(what, k, cp, (PackedConvWeights) prepared[at], xId, id(n.input(1)),
-                            bias == null ? null : bias.floatsView(), bias == null ? id(n.input(2)) : -1, c.act(), y));
+                            bias == null ? null : bias.floatsView(), bias == null ? id(n.input(2)) : -1, c.act(), y, xl, yl));
                 }
                 case Op.Pool pl -> pool(at, n, pl, what);
                 case Op.GlobalPool gp -> {

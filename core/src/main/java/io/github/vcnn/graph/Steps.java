@@ -2,6 +2,7 @@ package io.github.vcnn.graph;
 
 import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.ActivationKernels;
+import io.github.vcnn.kernels.BlockedLayouts;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.DenseKernels;
@@ -9,6 +10,7 @@ import io.github.vcnn.kernels.DenseParams;
 import io.github.vcnn.kernels.ElementwiseKernels;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.kernels.KernelProvider;
+import io.github.vcnn.kernels.Layout;
 import io.github.vcnn.kernels.PackedConvWeights;
 import io.github.vcnn.kernels.PackedDenseWeights;
 import io.github.vcnn.kernels.PoolKernels;
@@ -104,10 +106,19 @@ final class Steps {
         private final float[] constBias;
         private final Epilogue ep;
         private final Act post;
+        private final Layout xl, yl;
 
         /** {@code packed} null: weights are the runtime value {@code w} (packed on each call); {@code b} -1: bias constant or none. */
         Conv(String what, KernelProvider kp, ConvParams p, PackedConvWeights packed, int x, int w, float[] constBias, int b, Act act, int y) {
+            this(what, kp, p, packed, x, w, constBias, b, act, y, Layout.NCHW, Layout.NCHW);
+        }
+
+        /** With the input in layout {@code xl} and the output in {@code yl} (blocked: nChw{L}c of the kernel set). */
+        Conv(String what, KernelProvider kp, ConvParams p, PackedConvWeights packed, int x, int w, float[] constBias, int b, Act act, int y,
+             Layout xl, Layout yl) {
             super(what);
+            this.xl = xl;
+            this.yl = yl;
             this.k = kp.conv();
             this.p = p;
             this.packed = packed;
@@ -130,7 +141,8 @@ final class Steps {
                 bOff = f.o(b);
             }
             PackedConvWeights pw = packed != null ? packed : k.pack(p, f.a(w), f.o(w));
-            k.fwd(p, f.a(x), f.o(x), pw, bias, bOff, ep, f.a(y), f.o(y), f.threads);
+            if (xl == Layout.NCHW && yl == Layout.NCHW) k.fwd(p, f.a(x), f.o(x), pw, bias, bOff, ep, f.a(y), f.o(y), f.threads);
+            else k.fwd(p, xl, f.a(x), f.o(x), pw, bias, bOff, ep, yl, f.a(y), f.o(y), f.threads);
             if (post != null) applyAct(post, f.a(y), f.o(y), p.outputSize());
         }
 
@@ -139,7 +151,36 @@ final class Steps {
             return "conv " + p.r() + "x" + p.s() + " " + p.c() + "->" + p.k() + (p.groups() > 1 ? " groups " + p.groups() : "")
                     + (p.strideH() > 1 || p.strideW() > 1 ? " stride " + p.strideH() : "")
                     + (ep.isIdentity() ? "" : " + " + ep) + (post != null ? " then " + post : "")
-                    + (packed == null ? " (weights packed per call)" : " [" + packed.algorithm() + "]");
+                    + (packed == null ? " (weights packed per call)" : " [" + packed.algorithm() + "]")
+                    + (xl == Layout.NCHW && yl == Layout.NCHW ? "" : ", " + xl.tag(k.blockLanes()) + " -> " + yl.tag(k.blockLanes()));
+        }
+    }
+
+    /** A reorder between NCHW and nChw{L}c at an edge of a blocked part of the graph ({@link LayoutPlan}). */
+    static final class Reorder extends Step {
+        private final boolean toBlocked;
+        private final int n, c, hw, lanes, x, y;
+
+        Reorder(String what, boolean toBlocked, int[] shape, int lanes, int x, int y) {
+            super(what);
+            this.toBlocked = toBlocked;
+            this.n = shape[0];
+            this.c = shape[1];
+            this.hw = shape[2] * shape[3];
+            this.lanes = lanes;
+            this.x = x;
+            this.y = y;
+        }
+
+        @Override
+        void run(Frame f) {
+            if (toBlocked) BlockedLayouts.toBlocked(n, c, hw, lanes, f.a(x), f.o(x), f.a(y), f.o(y));
+            else BlockedLayouts.toNchw(n, c, hw, lanes, f.a(x), f.o(x), f.a(y), f.o(y));
+        }
+
+        @Override
+        String describe() {
+            return "reorder " + (toBlocked ? "nchw -> nChw" + lanes + "c" : "nChw" + lanes + "c -> nchw");
         }
     }
 

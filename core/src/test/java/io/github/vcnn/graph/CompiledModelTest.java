@@ -268,6 +268,37 @@ class CompiledModelTest {
         }
     }
 
+    /**
+     * The channel-blocked layout between layers changes no bit: a ResNet-like stage (Winograd blocks, a stride-2
+     * block with its 1x1 shortcut, a fire module's Concat, pooling) and the residual and fire graphs, blocked and NCHW,
+     * batch 1 and 3, 1 and 2 threads, every kernel set. With the simd kernels the stage keeps its residual streams
+     * blocked (the description names nChw{L}c and the reorders); the other kernel sets have no blocked layout.
+     */
+    @Test
+    void blockedLayoutGivesTheBitsOfNchw() {
+        SplittableRandom r = new SplittableRandom(SEED + 11);
+        for (var k : io.github.vcnn.kernels.Kernels.available()) {
+            int lanes = k.conv().blockLanes();
+            for (Graph g : List.of(TestGraphs.resnetStage(SEED), TestGraphs.residual(SEED), TestGraphs.fire(SEED))) {
+                for (int t : new int[]{1, 2}) {
+                    CompileOptions o = CompileOptions.defaults().withKernels(k).withThreads(t);
+                    try (CompiledModel nchw = CompiledModel.compile(g, o.withBlocked(false)); CompiledModel blocked = CompiledModel.compile(g, o)) {
+                        assertFalse(nchw.summary().contains("reorder"), nchw.summary());
+                        if (lanes > 0 && g.inputs().get(0).shape()[1] == 3 && g.nodes().size() > 20) {
+                            String sum = blocked.summary();
+                            assertTrue(sum.contains("nChw" + lanes + "c -> nChw" + lanes + "c"), sum);
+                            assertTrue(sum.contains("reorder nChw" + lanes + "c -> nchw"), sum);
+                        }
+                        for (int batch : new int[]{1, 3}) {
+                            float[] x = random(r, nchw.inputSize() * batch);
+                            assertArrayEquals(nchw.predict(x), blocked.predict(x), k.name() + " kernels, batch " + batch + ", " + t + " threads");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** Intra-op threads come from the shared pool: calls with threads > 1 start no thread of their own. */
     @Test
     void intraOpThreadsCreateNoThreads() {

@@ -98,13 +98,21 @@ class BlockedLayoutsTest {
                 ConvParams.of(1, 256, 14, 14, 256, 3, 3, 1, 1),      // Winograd F(2x2,3x3)
                 ConvParams.of(2, 64, 28, 28, 128, 3, 3, 2, 1),       // direct, stride 2
                 ConvParams.of(1, 64, 28, 28, 128, 1, 1, 2, 0),       // pointwise, sampled
+                ConvParams.of(1, 64, 27, 27, 128, 1, 1, 2, 0),       // 1x1 stride 2, odd size
                 ConvParams.of(1, 2 * lanes, 9, 9, lanes, 1, 1, 1, 0), // pointwise
-                new ConvParams(1, lanes, 11, 12, 2 * lanes, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1));
+                new ConvParams(1, lanes, 11, 12, 2 * lanes, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 1),
+                new ConvParams(2, 4 * lanes, 10, 9, 4 * lanes, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2),    // two groups: converted
+                new ConvParams(1, 2 * lanes, 15, 13, 3 * lanes, 3, 3, 2, 2, 1, 0, 2, 1, 2, 1, 1),   // direct, strides 2/2, dilation 2x1
+                ConvParams.of(3, 4 * lanes, 7, 7, 2 * lanes, 1, 1, 2, 0));                          // 1x1 stride 2, batch 3
         for (ConvParams p : shapes) {
             float[] x = data(rnd, p.inputSize()), w = data(rnd, p.weightSize()), b = data(rnd, p.k());
             PackedConvWeights pw = k.pack(p, w, 0);
-            assertEquals(pw.isWinograd(), k.readsBlocked(pw), pw.algorithm());
-            assertEquals(pw.isWinograd(), k.writesBlocked(pw), pw.algorithm());
+            System.out.println("BlockedLayoutsTest: " + p + " [" + pw.algorithm() + "] native " + k.readsBlocked(pw));
+            // native: Winograd, and the channel-blocked direct path of one group (not the width path of <= 4 channels)
+            boolean width = p.kg() < 8 || p.cg() * p.r() * p.s() < 64 || p.cg() <= 4;
+            boolean expected = pw.isWinograd() || (PackedConvWeights.DIRECT.equals(pw.algorithm()) && p.groups() == 1 && !width);
+            assertEquals(expected, k.readsBlocked(pw), p + " " + pw.algorithm());
+            assertEquals(expected, k.writesBlocked(pw), p + " " + pw.algorithm());
             float[] ref = new float[p.outputSize()];
             k.fwd(p, x, 0, pw, b, 0, Epilogue.RELU, ref, 0, 1);
             float[] xb = new float[x.length], refB = new float[ref.length];

@@ -275,6 +275,12 @@ public final class SimdConv implements ConvKernels {
             }
             return;
         }
+        fwdDirect(p, x, xOff, w, bias, biasOff, act, y, yOff, threads, false, false);
+    }
+
+    /** The direct paths (channel-blocked or width), input and output NCHW or, on the channel-blocked path, nChw{L}c. */
+    private void fwdDirect(ConvParams p, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
+                           int threads, boolean xBlocked, boolean yBlocked) {
         checkScratch(p);
 
         Work wk = WORK.get();
@@ -287,6 +293,7 @@ public final class SimdConv implements ConvKernels {
         // a strided 1x1 conv reads only every stride-th pixel: copy just those and run it with stride 1
         boolean sampled = p.r() == 1 && p.s() == 1 && (p.strideH() > 1 || p.strideW() > 1) && kg >= 8 && p.cg() >= 64;
         wk.job.conv(Job.FWD, p, x, xOff, w.data(KEY), b, act, y, yOff, sampled);
+        wk.job.layouts(xBlocked, yBlocked);
         wk.job.runConv(wk, threads);
     }
 
@@ -296,15 +303,24 @@ public final class SimdConv implements ConvKernels {
         return L;
     }
 
-    /** The Winograd kernel reads and writes channel-blocked activations as they are (its ring and staging are blocked). */
+    /**
+     * The Winograd kernel (its ring and staging are blocked) and the channel-blocked direct path of one group (its
+     * channel-last input copy takes L channels per vector copy instead of a gather, its staged outputs go out by
+     * contiguous rows instead of a transposition) compute in nChw{L}c natively; the width path and the pointwise
+     * kernel work on NCHW planes.
+     */
     @Override
     public boolean readsBlocked(PackedConvWeights w) {
-        return w != null && w.isWinograd();
+        return w != null && VARIANT.equals(w.variant()) && (w.isWinograd() || directBlocked(w.params(), w));
     }
 
     @Override
     public boolean writesBlocked(PackedConvWeights w) {
-        return w != null && w.isWinograd();
+        return readsBlocked(w);
+    }
+
+    private static boolean directBlocked(ConvParams p, PackedConvWeights w) {
+        return PackedConvWeights.DIRECT.equals(w.algorithm()) && p.groups() == 1 && !widthPath(p.kg(), p.cg(), p.r(), p.s());
     }
 
     @Override
@@ -316,6 +332,15 @@ public final class SimdConv implements ConvKernels {
             ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
             Checks.positive("threads", threads, "intra-op threads");
             WinogradConv.fwd(p, xLayout == Layout.BLOCKED, x, xOff, w.data(KEY), bias, biasOff, act, yLayout == Layout.BLOCKED, y, yOff, threads);
+            return;
+        }
+        if (w != null && p != null && VARIANT.equals(w.variant()) && w.params().groups() == p.groups() && directBlocked(p, w)
+                && (xLayout == Layout.BLOCKED || yLayout == Layout.BLOCKED)) {
+            BlockedLayouts.layout("xLayout", xLayout, p.c(), L, VARIANT);
+            BlockedLayouts.layout("yLayout", yLayout, p.k(), L, VARIANT);
+            ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
+            Checks.positive("threads", threads, "intra-op threads");
+            fwdDirect(p, x, xOff, w, bias, biasOff, act, y, yOff, threads, xLayout == Layout.BLOCKED, yLayout == Layout.BLOCKED);
             return;
         }
         ConvKernels.super.fwd(p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
@@ -428,6 +453,10 @@ public final class SimdConv implements ConvKernels {
             }
             activate(stage, 0, len * L, act);
             if (vecs == 2) activate(stage, CHUNK * L, len * L, act);
+            if (wk.yBlocked) {   // nChw{L}c, one group: each block's staged pixels are its output run as it is
+                for (int v = 0; v < vecs; v++) System.arraycopy(stage, v * CHUNK * L, y, yOff + ((kb + v) * ohw + pix0) * L, len * L);
+                continue;
+            }
             // staging [vec][pixel][L] -> NCHW rows of the block's channels
             for (int v = 0; v < vecs; v++) {
                 for (int lane = 0; lane < L; lane++) {
@@ -1091,7 +1120,7 @@ public final class SimdConv implements ConvKernels {
         float[] in, wp, bias, out, dz, acc;
         int inOff, outOff, dzOff;
         Epilogue act;
-        boolean sampled;
+        boolean sampled, xBlocked, yBlocked;
         Work shared;
 
         void conv(int kind, ConvParams p, float[] in, int inOff, float[] wp, float[] bias, Epilogue act, float[] out, int outOff,
@@ -1106,6 +1135,13 @@ public final class SimdConv implements ConvKernels {
             this.out = out;
             this.outOff = outOff;
             this.sampled = sampled;
+            this.xBlocked = this.yBlocked = false;
+        }
+
+        /** The forward's input / output in nChw{L}c (the channel-blocked path, one group; after {@link #conv}). */
+        void layouts(boolean xBlocked, boolean yBlocked) {
+            this.xBlocked = xBlocked;
+            this.yBlocked = yBlocked;
         }
 
         void weights(int mode, ConvParams p, float[] x, int xOff, float[] dz, int dzOff, float[] acc, int units) {
@@ -1123,6 +1159,7 @@ public final class SimdConv implements ConvKernels {
             if (kind == FWD) {
                 w.plan(p.groups(), p.cg(), p.kg(), p.r(), p.s(), sampled ? 1 : p.strideH(), sampled ? 1 : p.strideW(),
                         p.dilationH(), p.dilationW(), p.outH(), p.outW(), !sampled);
+                w.yBlocked = yBlocked;
             } else {
                 w.plan(p.groups(), p.kg(), p.cg(), p.r(), p.s(), 1, 1, p.dilationH(), p.dilationW(), p.h(), p.w(), true);
             }
@@ -1141,6 +1178,11 @@ public final class SimdConv implements ConvKernels {
             int off, c, h, wd, spreadH = 1, spreadW = 1, padT, padL;
             if (kind == FWD) {
                 off = inOff + n * p.c() * p.h() * p.w();
+                if (xBlocked) {
+                    if (sampled) w.fillSampledBlocked(in, off, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
+                    else w.fillInputBlocked(in, off, p.c(), p.h(), p.w(), p.padTop(), p.padLeft());
+                    return;
+                }
                 if (sampled) {
                     w.fillSampled(in, off, p.c(), p.h(), p.w(), p.strideH(), p.strideW(), p.padTop(), p.padLeft());
                     return;
@@ -1292,6 +1334,8 @@ public final class SimdConv implements ConvKernels {
         int groups, cg, kg, r, s, sh, sw, dh, dw, oh, ow, hp, wp, nseg, inner;
         // width path: planar scratch xs[c][hp][wq = sw phases of wph], reduction offsets tapOff[(r*S + s)*cg + c]
         boolean width, im2col, panel;
+        /** The channel-blocked path writes nChw{L}c (one group) instead of NCHW; set per forward by {@link Job#plan}. */
+        boolean yBlocked;
         int wq, wph, taps;
         int[] tapOff = new int[0];
         final int[] tileW = new int[PAIR_TILE], tileY = new int[PAIR_TILE], tileX = new int[PAIR_TILE];
@@ -1396,6 +1440,38 @@ public final class SimdConv implements ConvKernels {
                         for (int j = jLo; j < jHi; j++) {
                             for (int l = 0; l < valid; l++) xs[dstRow + j * step + l] = src[srcRow + l * h * w + j];
                         }
+                    }
+                }
+            }
+        }
+
+        /** As {@link #fillInput} (one group, spread 1) from an nChw{L}c input: one vector copy per pixel and block. */
+        void fillInputBlocked(float[] src, int off, int c, int h, int w, int padT, int padL) {
+            int size = hp * wp * cg;
+            xs = grow(xs, size + SLACK);
+            Arrays.fill(xs, 0, size + SLACK, 0f);
+            int iLo = Math.max(0, -padT), iHi = Math.min(h, hp - padT), jLo = Math.max(0, -padL), jHi = Math.min(w, wp - padL);
+            for (int cb = 0; cb < c / L; cb++) {
+                for (int i = iLo; i < iHi; i++) {
+                    int srcRow = off + (cb * h + i) * w * L, dstRow = ((i + padT) * wp + padL) * cg + cb * L;
+                    for (int j = jLo; j < jHi; j++) FloatVector.fromArray(F, src, srcRow + j * L).intoArray(xs, dstRow + j * cg);
+                }
+            }
+        }
+
+        /** As {@link #fillSampled} (one group) from an nChw{L}c input. */
+        void fillSampledBlocked(float[] src, int off, int c, int h, int w, int strideH, int strideW, int padT, int padL) {
+            int size = hp * wp * cg;
+            xs = grow(xs, size + SLACK);
+            Arrays.fill(xs, 0, size + SLACK, 0f);
+            for (int cb = 0; cb < c / L; cb++) {
+                for (int row = 0; row < hp; row++) {
+                    int i = row * strideH - padT;
+                    if (i < 0 || i >= h) continue;
+                    int srcRow = off + (cb * h + i) * w * L, dstRow = row * wp * cg + cb * L;
+                    for (int col = 0; col < wp; col++) {
+                        int j = col * strideW - padL;
+                        if (j >= 0 && j < w) FloatVector.fromArray(F, src, srcRow + j * L).intoArray(xs, dstRow + col * cg);
                     }
                 }
             }
