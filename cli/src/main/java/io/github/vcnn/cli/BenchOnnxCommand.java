@@ -60,6 +60,13 @@ public final class BenchOnnxCommand implements Callable<Integer> {
     @Option(names = "--kernels", paramLabel = "VARIANT", description = "scalar, auto or simd (default: the one chosen at start-up)")
     String kernels;
 
+    /** The activation layout between layers (CompileOptions.blocked). */
+    enum LayoutChoice { blocked, nchw }
+
+    @Option(names = "--layout", paramLabel = "LAYOUT", defaultValue = "blocked",
+            description = "activations between layers: blocked (nChw{L}c where the kernels compute in it, the default) or nchw")
+    LayoutChoice layout;
+
     @Option(names = "--vs-ort", description = "also run ONNX Runtime Java (separate JVM) and print the ratios")
     boolean vsOrt;
 
@@ -80,7 +87,7 @@ public final class BenchOnnxCommand implements Callable<Integer> {
                             + "and sets -D" + OrtPeer.CLASSPATH_PROPERTY);
                 }
             }
-            CompileOptions options = OnnxCli.options(kernels, threads);
+            CompileOptions options = OnnxCli.options(kernels, threads).withBlocked(layout == LayoutChoice.blocked);
             long t0 = System.nanoTime();
             try (CompiledModel m = CompiledModel.compile(OnnxImporter.load(model), options)) {
                 double loadMs = (System.nanoTime() - t0) / 1e6;  // read, import, optimise, pack, plan: what a service pays at start-up

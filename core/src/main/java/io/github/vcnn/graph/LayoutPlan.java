@@ -28,19 +28,28 @@ final class LayoutPlan {
     private final Map<String, Integer> lastNchwRead;
     private final ConvKernels conv;
     private final Object[] prepared;
+    private final PackedConvWeights[] blockedPacks;
     private final Shapes s;
 
-    private LayoutPlan(Set<String> blocked, Map<String, Integer> lastNchwRead, ConvKernels conv, Object[] prepared, Shapes s) {
+    private LayoutPlan(Set<String> blocked, Map<String, Integer> lastNchwRead, ConvKernels conv, Object[] prepared,
+                       PackedConvWeights[] blockedPacks, Shapes s) {
         this.blocked = blocked;
         this.lastNchwRead = lastNchwRead;
         this.conv = conv;
         this.prepared = prepared;
+        this.blockedPacks = blockedPacks;
         this.s = s;
     }
 
     /** No value blocked. */
     static LayoutPlan nchw() {
-        return new LayoutPlan(Set.of(), Map.of(), null, new Object[0], null);
+        return new LayoutPlan(Set.of(), Map.of(), null, new Object[0], new PackedConvWeights[0], null);
+    }
+
+    /** Conv node {@code at} has weights for an algorithm that computes blocked: as prepared, or packed for it anew. */
+    private boolean nativeConv(int at, Node n) {
+        if (!(n.op() instanceof Op.Conv)) return false;
+        return (prepared[at] instanceof PackedConvWeights w && conv.readsBlocked(w)) || blockedPacks[at] != null;
     }
 
     /** The lanes of the blocked layout (0 when nothing is blocked). */
@@ -58,18 +67,19 @@ final class LayoutPlan {
 
     /** Whether node {@code at} reads its input {@code i} in the layout of that value's class (else it needs NCHW). */
     boolean readsInPlace(int at, Node n, int i) {
-        return agnostic(n) || (i == 0 && n.op() instanceof Op.Conv && prepared[at] instanceof PackedConvWeights w && conv.readsBlocked(w));
+        return agnostic(n) || (i == 0 && nativeConv(at, n));
     }
 
     /** Whether node {@code at} writes its output in the layout of its class (else a reorder follows it). */
     boolean writesInPlace(int at, Node n) {
-        return agnostic(n) || (n.op() instanceof Op.Conv && prepared[at] instanceof PackedConvWeights w && conv.writesBlocked(w));
+        return agnostic(n) || nativeConv(at, n);
     }
 
     /**
-     * @param prepared per node, what {@link Lowering} prepared (a {@link PackedConvWeights} for a conv with constant weights)
+     * @param prepared     per node, what {@link Lowering} prepared (a {@link PackedConvWeights} for a conv with constant weights)
+     * @param blockedPacks per conv node whose prepared algorithm works on NCHW: weights for one that computes blocked, or null
      */
-    static LayoutPlan of(Graph g, Shapes s, Object[] prepared, ConvKernels conv) {
+    static LayoutPlan of(Graph g, Shapes s, Object[] prepared, PackedConvWeights[] blockedPacks, ConvKernels conv) {
         int lanes = conv.blockLanes();
         if (lanes <= 0) return nchw();
         List<Node> nodes = g.nodes();
@@ -88,7 +98,7 @@ final class LayoutPlan {
                 classes.union(in, n.output());
             }
         }
-        LayoutPlan probe = new LayoutPlan(Set.of(), Map.of(), conv, prepared, s);
+        LayoutPlan probe = new LayoutPlan(Set.of(), Map.of(), conv, prepared, blockedPacks, s);
         Map<Integer, Integer> score = new HashMap<>();
         for (int at = 0; at < nodes.size(); at++) {
             Node n = nodes.get(at);
@@ -120,7 +130,7 @@ final class LayoutPlan {
                 if (blocked.contains(in) && !probe.readsInPlace(at, n, i)) last.put(in, at);
             }
         }
-        return new LayoutPlan(blocked, last, conv, prepared, s);
+        return new LayoutPlan(blocked, last, conv, prepared, blockedPacks, s);
     }
 
     /** A 4-D float intermediate whose channels fill whole blocks. */

@@ -32,6 +32,8 @@ final class Lowering {
     private final Object[] prepared;
     /** Keep activations channel-blocked where the kernels compute in that layout ({@link LayoutPlan}). */
     private final boolean blockedLayout;
+    /** Per conv node whose packed algorithm works on NCHW only: its weights packed for one that computes blocked, or null. */
+    private final PackedConvWeights[] blockedPacks;
 
     private record DenseInfo(PackedDenseWeights w, float[] bias, int in, int out) {
     }
@@ -51,6 +53,16 @@ final class Lowering {
         // Packing is most of compile time (ResNet-18: tens of MB of weights) and each node's is independent; the pool
         // makes the writes visible to this thread when run returns. Results do not depend on which thread packed.
         WorkerPool.shared().run(prepared.length, i -> prepared[i] = prepare(g.nodes().get(i), declared));
+        this.blockedPacks = new PackedConvWeights[prepared.length];
+        if (blockedLayout && k.conv().blockLanes() > 0) {
+            for (int i = 0; i < prepared.length; i++) {
+                Node n = g.nodes().get(i);
+                if (n.op() instanceof Op.Conv c && prepared[i] instanceof PackedConvWeights pw && !k.conv().readsBlocked(pw)) {
+                    Tensor w = floatConst(n.input(1));
+                    blockedPacks[i] = k.conv().packBlocked(pw.params(), w.floatsView(), 0);
+                }
+            }
+        }
     }
 
     private Tensor floatConst(String v) {
@@ -163,7 +175,7 @@ final class Lowering {
 
         Builder(Shapes s) {
             this.s = s;
-            this.layout = blockedLayout ? LayoutPlan.of(g, s, prepared, k.conv()) : LayoutPlan.nchw();
+            this.layout = blockedLayout ? LayoutPlan.of(g, s, prepared, blockedPacks, k.conv()) : LayoutPlan.nchw();
             List<Node> nodes = g.nodes();
             this.end = nodes.size();
             for (int i = 0; i < nodes.size(); i++) {
@@ -285,7 +297,7 @@ final class Lowering {
                     String name = in + " (nchw copy)";
                     lastUse.put(name, layout.lastNchwRead(in));
                     copy = fresh(name, s.size(in), at);
-                    steps.add(new Steps.Reorder(what, false, s.raw(in), layout.lanes(), id(in), copy));
+                    steps.add(new Steps.Reorder(what, k, false, s.raw(in), layout.lanes(), id(in), copy));
                     nchwCopies.put(in, copy);
                 }
                 if (saved == null) saved = new HashMap<>();
@@ -298,7 +310,7 @@ final class Lowering {
             if (layout.blocked(out) && !layout.writesInPlace(at, n)) {
                 int nchw = id(out), b = base.get(nchw);
                 if (b >= 0 && bufFirst.get(b) == at) bufLast.set(b, at);   // the NCHW result dies at its reorder
-                steps.add(new Steps.Reorder(what, true, s.raw(out), layout.lanes(), nchw, fresh(out, at)));
+                steps.add(new Steps.Reorder(what, k, true, s.raw(out), layout.lanes(), nchw, fresh(out, at)));
             }
         }
 
@@ -312,7 +324,9 @@ final class Lowering {
                     int y = fresh(n.output(), at);
                     Layout xl = layout.blocked(n.input(0)) && layout.readsInPlace(at, n, 0) ? Layout.BLOCKED : Layout.NCHW;
                     Layout yl = layout.blocked(n.output()) && layout.writesInPlace(at, n) ? Layout.BLOCKED : Layout.NCHW;
-                    steps.add(new Steps.Conv(what, k, cp, (PackedConvWeights) prepared[at], xId, id(n.input(1)),
+                    PackedConvWeights pw = (PackedConvWeights) prepared[at];
+                    if ((xl == Layout.BLOCKED || yl == Layout.BLOCKED) && !k.conv().readsBlocked(pw)) pw = blockedPacks[at];
+                    steps.add(new Steps.Conv(what, k, cp, pw, xId, id(n.input(1)),
                             bias == null ? null : bias.floatsView(), bias == null ? id(n.input(2)) : -1, c.act(), y, xl, yl));
                 }
                 case Op.Pool pl -> pool(at, n, pl, what);

@@ -2,7 +2,6 @@ package io.github.vcnn.graph;
 
 import io.github.vcnn.exec.WorkerPool;
 import io.github.vcnn.kernels.ActivationKernels;
-import io.github.vcnn.kernels.BlockedLayouts;
 import io.github.vcnn.kernels.ConvKernels;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.DenseKernels;
@@ -158,11 +157,13 @@ final class Steps {
 
     /** A reorder between NCHW and nChw{L}c at an edge of a blocked part of the graph ({@link LayoutPlan}). */
     static final class Reorder extends Step {
+        private final ConvKernels k;
         private final boolean toBlocked;
         private final int n, c, hw, lanes, x, y;
 
-        Reorder(String what, boolean toBlocked, int[] shape, int lanes, int x, int y) {
+        Reorder(String what, KernelProvider kp, boolean toBlocked, int[] shape, int lanes, int x, int y) {
             super(what);
+            this.k = kp.conv();
             this.toBlocked = toBlocked;
             this.n = shape[0];
             this.c = shape[1];
@@ -174,8 +175,7 @@ final class Steps {
 
         @Override
         void run(Frame f) {
-            if (toBlocked) BlockedLayouts.toBlocked(n, c, hw, lanes, f.a(x), f.o(x), f.a(y), f.o(y));
-            else BlockedLayouts.toNchw(n, c, hw, lanes, f.a(x), f.o(x), f.a(y), f.o(y));
+            k.reorder(toBlocked, n, c, hw, f.a(x), f.o(x), f.a(y), f.o(y));
         }
 
         @Override

@@ -47,7 +47,8 @@ public final class BlockedLayouts {
         }
     }
 
-    private static long check(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
+    /** The checks of {@link #toBlocked} and {@link #toNchw}, for other implementations of them; returns the floats. */
+    public static long check(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
         Checks.nonNegative("n", n, "images");
         Checks.positive("c", c, "channels");
         Checks.positive("hw", hw, "pixels per channel");

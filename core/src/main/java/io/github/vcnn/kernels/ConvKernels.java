@@ -92,6 +92,17 @@ public interface ConvKernels {
     }
 
     /**
+     * {@code y = x} from NCHW to nChw{L}c ({@code toBlocked}) or back, L = {@link #blockLanes()}: the reorder at an edge
+     * of a blocked part of a model. This default is {@link BlockedLayouts}' plain loops; the simd variant gathers a
+     * vector per pixel.
+     */
+    default void reorder(boolean toBlocked, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+        if (blockLanes() <= 0) throw new IllegalArgumentException("lanes: the " + getClass().getSimpleName() + " kernels have no channel-blocked layout");
+        if (toBlocked) BlockedLayouts.toBlocked(n, c, hw, blockLanes(), x, xOff, y, yOff);
+        else BlockedLayouts.toNchw(n, c, hw, blockLanes(), x, xOff, y, yOff);
+    }
+
+    /**
      * Whether {@link #fwd(ConvParams, Layout, float[], int, PackedConvWeights, float[], int, Epilogue, Layout, float[], int, int)}
      * with weights {@code w} reads a {@link Layout#BLOCKED} input as it is, without converting it (the simd Winograd
      * kernel copies its input channel-blocked anyway, so a blocked one saves its transposition); else a blocked input
@@ -99,6 +110,16 @@ public interface ConvKernels {
      */
     default boolean readsBlocked(PackedConvWeights w) {
         return false;
+    }
+
+    /**
+     * Weights of {@code p} packed for an algorithm that computes in nChw{L}c natively ({@link #readsBlocked} and
+     * {@link #writesBlocked} true), for a convolution whose {@link #pack} picks one that does not (the simd variant's
+     * pointwise kernel, NCHW planes); null when {@link #pack}'s choice is already native or there is none. A compiled
+     * model whose 1x1 convolution sits inside a blocked part of the graph runs it this way rather than reorder around it.
+     */
+    default PackedConvWeights packBlocked(ConvParams p, float[] w, int wOff) {
+        return null;
     }
 
     /** As {@link #readsBlocked} for writing a {@link Layout#BLOCKED} output. */
@@ -126,7 +147,7 @@ public interface ConvKernels {
             fwd(p, x, xOff, w, bias, biasOff, act, y, yOff, threads);
             return;
         }
-        int lanes = blockLanes(), in = Checks.arrayLength("input", p.inputSize(), p), out = Checks.arrayLength("output", p.outputSize(), p);
+        int in = Checks.arrayLength("input", p.inputSize(), p), out = Checks.arrayLength("output", p.outputSize(), p);
         Checks.array("x", x, xOff, in, "input", p);
         Checks.array("y", y, yOff, out, "output", p);
         float[] xs = x, ys = y;
@@ -134,14 +155,14 @@ public interface ConvKernels {
         if (xLayout == Layout.BLOCKED) {
             xs = BlockedLayouts.scratch(0, in);
             xo = 0;
-            BlockedLayouts.toNchw(p.n(), p.c(), p.h() * p.w(), lanes, x, xOff, xs, 0);
+            reorder(false, p.n(), p.c(), p.h() * p.w(), x, xOff, xs, 0);
         }
         if (yLayout == Layout.BLOCKED) {
             ys = BlockedLayouts.scratch(1, out);
             yo = 0;
         }
         fwd(p, xs, xo, w, bias, biasOff, act, ys, yo, threads);
-        if (yLayout == Layout.BLOCKED) BlockedLayouts.toBlocked(p.n(), p.k(), p.outH() * p.outW(), lanes, ys, 0, y, yOff);
+        if (yLayout == Layout.BLOCKED) reorder(true, p.n(), p.k(), p.outH() * p.outW(), ys, 0, y, yOff);
     }
 
     /** {@link #bwdData} on up to {@code threads} threads, as {@link #fwd(ConvParams, float[], int, PackedConvWeights, float[], int, Epilogue, float[], int, int)}. */

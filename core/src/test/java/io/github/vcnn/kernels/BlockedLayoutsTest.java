@@ -85,6 +85,33 @@ class BlockedLayoutsTest {
                 new float[p.outputSize()], 0, 1));
     }
 
+    /** Every kernel set's reorder (the simd one gathers) equals the plain loops, both ways, at offsets, tails of pixels. */
+    @Test
+    void kernelReordersEqualThePlainLoops() {
+        Random rnd = new Random(SEED ^ 0x4e0d);
+        for (var kp : Kernels.available()) {
+            ConvKernels k = kp.conv();
+            int lanes = k.blockLanes();
+            if (lanes == 0) {
+                assertMessage("lanes", () -> k.reorder(true, 1, 4, 4, new float[16], 0, new float[16], 0));
+                continue;
+            }
+            for (int t = 0; t < 30; t++) {
+                int n = 1 + rnd.nextInt(3), c = lanes * (1 + rnd.nextInt(4)), hw = 1 + rnd.nextInt(3 * lanes + 5), len = n * c * hw;
+                int xo = rnd.nextInt(5), yo = rnd.nextInt(5);
+                float[] x = data(rnd, xo + len);
+                for (boolean toBlocked : new boolean[]{true, false}) {
+                    float[] want = new float[yo + len + 2], got = new float[yo + len + 2];
+                    if (toBlocked) BlockedLayouts.toBlocked(n, c, hw, lanes, x, xo, want, yo);
+                    else BlockedLayouts.toNchw(n, c, hw, lanes, x, xo, want, yo);
+                    k.reorder(toBlocked, n, c, hw, x, xo, got, yo);
+                    assertArrayEquals(want, got, kp.name() + (toBlocked ? " to blocked" : " to nchw") + ": n " + n + " c " + c + " hw " + hw);
+                }
+            }
+            assertMessage("c:", () -> k.reorder(false, 1, lanes + 1, 4, new float[64], 0, new float[64], 0));
+        }
+    }
+
     /** Every algorithm the simd variant picks, each layout pair, 1 and 2 threads: the bits of NCHW, reordered. */
     @Test
     void simdConvolutionInEveryLayoutGivesTheBitsOfNchw() {

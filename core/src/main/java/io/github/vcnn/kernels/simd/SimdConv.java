@@ -297,6 +297,58 @@ public final class SimdConv implements ConvKernels {
         wk.job.runConv(wk, threads);
     }
 
+    /** One gather of L channel planes per pixel (to nChw{L}c) or of L pixels of a channel (back), from 8 lanes. */
+    @Override
+    public void reorder(boolean toBlocked, int n, int c, int hw, float[] x, int xOff, float[] y, int yOff) {
+        if (L < 8) {
+            ConvKernels.super.reorder(toBlocked, n, c, hw, x, xOff, y, yOff);
+            return;
+        }
+        if (BlockedLayouts.check(n, c, hw, L, x, xOff, y, yOff) == 0) return;
+        int[] map = WORK.get().channelMap;
+        int image = c * hw;
+        if (toBlocked) {
+            for (int l = 0; l < L; l++) map[l] = l * hw;
+            for (int i = 0; i < n; i++) {
+                for (int cb = 0; cb < c / L; cb++) {
+                    int src = xOff + i * image + cb * L * hw, dst = yOff + i * image + cb * L * hw;
+                    for (int px = 0; px < hw; px++) FloatVector.fromArray(F, x, src + px, map, 0).intoArray(y, dst + px * L);
+                }
+            }
+        } else if (L >= 16) {
+            // AVX-512 scatters: one contiguous load per pixel, its L channels stored into their planes
+            for (int l = 0; l < L; l++) map[l] = l * hw;
+            for (int i = 0; i < n; i++) {
+                for (int cb = 0; cb < c / L; cb++) {
+                    int src = xOff + i * image + cb * L * hw, dst = yOff + i * image + cb * L * hw;
+                    for (int px = 0; px < hw; px++) FloatVector.fromArray(F, x, src + px * L).intoArray(y, dst + px, map, 0);
+                }
+            }
+        } else {
+            for (int l = 0; l < L; l++) map[l] = l * L;
+            for (int i = 0; i < n; i++) {
+                for (int cb = 0; cb < c / L; cb++) {
+                    int src = xOff + i * image + cb * L * hw, dst = yOff + i * image + cb * L * hw;
+                    for (int l = 0; l < L; l++) {
+                        int d = dst + l * hw, s = src + l, px = 0;
+                        for (; px + L <= hw; px += L) FloatVector.fromArray(F, x, s + px * L, map, 0).intoArray(y, d + px);
+                        for (; px < hw; px++) y[d + px] = x[s + px * L];
+                    }
+                }
+            }
+        }
+    }
+
+    /** A 1x1 convolution the pointwise kernel would take, packed for the channel-blocked direct path instead. */
+    @Override
+    public PackedConvWeights packBlocked(ConvParams p, float[] w, int wOff) {
+        ConvChecks.pack(p, w, wOff);
+        if (prefersWinograd(p) || !PointwiseConv.preferred(p) || p.groups() != 1 || widthPath(p.kg(), p.cg(), p.r(), p.s())) return null;
+        float[] data = new float[blocks(p.kg()) * p.r() * p.s() * p.cg() * L];
+        packForward(w, wOff, 1, p.kg(), p.cg(), p.r(), p.s(), data);
+        return new PackedConvWeights(KEY, VARIANT, p, data, L);
+    }
+
     /** nChw{L}c with L the lanes of the preferred species (16 on AVX-512, 8 on AVX2, 4 on NEON). */
     @Override
     public int blockLanes() {
