@@ -137,6 +137,7 @@ public final class LayerGraphs {
                             c.dilations()[0], c.dilations()[1], c.groups(), b != null);
                     wb = new float[][]{w.floatsView(), b == null ? null : b.floatsView()};
                     if (!c.act().isNone()) throw unsupported(n, "fused activation");
+                    if (c.residual()) throw unsupported(n, "fused residual input");
                 }
                 case Op.Unary u -> layer = switch (u.act().kind()) {
                     case RELU -> new ReLU();

@@ -67,7 +67,7 @@ final class LayoutPlan {
 
     /** Whether node {@code at} reads its input {@code i} in the layout of that value's class (else it needs NCHW). */
     boolean readsInPlace(int at, Node n, int i) {
-        return agnostic(n) || (i == 0 && nativeConv(at, n));
+        return agnostic(n) || ((i == 0 || i == 3) && nativeConv(at, n));
     }
 
     /** Whether node {@code at} writes its output in the layout of its class (else a reorder follows it). */
@@ -91,6 +91,11 @@ final class LayoutPlan {
             for (String v : n.outputs()) classes.add(v, candidate(v, s, lanes, fixed));
         }
         for (Node n : nodes) {
+            // a residual input is added into the output where it is written: the two share a layout
+            if (n.op() instanceof Op.Conv c && c.residual()) {
+                classes.add(n.input(3), candidate(n.input(3), s, lanes, fixed));
+                classes.union(n.input(3), n.output());
+            }
             if (!agnostic(n, s)) continue;
             for (String in : n.inputs()) {
                 if (in.isEmpty()) continue;
@@ -113,6 +118,8 @@ final class LayoutPlan {
             for (int i = 0; i < n.inputs().size(); i++) {
                 String in = n.input(i);
                 if (in.isEmpty() || !classes.has(in)) continue;
+                boolean residual = i == 3 && n.op() instanceof Op.Conv c && c.residual();
+                if (residual && probe.readsInPlace(at, n, i)) continue;   // in the output's class: no conversion either way
                 if (probe.readsInPlace(at, n, i)) score.merge(classes.find(in), 1, Integer::sum);
                 else if (readAsNchw.add(in)) score.merge(classes.find(in), -1, Integer::sum);
             }

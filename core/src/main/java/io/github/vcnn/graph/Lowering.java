@@ -320,14 +320,14 @@ final class Lowering {
                 case Op.Conv c -> {
                     ConvParams cp = convParams(c, s.raw(n.input(0)), s.raw(n.input(1)));
                     Tensor bias = floatConst(n.input(2));
-                    int xId = id(n.input(0));
-                    int y = fresh(n.output(), at);
+                    int xId = id(n.input(0)), res = c.residual() ? id(n.input(3)) : -1;
+                    int y = fresh(n.output(), at);   // never in place over the residual: a kernel may write y before reading it
                     Layout xl = layout.blocked(n.input(0)) && layout.readsInPlace(at, n, 0) ? Layout.BLOCKED : Layout.NCHW;
                     Layout yl = layout.blocked(n.output()) && layout.writesInPlace(at, n) ? Layout.BLOCKED : Layout.NCHW;
                     PackedConvWeights pw = (PackedConvWeights) prepared[at];
                     if ((xl == Layout.BLOCKED || yl == Layout.BLOCKED) && !k.conv().readsBlocked(pw)) pw = blockedPacks[at];
                     steps.add(new Steps.Conv(what, k, cp, pw, xId, id(n.input(1)),
-                            bias == null ? null : bias.floatsView(), bias == null ? id(n.input(2)) : -1, c.act(), y, xl, yl));
+                            bias == null ? null : bias.floatsView(), bias == null ? id(n.input(2)) : -1, res, c.act(), y, xl, yl));
                 }
                 case Op.Pool pl -> pool(at, n, pl, what);
                 case Op.GlobalPool gp -> {

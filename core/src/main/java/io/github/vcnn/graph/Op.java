@@ -21,11 +21,23 @@ public sealed interface Op {
 
     /**
      * Convolution, inputs {@code [x, w, b?]}, {@code w [K][C/groups][kh][kw]}; {@code pads = {top, left, bottom, right}}
-     * (used with {@link AutoPad#NOTSET}); {@code act} is applied after the bias (set by fusion).
+     * (used with {@link AutoPad#NOTSET}); {@code act} is applied after the bias (set by fusion). With {@code residual}
+     * (set by {@link Passes#fuseResidualAdds}) a fourth input {@code r} of the output's shape is added before the
+     * activation: {@code y = act(conv(x, w) + b + r)}, a residual Add (+ Relu) in the conv's epilogue.
      */
-    record Conv(int[] kernel, int[] strides, int[] pads, int[] dilations, int groups, AutoPad autoPad, Act act) implements Op {
+    record Conv(int[] kernel, int[] strides, int[] pads, int[] dilations, int groups, AutoPad autoPad, Act act, boolean residual) implements Op {
+        /** A plain convolution (no residual input). */
+        public Conv(int[] kernel, int[] strides, int[] pads, int[] dilations, int groups, AutoPad autoPad, Act act) {
+            this(kernel, strides, pads, dilations, groups, autoPad, act, false);
+        }
+
         public Conv withAct(Act a) {
-            return new Conv(kernel, strides, pads, dilations, groups, autoPad, a);
+            return new Conv(kernel, strides, pads, dilations, groups, autoPad, a, residual);
+        }
+
+        /** This convolution with the residual input (its fourth) added before {@code a}. */
+        public Conv withResidual(Act a) {
+            return new Conv(kernel, strides, pads, dilations, groups, autoPad, a, true);
         }
 
         @Override
@@ -37,7 +49,7 @@ public sealed interface Op {
         public String toString() {
             return "Conv(kernel " + Arrays.toString(kernel) + ", strides " + Arrays.toString(strides) + ", pads " + Arrays.toString(pads)
                     + ", dilations " + Arrays.toString(dilations) + ", groups " + groups + ", auto_pad " + autoPad
-                    + (act.isNone() ? "" : ", " + act) + ")";
+                    + (residual ? ", + residual" : "") + (act.isNone() ? "" : ", " + act) + ")";
         }
     }
 

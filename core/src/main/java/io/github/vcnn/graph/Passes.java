@@ -3,6 +3,7 @@ package io.github.vcnn.graph;
 import io.github.vcnn.kernels.Activation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,16 +19,61 @@ import java.util.Set;
  * <li>{@link #foldBatchNorm}: an inference BatchNormalization after a convolution with constant weights becomes
  *     part of those weights and bias;</li>
  * <li>{@link #fuseActivations}: an activation that is the only reader of a Conv, Gemm or Add output is fused into
- *     that node (kernel epilogue; Add + Relu is the residual kernel).</li>
+ *     that node (kernel epilogue; Add + Relu is the residual kernel);</li>
+ * <li>{@link #fuseResidualAdds}: a residual Add (+ Relu) of a Conv's output goes into that Conv's epilogue.</li>
  * </ul>
  */
 public final class Passes {
     private Passes() {
     }
 
-    /** simplify, then fold batch norms, then fuse activations: what the compiler runs. */
+    /** simplify, then fold batch norms, then fuse activations, then residual Adds: what the compiler runs. */
     public static Graph optimize(Graph g) {
-        return fuseActivations(foldBatchNorm(simplify(g)));
+        return fuseResidualAdds(fuseActivations(foldBatchNorm(simplify(g))));
+    }
+
+    /**
+     * A same-shape Add (with its fused Relu, if any) of a Conv output and another value, where that Conv has no
+     * activation and the Add is the only reader of its output, becomes that Conv with the other value as a residual
+     * input: {@code y = act(conv(x) + b + r)} in the kernel's epilogue, one pass over the output instead of two. The
+     * fused node takes the Add's place in the order (the residual may be computed after the Conv, e.g. a shortcut).
+     */
+    public static Graph fuseResidualAdds(Graph g) {
+        Shapes shapes;
+        try {
+            shapes = ShapeInference.infer(g);
+        } catch (IllegalArgumentException e) {
+            return g;   // compiling reports it, naming the node
+        }
+        Map<String, List<Integer>> consumers = g.consumers();
+        Map<String, Integer> producer = new HashMap<>();
+        List<Node> nodes = new ArrayList<>(g.nodes());
+        for (int i = 0; i < nodes.size(); i++) for (String o : nodes.get(i).outputs()) producer.put(o, i);
+        boolean changed = false;
+        for (int j = 0; j < nodes.size(); j++) {
+            Node add = nodes.get(j);
+            if (add == null || !(add.op() instanceof Op.Binary b) || !b.add() || add.inputs().size() != 2 || add.outputs().size() != 1) continue;
+            for (int side = 0; side < 2; side++) {
+                String z = add.input(side), r = add.input(1 - side);
+                Integer i = producer.get(z);
+                if (i == null || z.equals(r) || nodes.get(i) == null || soleConsumer(g, consumers, z) != j) continue;
+                Node conv = nodes.get(i);
+                if (!(conv.op() instanceof Op.Conv c) || c.residual() || !c.act().isNone() || conv.outputs().size() != 1) continue;
+                // the same shape at every batch size: no broadcasting, no constant residual
+                if (g.constants().containsKey(r) || !shapes.has(z) || !shapes.has(r) || !Arrays.equals(shapes.raw(z), shapes.raw(r))
+                        || shapes.batched(z) != shapes.batched(r)) continue;
+                List<String> ins = new ArrayList<>(conv.inputs());
+                while (ins.size() < 3) ins.add("");
+                ins.add(r);
+                nodes.set(j, new Node(conv.name(), c.withResidual(b.act()), ins, add.outputs()));
+                nodes.set(i, null);
+                changed = true;
+                break;
+            }
+        }
+        if (!changed) return g;
+        nodes.removeIf(n -> n == null);
+        return new Graph(g.inputs(), nodes, g.constants(), g.outputs());
     }
 
     public static Graph simplify(Graph g) {

@@ -106,8 +106,13 @@ public final class ShapeInference {
 
     /** Batch flag of an op that works per sample on its first input and reads the other inputs whole. */
     private boolean perSample(Node n, String why) {
+        return perSample(n, why, n.inputs().size());
+    }
+
+    /** As {@link #perSample(Node, String)} for the inputs [1, upTo) only (a conv's residual input is batched as its output). */
+    private boolean perSample(Node n, String why, int upTo) {
         boolean b = isBatched(n, 0);
-        for (int i = 1; i < n.inputs().size(); i++) {
+        for (int i = 1; i < upTo; i++) {
             if (isBatched(n, i)) breakBatch(n.describe() + ": its input '" + n.input(i) + "' (" + why + ") would vary with the batch");
         }
         return b;
@@ -208,6 +213,14 @@ public final class ShapeInference {
             throw error(n, "the (dilated) kernel " + Arrays.toString(k) + " does not fit the padded input " + Arrays.toString(x) + " (pads " + Arrays.toString(p) + ")");
         }
         int[] y = x.length == 3 ? new int[]{x[0], w[0], ow} : new int[]{x[0], w[0], oh, ow};
+        if (c.residual()) {
+            int[] r = required(n, 3, "residual");
+            if (!Arrays.equals(r, y)) throw error(n, "the residual input " + Arrays.toString(r) + " must have the output's shape " + Arrays.toString(y));
+            boolean batched = perSample(n, "weight or bias", 3);
+            if (isBatched(n, 3) != batched) breakBatch(n.describe() + ": its residual input '" + n.input(3) + "' and its output differ in batching");
+            set(n, y, batched);
+            return;
+        }
         set(n, y, perSample(n, "weight or bias"));
     }
 

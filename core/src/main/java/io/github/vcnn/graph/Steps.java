@@ -101,7 +101,7 @@ final class Steps {
         private final ConvKernels k;
         private final ConvParams p;
         private final PackedConvWeights packed;
-        private final int x, w, b, y;
+        private final int x, w, b, y, res;
         private final float[] constBias;
         private final Epilogue ep;
         private final Act post;
@@ -109,13 +109,17 @@ final class Steps {
 
         /** {@code packed} null: weights are the runtime value {@code w} (packed on each call); {@code b} -1: bias constant or none. */
         Conv(String what, KernelProvider kp, ConvParams p, PackedConvWeights packed, int x, int w, float[] constBias, int b, Act act, int y) {
-            this(what, kp, p, packed, x, w, constBias, b, act, y, Layout.NCHW, Layout.NCHW);
+            this(what, kp, p, packed, x, w, constBias, b, -1, act, y, Layout.NCHW, Layout.NCHW);
         }
 
-        /** With the input in layout {@code xl} and the output in {@code yl} (blocked: nChw{L}c of the kernel set). */
-        Conv(String what, KernelProvider kp, ConvParams p, PackedConvWeights packed, int x, int w, float[] constBias, int b, Act act, int y,
-             Layout xl, Layout yl) {
+        /**
+         * With the input in layout {@code xl} and the output in {@code yl} (blocked: nChw{L}c of the kernel set), and
+         * the value {@code res} (-1: none; in {@code yl}) added before the activation.
+         */
+        Conv(String what, KernelProvider kp, ConvParams p, PackedConvWeights packed, int x, int w, float[] constBias, int b, int res, Act act,
+             int y, Layout xl, Layout yl) {
             super(what);
+            this.res = res;
             this.xl = xl;
             this.yl = yl;
             this.k = kp.conv();
@@ -140,7 +144,8 @@ final class Steps {
                 bOff = f.o(b);
             }
             PackedConvWeights pw = packed != null ? packed : k.pack(p, f.a(w), f.o(w));
-            if (xl == Layout.NCHW && yl == Layout.NCHW) k.fwd(p, f.a(x), f.o(x), pw, bias, bOff, ep, f.a(y), f.o(y), f.threads);
+            if (res >= 0) k.fwd(p, xl, f.a(x), f.o(x), pw, bias, bOff, f.a(res), f.o(res), ep, yl, f.a(y), f.o(y), f.threads);
+            else if (xl == Layout.NCHW && yl == Layout.NCHW) k.fwd(p, f.a(x), f.o(x), pw, bias, bOff, ep, f.a(y), f.o(y), f.threads);
             else k.fwd(p, xl, f.a(x), f.o(x), pw, bias, bOff, ep, yl, f.a(y), f.o(y), f.threads);
             if (post != null) applyAct(post, f.a(y), f.o(y), p.outputSize());
         }
@@ -149,7 +154,7 @@ final class Steps {
         String describe() {
             return "conv " + p.r() + "x" + p.s() + " " + p.c() + "->" + p.k() + (p.groups() > 1 ? " groups " + p.groups() : "")
                     + (p.strideH() > 1 || p.strideW() > 1 ? " stride " + p.strideH() : "")
-                    + (ep.isIdentity() ? "" : " + " + ep) + (post != null ? " then " + post : "")
+                    + (res >= 0 ? " + residual" : "") + (ep.isIdentity() ? "" : " + " + ep) + (post != null ? " then " + post : "")
                     + (packed == null ? " (weights packed per call)" : " [" + packed.algorithm() + "]")
                     + (xl == Layout.NCHW && yl == Layout.NCHW ? "" : ", " + xl.tag(k.blockLanes()) + " -> " + yl.tag(k.blockLanes()));
         }

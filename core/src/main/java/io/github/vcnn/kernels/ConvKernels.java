@@ -84,6 +84,31 @@ public interface ConvKernels {
     // ------------------------------------------------------------------------- channel-blocked activations
 
     /**
+     * {@code y = act(xcorr(x, w) + b + residual)}: the layout overload below with a residual input of the output's
+     * shape, in the output's layout, added before the activation (ResNet's {@code Add} + {@code Relu} in the conv's
+     * epilogue). {@code residual} null: none. This default runs the convolution without the activation, then adds the
+     * residual and applies the activation in one pass over the output; the simd variant fuses it into its Winograd
+     * kernel's stores (no second pass). {@code residual} must not overlap {@code y}.
+     *
+     * @throws IllegalArgumentException as the overload without it, and when {@code residual} is short or overlaps {@code y}
+     */
+    default void fwd(ConvParams p, Layout xLayout, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff,
+                     float[] residual, int residualOff, Epilogue act, Layout yLayout, float[] y, int yOff, int threads) {
+        if (residual == null) {
+            fwd(p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
+            return;
+        }
+        Checks.notNull("params", p);
+        Checks.notNull("act (epilogue)", act);
+        int out = p.outputSize();
+        Checks.array("residual", residual, residualOff, out, "residual, the output's shape", p);
+        Checks.array("y", y, yOff, out, "output", p);
+        Checks.disjoint("y", y, yOff, out, "residual", residual, residualOff, out, p);
+        fwd(p, xLayout, x, xOff, w, bias, biasOff, Epilogue.NONE, yLayout, y, yOff, threads);
+        for (int i = 0; i < out; i++) y[yOff + i] = act.apply(y[yOff + i] + residual[residualOff + i]);
+    }
+
+    /**
      * The lanes L of the channel-blocked activation layout {@link Layout#BLOCKED} ({@code nChw{L}c}) of this variant,
      * 0 when it has none (the scalar and auto variants: their kernels take NCHW only).
      */

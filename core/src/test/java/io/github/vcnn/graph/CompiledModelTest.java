@@ -299,6 +299,28 @@ class CompiledModelTest {
         }
     }
 
+    /**
+     * Relu, Add + Relu and residual Adds fused into conv epilogues give the bits of the graph run node by node (no
+     * batch norm here, whose folding rounds differently): the ResNet-like stage on every kernel set, blocked and not.
+     */
+    @Test
+    void fusedEpiloguesGiveTheBitsOfTheNodes() {
+        SplittableRandom r = new SplittableRandom(SEED + 13);
+        Graph g = TestGraphs.resnetStage(SEED);
+        for (var k : io.github.vcnn.kernels.Kernels.available()) {
+            for (boolean blocked : new boolean[]{false, true}) {
+                CompileOptions o = CompileOptions.defaults().withKernels(k).withBlocked(blocked);
+                try (CompiledModel nodes = CompiledModel.compile(g, o.withOptimize(false)); CompiledModel fused = CompiledModel.compile(g, o)) {
+                    assertTrue(fused.summary().contains("+ residual + relu"), fused.summary());
+                    for (int batch : new int[]{1, 2}) {
+                        float[] x = random(r, nodes.inputSize() * batch);
+                        assertArrayEquals(nodes.predict(x), fused.predict(x), k.name() + " kernels, blocked " + blocked + ", batch " + batch);
+                    }
+                }
+            }
+        }
+    }
+
     /** Intra-op threads come from the shared pool: calls with threads > 1 start no thread of their own. */
     @Test
     void intraOpThreadsCreateNoThreads() {

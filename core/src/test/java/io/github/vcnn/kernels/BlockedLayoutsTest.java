@@ -112,6 +112,32 @@ class BlockedLayoutsTest {
         }
     }
 
+    /** The residual overload on every kernel set and algorithm: the bits of the convolution, then an Add and the activation. */
+    @Test
+    void residualOverloadEqualsAnAddAfter() {
+        Random rnd = new Random(SEED ^ 0x7e5);
+        for (var kp : Kernels.available()) {
+            ConvKernels k = kp.conv();
+            int lanes = Math.max(1, k.blockLanes());
+            for (ConvParams p : List.of(ConvParams.of(1, 4 * lanes, 14, 14, 4 * lanes, 3, 3, 1, 1), ConvParams.of(2, 2 * lanes, 11, 11, 4 * lanes, 3, 3, 2, 1),
+                    ConvParams.of(1, 4 * lanes, 8, 8, 2 * lanes, 1, 1, 1, 0))) {
+                float[] x = data(rnd, p.inputSize()), w = data(rnd, p.weightSize()), b = data(rnd, p.k()), res = data(rnd, p.outputSize());
+                PackedConvWeights pw = k.pack(p, w, 0);
+                for (Layout l : k.blockLanes() > 0 ? Layout.values() : new Layout[]{Layout.NCHW}) {
+                    for (Epilogue act : List.of(Epilogue.RELU, Epilogue.NONE, Epilogue.SIGMOID)) {
+                        float[] z = new float[p.outputSize()], y = new float[p.outputSize()];
+                        k.fwd(p, l, x, 0, pw, b, 0, Epilogue.NONE, l, z, 0, 2);
+                        for (int i = 0; i < z.length; i++) z[i] = act.apply(z[i] + res[i]);
+                        k.fwd(p, l, x, 0, pw, b, 0, res, 0, act, l, y, 0, 2);
+                        assertArrayEquals(z, y, kp.name() + " " + p + " [" + pw.algorithm() + "] " + l + " " + act);
+                    }
+                }
+                assertMessage("residual", () -> k.fwd(p, Layout.NCHW, x, 0, pw, b, 0, new float[3], 0, Epilogue.RELU, Layout.NCHW,
+                        new float[p.outputSize()], 0, 1));
+            }
+        }
+    }
+
     /** Every algorithm the simd variant picks, each layout pair, 1 and 2 threads: the bits of NCHW, reordered. */
     @Test
     void simdConvolutionInEveryLayoutGivesTheBitsOfNchw() {

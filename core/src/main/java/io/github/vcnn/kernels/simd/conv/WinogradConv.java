@@ -88,6 +88,7 @@ public final class WinogradConv {
      */
     private static final String SPLIT = TuningSetting.choice("vcnn.winograd.split", "auto", "tiles", "channels");
 
+    private static final FloatVector ZERO = FloatVector.zero(F);
     private static final FloatVector P2 = FloatVector.broadcast(F, 2f);
     private static final FloatVector M2 = FloatVector.broadcast(F, -2f);
     private static final FloatVector P4 = FloatVector.broadcast(F, 4f);
@@ -372,7 +373,25 @@ public final class WinogradConv {
      */
     public static void fwd(ConvParams p, boolean xBlocked, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act,
                            boolean yBlocked, float[] y, int yOff, int threads) {
-        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), threads, xBlocked, yBlocked);
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), threads, xBlocked, yBlocked, null, 0);
+    }
+
+    /**
+     * As above with {@code residual} (the output's shape and layout, not overlapping y; null: none) added before the
+     * activation, which must then be none or ReLU ({@link #fusesResidual}): {@code y = act(conv + b + residual)} as the
+     * staged outputs are stored, the bits of a separate Add (+ Relu) after the convolution.
+     */
+    public static void fwd(ConvParams p, boolean xBlocked, float[] x, int xOff, float[] u, float[] bias, int biasOff, float[] residual,
+                           int residualOff, Epilogue act, boolean yBlocked, float[] y, int yOff, int threads) {
+        if (residual != null && !fusesResidual(act)) {
+            throw new IllegalArgumentException("act: the Winograd kernel fuses a residual with no activation or ReLU only, got " + act);
+        }
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, outputTile(p), threads, xBlocked, yBlocked, residual, residualOff);
+    }
+
+    /** Whether a residual input can go into the stores with this activation: none or ReLU. */
+    public static boolean fusesResidual(Epilogue act) {
+        return act.isIdentity() || act.kind() == io.github.vcnn.kernels.Activation.RELU;
     }
 
     /** {@link #fwd} with output tile m (2 or 4) and weights transformed for it. */
@@ -383,11 +402,11 @@ public final class WinogradConv {
 
     static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
                             int m, int threads) {
-        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, m, threads, false, false);
+        fwdWithTile(p, x, xOff, u, bias, biasOff, act, y, yOff, m, threads, false, false, null, 0);
     }
 
     static void fwdWithTile(ConvParams p, float[] x, int xOff, float[] u, float[] bias, int biasOff, Epilogue act, float[] y, int yOff,
-                            int m, int threads, boolean xBlocked, boolean yBlocked) {
+                            int m, int threads, boolean xBlocked, boolean yBlocked, float[] res, int resOff) {
         Checks.positive("threads", threads, "intra-op threads");
         int uLen = transformedLength(p, m);
         Checks.array("x", x, xOff, p.inputSize(), "input [N][C][H][W]", p);
@@ -395,6 +414,11 @@ public final class WinogradConv {
         Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
+        if (res != null) {
+            Checks.array("residual", res, resOff, p.outputSize(), "residual, the output's shape", p);
+            Checks.disjoint("y", y, yOff, p.outputSize(), "residual", res, resOff, p.outputSize(), p);
+        }
+        int resDelta = resOff - yOff;   // residual index = output index + resDelta
         Work wk = WORK.get();
         Plan plan = wk.prepare(p, m, bias, biasOff);
         plan.layouts(xBlocked, yBlocked);
@@ -413,11 +437,12 @@ public final class WinogradConv {
         for (int n0 = 0; n0 < p.n(); n0 += plan.images) {
             int tiles = Math.min(plan.images, p.n() - n0) * plan.tilesPerImage, blocks = (tiles + plan.bs - 1) / plan.bs;
             if (t == 1 || (blocks == 1 && !channelSplit)) {
-                runBlocks(plan, wk, x, xOff + n0 * inPlane, u, 0, blocks, tiles, act, y, yOff + n0 * outPlane, 0, plan.kbs);
+                runBlocks(plan, wk, x, xOff + n0 * inPlane, u, 0, blocks, tiles, act, y, yOff + n0 * outPlane, 0, plan.kbs, res, resDelta);
             } else {
                 Split split = wk.split;
                 split.set(p, m, x, xOff + n0 * inPlane, u, bias, biasOff, act, y, yOff + n0 * outPlane, tiles, plan.bs, channelSplit);
                 split.layouts(xBlocked, yBlocked);
+                split.residual(res, resDelta);
                 try {
                     int n = channelSplit ? pairs : blocks;
                     WorkerPool.shared().runRanges(n, Math.min(t, n), t, split);
@@ -434,7 +459,7 @@ public final class WinogradConv {
      * Output-channel blocks [kb0, kb1) only (kb0 even: the weight panels pair blocks).
      */
     private static void runBlocks(Plan plan, Work wk, float[] x, int xGroup, float[] u, int b0, int b1, int tiles, Epilogue act,
-                                  float[] y, int yGroup, int kb0, int kb1) {
+                                  float[] y, int yGroup, int kb0, int kb1, float[] res, int resDelta) {
         if (b0 >= b1) return;
         int filled = plan.firstRow(b0 * plan.bs);   // virtual input rows [.., filled) are (or were) in the ring
         for (int b = b0; b < b1; b++) {
@@ -442,7 +467,7 @@ public final class WinogradConv {
             // the block's tiles read virtual rows up to hi (row r of image i is i*hp + r); the ring keeps them
             int hi = plan.firstRow(t0 + count - 1) + plan.alpha;
             for (; filled < hi; filled++) fillRow(plan, x, xGroup, filled, wk.xs);
-            block(plan, wk, u, t0, count, act, y, yGroup, kb0, kb1);
+            block(plan, wk, u, t0, count, act, y, yGroup, kb0, kb1, res, resDelta);
         }
     }
 
@@ -451,7 +476,8 @@ public final class WinogradConv {
         private ConvParams p;
         private int m, xGroup, biasOff, yGroup, tiles, blockTiles;
         private boolean channels, xBlocked, yBlocked;
-        private float[] x, u, bias, y;
+        private float[] x, u, bias, y, res;
+        private int resDelta;
         private Epilogue act;
 
         /** {@code channels}: the ranges are pairs of output-channel blocks of the group's one block, else blocks of tiles. */
@@ -477,9 +503,14 @@ public final class WinogradConv {
             this.yBlocked = yBlocked;
         }
 
+        void residual(float[] res, int resDelta) {
+            this.res = res;
+            this.resDelta = resDelta;
+        }
+
         void clear() {   // drop the references to the caller's arrays
             p = null;
-            x = u = bias = y = null;
+            x = u = bias = y = res = null;
             act = null;
         }
 
@@ -489,8 +520,12 @@ public final class WinogradConv {
             Plan plan = own.prepare(p, m, bias, biasOff);
             plan.layouts(xBlocked, yBlocked);
             own.reblock(blockTiles);   // the caller's balanced blocks
-            if (channels) runBlocks(plan, own, x, xGroup, u, 0, (tiles + plan.bs - 1) / plan.bs, tiles, act, y, yGroup, 2 * from, Math.min(plan.kbs, 2 * to));
-            else runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup, 0, plan.kbs);
+            if (channels) {
+                runBlocks(plan, own, x, xGroup, u, 0, (tiles + plan.bs - 1) / plan.bs, tiles, act, y, yGroup, 2 * from, Math.min(plan.kbs, 2 * to),
+                        res, resDelta);
+            } else {
+                runBlocks(plan, own, x, xGroup, u, from, to, tiles, act, y, yGroup, 0, plan.kbs, res, resDelta);
+            }
         }
     }
 
@@ -682,7 +717,8 @@ public final class WinogradConv {
      * input transform, the 36 GEMMs, output transform, activation and NCHW stores, for output-channel blocks [kb0, kb1).
      * {@code yGroup}: output of the group's first image.
      */
-    private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup, int kb0, int kb1) {
+    private static void block(Plan pl, Work wk, float[] u, int t0, int count, Epilogue act, float[] y, int yGroup, int kb0, int kb1,
+                              float[] res, int resDelta) {
         int tb = pl.tb, cp = pl.cp, kp = pl.kp, fives = fiveTiles(count), sixes = sixTiles(count, fives);
         int padded = 6 * sixes + 5 * fives;
         float[] xs = wk.xs, v = wk.v, m = wk.m, stage = wk.stage, tmp = wk.tmp;
@@ -711,8 +747,20 @@ public final class WinogradConv {
                 else if (pl.alpha == 6) outputTransform2of6(m, (s + i) * kp, tb * kp, kb0, kb1, wk.bias, stage, 2 * i * L, segW * L, tmp);
                 else outputTransform2of4(m, (s + i) * kp, tb * kp, kb0, kb1, wk.bias, stage, 2 * i * L, segW * L, tmp);
             }
-            FusedActivation.applyInPlace(act, stage, kb0 * L * mt * segW, (kb1 - kb0) * L * mt * segW);
             int rowsOut = Math.min(mt, pl.oh - mt * ti), cols = Math.min(segW, pl.ow - mt * tj);
+            if (res != null) {   // y = act(stage + residual) as it is stored (act none or ReLU)
+                boolean relu = !act.isIdentity();
+                if (pl.yBlocked) {
+                    copyRowsResidual(stage, segW, mt, kb0, kb1, rowsOut, cols, y, yGroup + img * outPlane + (mt * ti * pl.ow + mt * tj) * L,
+                            pl.oh * pl.ow, pl.ow, res, resDelta, relu);
+                } else {
+                    scatterResidual(stage, segW, mt, kb0 * L, Math.min(pl.k, kb1 * L), rowsOut, cols, y,
+                            yGroup + img * outPlane + mt * ti * pl.ow + mt * tj, pl.oh * pl.ow, pl.ow, res, resDelta, relu);
+                }
+                s += run;
+                continue;
+            }
+            FusedActivation.applyInPlace(act, stage, kb0 * L * mt * segW, (kb1 - kb0) * L * mt * segW);
             if (pl.yBlocked) {
                 copyRows(stage, segW, mt, kb0, kb1, rowsOut, cols, y, yGroup + img * outPlane + (mt * ti * pl.ow + mt * tj) * L, pl.oh * pl.ow, pl.ow);
                 s += run;
@@ -1170,6 +1218,37 @@ public final class WinogradConv {
         int rowStep = segW * L, kbStep = mt * rowStep;
         for (int kb = kb0; kb < kb1; kb++) {
             for (int a = 0; a < rows; a++) System.arraycopy(stage, kb * kbStep + a * rowStep, y, yb + kb * plane * L + a * ow * L, cols * L);
+        }
+    }
+
+    /** {@link #copyRows} adding {@code res[i + resDelta]} to each output i, then ReLU when {@code relu}. */
+    private static void copyRowsResidual(float[] stage, int segW, int mt, int kb0, int kb1, int rows, int cols, float[] y, int yb, int plane,
+                                         int ow, float[] res, int resDelta, boolean relu) {
+        int rowStep = segW * L, kbStep = mt * rowStep, n = cols * L;
+        for (int kb = kb0; kb < kb1; kb++) {
+            for (int a = 0; a < rows; a++) {
+                int so = kb * kbStep + a * rowStep, yo = yb + kb * plane * L + a * ow * L;
+                for (int i = 0; i < n; i += L) {
+                    FloatVector v = FloatVector.fromArray(F, stage, so + i).add(FloatVector.fromArray(F, res, yo + i + resDelta));
+                    (relu ? v.max(ZERO) : v).intoArray(y, yo + i);
+                }
+            }
+        }
+    }
+
+    /** {@link #scatter} adding {@code res[i + resDelta]} to each output i, then ReLU when {@code relu} (NaN stays NaN). */
+    private static void scatterResidual(float[] stage, int segW, int mt, int k0, int k1, int rows, int cols, float[] y, int yb, int plane, int ow,
+                                        float[] res, int resDelta, boolean relu) {
+        int rowStep = segW * L, kbStep = mt * rowStep;
+        for (int kk = k0; kk < k1; kk++) {
+            int sk = (kk / L) * kbStep + kk % L, yk = yb + kk * plane;
+            for (int a = 0; a < rows; a++) {
+                int so = sk + a * rowStep, yo = yk + a * ow;
+                for (int i = 0; i < cols; i++) {
+                    float v = stage[so + i * L] + res[yo + i + resDelta];
+                    y[yo + i] = relu ? Math.max(v, 0f) : v;
+                }
+            }
         }
     }
 

@@ -196,6 +196,45 @@ class WinogradConvTest {
         }
     }
 
+    /**
+     * A residual added in the stores (activation none or ReLU) gives the bits of the convolution followed by an Add and
+     * the activation, NCHW and nChw{L}c, 1 to 3 threads (the channel split included); other activations and a residual
+     * overlapping the output are refused, naming the argument.
+     */
+    @Test
+    void residualInTheStoresEqualsAnAddAfter() {
+        Random rnd = new Random(SEED ^ 0x5e51);
+        int lanes = FloatVector.SPECIES_PREFERRED.length();
+        List<ConvParams> shapes = List.of(ConvParams.of(1, 4 * lanes, 13, 13, 6 * lanes, 3, 3, 1, 1),
+                ConvParams.of(2, 2 * lanes, 17, 22, 2 * lanes, 3, 3, 1, 1),
+                new ConvParams(1, lanes, 9, 11, 3 * lanes, 5, 5, 1, 1, 2, 1, 2, 3, 1, 1, 1));
+        for (ConvParams p : shapes) {
+            float[] x = data(rnd, 0, p.inputSize(), 1f), w = data(rnd, 0, p.weightSize(), 0.2f), b = data(rnd, 0, p.k(), 0.5f);
+            float[] res = data(rnd, 0, p.outputSize() + 3, 1f);
+            float[] u = WinogradConv.transformWeights(p, w, 0);
+            for (boolean blocked : new boolean[]{false, true}) {
+                float[] z = new float[p.outputSize()];
+                WinogradConv.fwd(p, blocked, x, 0, u, b, 0, Epilogue.NONE, blocked, z, 0, 1);
+                for (Epilogue act : List.of(Epilogue.NONE, Epilogue.RELU)) {
+                    float[] want = new float[z.length];
+                    for (int i = 0; i < z.length; i++) want[i] = act.apply(z[i] + res[i + 3]);
+                    for (int threads = 1; threads <= 3; threads++) {
+                        float[] y = new float[z.length];
+                        WinogradConv.fwd(p, blocked, x, 0, u, b, 0, res, 3, act, blocked, y, 0, threads);
+                        assertArrayEquals(want, y, p + " " + act + (blocked ? " nChwLc" : " nchw") + ", " + threads + " threads");
+                    }
+                }
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> WinogradConv.fwd(p, false, x, 0, u, b, 0, res, 0, Epilogue.SIGMOID, false, new float[p.outputSize()], 0, 1));
+            assertTrue(e.getMessage().startsWith("act"), e.getMessage());
+            float[] shared = new float[2 * p.outputSize()];
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> WinogradConv.fwd(p, false, x, 0, u, b, 0, shared, 1, Epilogue.RELU, false, shared, 0, 1));
+            assertTrue(e.getMessage().startsWith("y overlaps residual"), e.getMessage());
+        }
+    }
+
     /** The balanced blocks of a threaded call: ResNet-18's 28x28 layer in blocks of 30 and 19 tiles ran 1.6x on two threads. */
     @Test
     void threadedBlocksAreBalanced() {
