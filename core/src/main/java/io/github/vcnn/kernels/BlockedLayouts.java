@@ -17,31 +17,27 @@ public final class BlockedLayouts {
      *                                  the two regions overlap
      */
     public static void toBlocked(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
-        long len = check(n, c, hw, lanes, x, xOff, y, yOff);
-        if (len == 0) return;
-        int image = c * hw;
-        for (int i = 0; i < n; i++) {
-            for (int cb = 0; cb < c / lanes; cb++) {
-                int src = xOff + i * image + cb * lanes * hw, dst = yOff + i * image + cb * lanes * hw;
-                for (int px = 0; px < hw; px++) {
-                    int d = dst + px * lanes, s = src + px;
-                    for (int l = 0; l < lanes; l++) y[d + l] = x[s + l * hw];
-                }
-            }
-        }
+        copy(true, n, c, hw, lanes, x, xOff, y, yOff);
     }
 
     /** {@code y (NCHW) = x (nChw{L}c)}, the inverse of {@link #toBlocked}, with the same checks. */
     public static void toNchw(int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
-        long len = check(n, c, hw, lanes, x, xOff, y, yOff);
-        if (len == 0) return;
+        copy(false, n, c, hw, lanes, x, xOff, y, yOff);
+    }
+
+    /** Pixel px, lane l of block cb of image i: planar index {@code base + l*hw + px}, blocked {@code base + px*L + l}. */
+    private static void copy(boolean toBlocked, int n, int c, int hw, int lanes, float[] x, int xOff, float[] y, int yOff) {
+        if (check(n, c, hw, lanes, x, xOff, y, yOff) == 0) return;
         int image = c * hw;
         for (int i = 0; i < n; i++) {
             for (int cb = 0; cb < c / lanes; cb++) {
-                int src = xOff + i * image + cb * lanes * hw, dst = yOff + i * image + cb * lanes * hw;
-                for (int l = 0; l < lanes; l++) {
-                    int d = dst + l * hw, s = src + l;
-                    for (int px = 0; px < hw; px++) y[d + px] = x[s + px * lanes];
+                int base = i * image + cb * lanes * hw;
+                for (int px = 0; px < hw; px++) {
+                    for (int l = 0; l < lanes; l++) {
+                        int planar = base + l * hw + px, blocked = base + px * lanes + l;
+                        if (toBlocked) y[yOff + blocked] = x[xOff + planar];
+                        else y[yOff + planar] = x[xOff + blocked];
+                    }
                 }
             }
         }
