@@ -1423,6 +1423,7 @@ public final class SimdConv implements ConvKernels {
          * the transposed store (C/G*R*S &lt; 64, e.g. a first layer on a grey image).
          */
         void plan(int groups, int cg, int kg, int r, int s, int sh, int sw, int dh, int dw, int oh, int ow, boolean allowWidth) {
+            this.yBlocked = false;   // NCHW unless the forward that plans this says otherwise (Job.plan)
             this.groups = groups;
             this.cg = cg;
             this.kg = kg;
