@@ -190,9 +190,12 @@ class BlockedLayoutsTest {
                 new float[odd.outputSize()], 0, 1));
     }
 
-    /** A forward that wrote nChw{L}c leaves no state on its thread: a backward there writes NCHW as before it. */
+    /**
+     * A forward that wrote nChw{L}c leaves no state on its thread: a backward there gives the bits of one on a fresh
+     * thread (whose scratch no earlier test touched).
+     */
     @Test
-    void aBlockedForwardLeavesNoStateBehind() {
+    void aBlockedForwardLeavesNoStateBehind() throws InterruptedException {
         assumeTrue(Kernels.simdAvailable(), "the Vector API module is not enabled (run with --add-modules jdk.incubator.vector)");
         ConvKernels k = Kernels.simd().conv();
         int lanes = k.blockLanes();
@@ -200,7 +203,9 @@ class BlockedLayoutsTest {
         ConvParams p = ConvParams.of(1, 4 * lanes, 12, 12, 4 * lanes, 3, 3, 2, 1);
         float[] x = data(rnd, p.inputSize()), w = data(rnd, p.weightSize()), dz = data(rnd, p.outputSize());
         float[] before = new float[p.inputSize()], after = new float[p.inputSize()];
-        k.bwdData(p, dz, 0, w, 0, before, 0, 1);
+        Thread fresh = new Thread(() -> k.bwdData(p, dz, 0, w, 0, before, 0, 1));
+        fresh.start();
+        fresh.join();
         PackedConvWeights pw = k.pack(p, w, 0);
         assertTrue(k.writesBlocked(pw), pw.algorithm());
         k.fwd(p, Layout.BLOCKED, x, 0, pw, null, 0, Epilogue.NONE, Layout.BLOCKED, new float[p.outputSize()], 0, 1);
