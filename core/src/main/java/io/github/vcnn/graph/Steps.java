@@ -144,9 +144,8 @@ final class Steps {
                 bOff = f.o(b);
             }
             PackedConvWeights pw = packed != null ? packed : k.pack(p, f.a(w), f.o(w));
-            if (res >= 0) k.fwd(p, xl, f.a(x), f.o(x), pw, bias, bOff, f.a(res), f.o(res), ep, yl, f.a(y), f.o(y), f.threads);
-            else if (xl == Layout.NCHW && yl == Layout.NCHW) k.fwd(p, f.a(x), f.o(x), pw, bias, bOff, ep, f.a(y), f.o(y), f.threads);
-            else k.fwd(p, xl, f.a(x), f.o(x), pw, bias, bOff, ep, yl, f.a(y), f.o(y), f.threads);
+            float[] r = res >= 0 ? f.a(res) : null;   // no residual, NCHW both sides: the plain NCHW call, by delegation
+            k.fwd(p, xl, f.a(x), f.o(x), pw, bias, bOff, r, res >= 0 ? f.o(res) : 0, ep, yl, f.a(y), f.o(y), f.threads);
             if (post != null) applyAct(post, f.a(y), f.o(y), p.outputSize());
         }
 

@@ -41,6 +41,27 @@ public final class ConvChecks {
         Checks.disjoint("y", y, yOff, p.outputSize(), "bias", bias, biasOff, p.k(), p);
     }
 
+    /**
+     * The checks of a forward with layouts on a variant with {@code lanes} block lanes: both layouts
+     * ({@link BlockedLayouts#layout}), then those of {@link #fwd}, then the thread count.
+     */
+    public static void fwd(String variant, int lanes, ConvParams p, Layout xLayout, float[] x, int xOff, PackedConvWeights packed,
+                           float[] bias, int biasOff, Epilogue act, Layout yLayout, float[] y, int yOff, int threads) {
+        Checks.notNull("params", p);
+        BlockedLayouts.layout("xLayout", xLayout, p.c(), lanes, variant);
+        BlockedLayouts.layout("yLayout", yLayout, p.k(), lanes, variant);
+        fwd(variant, p, x, xOff, packed, bias, biasOff, act, y, yOff);
+        Checks.positive("threads", threads, "intra-op threads");
+    }
+
+    /** A residual added before the activation: the output's size, and not overlapping {@code y}. */
+    public static void residual(ConvParams p, float[] residual, int residualOff, float[] y, int yOff) {
+        Checks.notNull("params", p);
+        Checks.array("residual", residual, residualOff, p.outputSize(), "residual, the output's shape", p);
+        Checks.array("y", y, yOff, p.outputSize(), "output", p);
+        Checks.disjoint("y", y, yOff, p.outputSize(), "residual", residual, residualOff, p.outputSize(), p);
+    }
+
     public static void bwdData(ConvParams p, float[] dz, int dzOff, float[] w, int wOff, float[] dx, int dxOff) {
         Checks.notNull("params", p);
         Checks.array("dz", dz, dzOff, p.outputSize(), "output gradient [N][K][outH][outW]", p);

@@ -98,14 +98,10 @@ public interface ConvKernels {
             fwd(p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
             return;
         }
-        Checks.notNull("params", p);
+        ConvChecks.residual(p, residual, residualOff, y, yOff);
         Checks.notNull("act (epilogue)", act);
-        int out = p.outputSize();
-        Checks.array("residual", residual, residualOff, out, "residual, the output's shape", p);
-        Checks.array("y", y, yOff, out, "output", p);
-        Checks.disjoint("y", y, yOff, out, "residual", residual, residualOff, out, p);
         fwd(p, xLayout, x, xOff, w, bias, biasOff, Epilogue.NONE, yLayout, y, yOff, threads);
-        for (int i = 0; i < out; i++) y[yOff + i] = act.apply(y[yOff + i] + residual[residualOff + i]);
+        for (int i = 0; i < p.outputSize(); i++) y[yOff + i] = act.apply(y[yOff + i] + residual[residualOff + i]);
     }
 
     /**

@@ -369,7 +369,7 @@ public final class SimdConv implements ConvKernels {
      */
     @Override
     public boolean readsBlocked(PackedConvWeights w) {
-        return w != null && VARIANT.equals(w.variant()) && (w.isWinograd() || directBlocked(w.params(), w));
+        return w != null && VARIANT.equals(w.variant()) && (w.isWinograd() || directBlocked(w));
     }
 
     @Override
@@ -377,47 +377,48 @@ public final class SimdConv implements ConvKernels {
         return readsBlocked(w);
     }
 
-    private static boolean directBlocked(ConvParams p, PackedConvWeights w) {
+    private static boolean directBlocked(PackedConvWeights w) {
+        ConvParams p = w.params();
         return PackedConvWeights.DIRECT.equals(w.algorithm()) && p.groups() == 1 && !widthPath(p.kg(), p.cg(), p.r(), p.s());
     }
 
-    /** The Winograd kernel adds a residual in its stores (activation none or ReLU); other paths take the default's extra pass. */
+    /**
+     * The Winograd kernel adds a residual in its stores (activation none or ReLU). Elsewhere the convolution runs
+     * without the activation, then the vector add (+ ReLU) runs over the output; other activations take the default's
+     * scalar pass, whose bits {@link Epilogue#apply} defines.
+     */
     @Override
     public void fwd(ConvParams p, Layout xLayout, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, float[] residual,
                     int residualOff, Epilogue act, Layout yLayout, float[] y, int yOff, int threads) {
-        if (residual != null && w != null && w.isWinograd() && p != null && act != null && WinogradConv.applies(p) && WinogradConv.fusesResidual(act)) {
-            BlockedLayouts.layout("xLayout", xLayout, p.c(), L, VARIANT);
-            BlockedLayouts.layout("yLayout", yLayout, p.k(), L, VARIANT);
-            ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
-            Checks.positive("threads", threads, "intra-op threads");
+        if (residual == null || act == null || !WinogradConv.fusesResidual(act)) {
+            ConvKernels.super.fwd(p, xLayout, x, xOff, w, bias, biasOff, residual, residualOff, act, yLayout, y, yOff, threads);
+            return;
+        }
+        ConvChecks.residual(p, residual, residualOff, y, yOff);
+        if (w != null && w.isWinograd() && WinogradConv.applies(p)) {
+            ConvChecks.fwd(VARIANT, L, p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
             WinogradConv.fwd(p, xLayout == Layout.BLOCKED, x, xOff, w.data(KEY), bias, biasOff, residual, residualOff, act,
                     yLayout == Layout.BLOCKED, y, yOff, threads);
             return;
         }
-        ConvKernels.super.fwd(p, xLayout, x, xOff, w, bias, biasOff, residual, residualOff, act, yLayout, y, yOff, threads);
+        fwd(p, xLayout, x, xOff, w, bias, biasOff, Epilogue.NONE, yLayout, y, yOff, threads);
+        SimdKernels.INSTANCE.elementwise().add(y, yOff, residual, residualOff, y, yOff, p.outputSize(), !act.isIdentity());
     }
 
     @Override
     public void fwd(ConvParams p, Layout xLayout, float[] x, int xOff, PackedConvWeights w, float[] bias, int biasOff, Epilogue act,
                     Layout yLayout, float[] y, int yOff, int threads) {
-        if (w != null && w.isWinograd() && p != null && WinogradConv.applies(p) && (xLayout == Layout.BLOCKED || yLayout == Layout.BLOCKED)) {
-            BlockedLayouts.layout("xLayout", xLayout, p.c(), L, VARIANT);
-            BlockedLayouts.layout("yLayout", yLayout, p.k(), L, VARIANT);
-            ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
-            Checks.positive("threads", threads, "intra-op threads");
+        boolean blocked = xLayout == Layout.BLOCKED || yLayout == Layout.BLOCKED;
+        if (!blocked || p == null || !readsBlocked(w) || (w.isWinograd() && !WinogradConv.applies(p))) {
+            ConvKernels.super.fwd(p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
+            return;
+        }
+        ConvChecks.fwd(VARIANT, L, p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
+        if (w.isWinograd()) {
             WinogradConv.fwd(p, xLayout == Layout.BLOCKED, x, xOff, w.data(KEY), bias, biasOff, act, yLayout == Layout.BLOCKED, y, yOff, threads);
-            return;
-        }
-        if (w != null && p != null && VARIANT.equals(w.variant()) && w.params().groups() == p.groups() && directBlocked(p, w)
-                && (xLayout == Layout.BLOCKED || yLayout == Layout.BLOCKED)) {
-            BlockedLayouts.layout("xLayout", xLayout, p.c(), L, VARIANT);
-            BlockedLayouts.layout("yLayout", yLayout, p.k(), L, VARIANT);
-            ConvChecks.fwd(VARIANT, p, x, xOff, w, bias, biasOff, act, y, yOff);
-            Checks.positive("threads", threads, "intra-op threads");
+        } else {
             fwdDirect(p, x, xOff, w, bias, biasOff, act, y, yOff, threads, xLayout == Layout.BLOCKED, yLayout == Layout.BLOCKED);
-            return;
         }
-        ConvKernels.super.fwd(p, xLayout, x, xOff, w, bias, biasOff, act, yLayout, y, yOff, threads);
     }
 
     /** The segment offsets of an im2col chunk: one segment holding the whole reduction. */

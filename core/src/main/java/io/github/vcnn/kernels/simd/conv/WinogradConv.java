@@ -1,6 +1,8 @@
 package io.github.vcnn.kernels.simd.conv;
 
+import io.github.vcnn.kernels.Activation;
 import io.github.vcnn.kernels.Checks;
+import io.github.vcnn.kernels.ConvChecks;
 import io.github.vcnn.kernels.ConvParams;
 import io.github.vcnn.kernels.Epilogue;
 import io.github.vcnn.exec.WorkerPool;
@@ -391,7 +393,7 @@ public final class WinogradConv {
 
     /** Whether a residual input can go into the stores with this activation: none or ReLU. */
     public static boolean fusesResidual(Epilogue act) {
-        return act.isIdentity() || act.kind() == io.github.vcnn.kernels.Activation.RELU;
+        return act.isIdentity() || act.kind() == Activation.RELU;
     }
 
     /** {@link #fwd} with output tile m (2 or 4) and weights transformed for it. */
@@ -414,10 +416,7 @@ public final class WinogradConv {
         Checks.optionalArray("bias", bias, biasOff, p.k(), "bias [K]", p);
         Checks.notNull("act (epilogue)", act);
         Checks.array("y", y, yOff, p.outputSize(), "output [N][K][outH][outW]", p);
-        if (res != null) {
-            Checks.array("residual", res, resOff, p.outputSize(), "residual, the output's shape", p);
-            Checks.disjoint("y", y, yOff, p.outputSize(), "residual", res, resOff, p.outputSize(), p);
-        }
+        if (res != null) ConvChecks.residual(p, res, resOff, y, yOff);
         int resDelta = resOff - yOff;   // residual index = output index + resDelta
         Work wk = WORK.get();
         Plan plan = wk.prepare(p, m, bias, biasOff);
